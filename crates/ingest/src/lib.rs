@@ -1,0 +1,155 @@
+//! Import: turns a delimited text file or a spreadsheet into canonical row batches.
+//!
+//! Two streaming passes over the file: the first hashes it (SHA-256, copying the original
+//! bytes to the caller), settles the encoding, and gathers per-column evidence (date
+//! formats, decimal separators) from every value; the second parses, validates and emits
+//! batches. Memory stays bounded by the batch size, not the file size.
+
+mod error;
+mod mapping;
+
+pub use error::{ImportError, RowError, MAX_LISTED_ERRORS};
+pub use mapping::{header_signature, suggest_mapping, Mapping, MappingOverride};
+
+use std::io::Write;
+use std::path::Path;
+
+use revlens_model::{BatchSink, CancelToken, DatasetKind, SinkError, StorageType};
+use serde::{Deserialize, Serialize};
+
+/// Text encodings the detector recognises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TextEncoding {
+    Utf8,
+    Utf8Bom,
+    Utf16Le,
+    Utf16Be,
+    /// The fallback for text that is not valid UTF-8 (a superset of Latin-1).
+    Windows1252,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkbookKind {
+    Xlsx,
+    Xls,
+    Ods,
+}
+
+/// What kind of file it is and how it is read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum SourceFormat {
+    Delimited {
+        encoding: TextEncoding,
+        delimiter: char,
+    },
+    Workbook {
+        workbook: WorkbookKind,
+        sheet: String,
+    },
+}
+
+/// Choices the user may force instead of detection.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceOptions {
+    /// Sheet name, or 1-based sheet number, for workbooks. Default: the first sheet.
+    pub sheet: Option<String>,
+    /// Field delimiter for text files. Default: detected among , ; tab |.
+    pub delimiter: Option<char>,
+}
+
+/// The result of looking at the start of a file, before any import.
+#[derive(Clone, Debug, Serialize)]
+pub struct Inspection {
+    pub format: SourceFormat,
+    /// Every sheet of a workbook; empty for text files.
+    pub sheets: Vec<String>,
+    /// 1-based line (text) or row (workbook) of the header.
+    pub header_line: u64,
+    pub headers: Vec<String>,
+    /// Up to [`SAMPLE_ROWS`] data rows as written in the file.
+    pub sample: Vec<Vec<String>>,
+}
+
+pub const SAMPLE_ROWS: usize = 20;
+
+/// Everything an import needs to know besides the file.
+#[derive(Clone, Debug)]
+pub struct ImportPlan {
+    pub kind: DatasetKind,
+    pub mapping: Mapping,
+    /// Import the valid rows and hand the invalid ones to [`ImportIo::rejected`];
+    /// otherwise any invalid row fails the import with [`ImportError::InvalidRows`].
+    pub skip_invalid: bool,
+    pub source: SourceOptions,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// First pass: hashing and gathering column evidence.
+    Scanning,
+    /// Second pass: parsing, validating, writing.
+    Importing,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub phase: Phase,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    pub rows: u64,
+}
+
+/// The caller's side of an import: where rows, rejected rows, the original bytes and
+/// progress go, and the flag that cancels it.
+pub struct ImportIo<'a> {
+    pub rows: &'a mut dyn BatchSink,
+    /// Called once per invalid row when `skip_invalid` is set.
+    pub rejected: &'a mut dyn FnMut(&RowError) -> Result<(), SinkError>,
+    /// Receives the original file, byte for byte, during the first pass.
+    pub original: &'a mut dyn Write,
+    pub progress: &'a mut dyn FnMut(Progress),
+    pub cancel: &'a CancelToken,
+}
+
+/// A canonical output column.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputColumn {
+    pub name: String,
+    pub storage: StorageType,
+    /// The header it came from; `None` for a canonical field left unmapped (all empty).
+    pub source: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ImportOutcome {
+    pub format: SourceFormat,
+    pub header_line: u64,
+    /// Lowercase hex SHA-256 of the original file.
+    pub sha256: String,
+    pub bytes: u64,
+    pub rows: u64,
+    pub skipped: u64,
+    pub columns: Vec<OutputColumn>,
+    /// Decisions a person may want to check, e.g. ambiguous d/m/y dates read as m/d/y.
+    pub warnings: Vec<String>,
+}
+
+/// Reads the start of a file: format, encoding, delimiter, header row, a sample.
+pub fn inspect(path: &Path, options: &SourceOptions) -> Result<Inspection, ImportError> {
+    let _ = (path, options);
+    todo!("implemented by the ingest work")
+}
+
+/// Imports the whole file according to `plan`, streaming batches to `io.rows`.
+pub fn import(
+    path: &Path,
+    plan: &ImportPlan,
+    io: ImportIo<'_>,
+) -> Result<ImportOutcome, ImportError> {
+    let _ = (path, plan, io);
+    todo!("implemented by the ingest work")
+}
