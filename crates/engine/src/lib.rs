@@ -1,1 +1,5 @@
+//! The engine: canonical tables as Parquet, and the metrics computed from them.
 
+pub mod table;
+
+pub use table::{ParquetSink, TableError};

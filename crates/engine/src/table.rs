@@ -1,0 +1,238 @@
+//! Canonical tables on disk: one Parquet file per dataset version, written batch by batch.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use revlens_model::{BatchSink, ColumnValues, RowBatch, SinkError, StorageType};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TableError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("table {path}: {source}")]
+    Polars { path: PathBuf, source: PolarsError },
+    #[error("batch does not match the table's columns: {0}")]
+    Shape(String),
+}
+
+/// The Polars dtype a canonical storage type is kept as.
+pub fn polars_dtype(storage: StorageType) -> DataType {
+    match storage {
+        StorageType::Text => DataType::String,
+        StorageType::Money | StorageType::Integer => DataType::Int64,
+        StorageType::Date => DataType::Date,
+        StorageType::Float => DataType::Float64,
+        StorageType::Bool => DataType::Boolean,
+    }
+}
+
+/// Writes row batches into one Parquet file with a fixed schema, row group by row group,
+/// so memory is bounded by one batch.
+pub struct ParquetSink {
+    path: PathBuf,
+    schema: Schema,
+    writer: Option<polars::io::parquet::write::BatchedWriter<File>>,
+    rows: u64,
+}
+
+impl ParquetSink {
+    pub fn create(path: &Path, columns: &[(String, StorageType)]) -> Result<Self, TableError> {
+        let schema: Schema = columns
+            .iter()
+            .map(|(name, storage)| Field::new(name.as_str().into(), polars_dtype(*storage)))
+            .collect();
+        let file = File::create(path).map_err(|source| TableError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let writer = ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Zstd(None))
+            .batched(&schema)
+            .map_err(|source| TableError::Polars {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(Self {
+            path: path.to_owned(),
+            schema,
+            writer: Some(writer),
+            rows: 0,
+        })
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Writes the footer; the file is complete only after this.
+    pub fn finish(mut self) -> Result<u64, TableError> {
+        if let Some(mut writer) = self.writer.take() {
+            if self.rows == 0 {
+                // A table with no rows still needs its schema in the file.
+                let empty = DataFrame::empty_with_schema(&self.schema);
+                writer
+                    .write_batch(&empty)
+                    .map_err(|source| self.polars_error(source))?;
+            }
+            writer
+                .finish()
+                .map_err(|source| self.polars_error(source))?;
+        }
+        Ok(self.rows)
+    }
+
+    fn polars_error(&self, source: PolarsError) -> TableError {
+        TableError::Polars {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn to_frame(&self, batch: RowBatch) -> Result<DataFrame, TableError> {
+        if batch.columns.len() != self.schema.len() {
+            return Err(TableError::Shape(format!(
+                "{} columns, expected {}",
+                batch.columns.len(),
+                self.schema.len()
+            )));
+        }
+        let height = batch.rows();
+        let mut columns = Vec::with_capacity(batch.columns.len());
+        for (column, (name, dtype)) in batch.columns.into_iter().zip(self.schema.iter()) {
+            if column.name != name.as_str() || polars_dtype(column.values.storage()) != *dtype {
+                return Err(TableError::Shape(format!(
+                    "column '{}' ({:?}) where '{name}' ({dtype}) was expected",
+                    column.name,
+                    column.values.storage()
+                )));
+            }
+            if column.values.len() != height {
+                return Err(TableError::Shape(format!(
+                    "column '{name}' has a different length"
+                )));
+            }
+            columns.push(
+                series_of(name.clone(), column.values)
+                    .map_err(|e| self.polars_error(e))?
+                    .into(),
+            );
+        }
+        DataFrame::new(height, columns).map_err(|e| self.polars_error(e))
+    }
+}
+
+fn series_of(name: PlSmallStr, values: ColumnValues) -> PolarsResult<Series> {
+    Ok(match values {
+        ColumnValues::Text(v) => Series::new(name, v),
+        ColumnValues::Money(v) | ColumnValues::Integer(v) => Series::new(name, v),
+        ColumnValues::Date(v) => Series::new(name, v).cast(&DataType::Date)?,
+        ColumnValues::Float(v) => Series::new(name, v),
+        ColumnValues::Bool(v) => Series::new(name, v),
+    })
+}
+
+impl BatchSink for ParquetSink {
+    fn write_batch(&mut self, batch: RowBatch) -> Result<(), SinkError> {
+        let rows = batch.rows() as u64;
+        let frame = self.to_frame(batch)?;
+        let writer = self
+            .writer
+            .as_mut()
+            .ok_or("the table is already finished")?;
+        writer
+            .write_batch(&frame)
+            .map_err(|source| self.polars_error(source))?;
+        self.rows += rows;
+        Ok(())
+    }
+}
+
+/// Reads a whole canonical table.
+pub fn read_table(path: &Path) -> Result<DataFrame, TableError> {
+    let file = File::open(path).map_err(|source| TableError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|source| TableError::Polars {
+            path: path.to_owned(),
+            source,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use revlens_model::Column;
+
+    #[test]
+    fn writes_batches_and_reads_them_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let columns = vec![
+            ("customer_id".to_string(), StorageType::Text),
+            ("amount".to_string(), StorageType::Money),
+            ("start_date".to_string(), StorageType::Date),
+        ];
+        let mut sink = ParquetSink::create(&path, &columns).unwrap();
+        for offset in [0, 2] {
+            let batch = RowBatch {
+                columns: vec![
+                    Column {
+                        name: "customer_id".into(),
+                        values: ColumnValues::Text(vec![Some(format!("00{offset}")), None]),
+                    },
+                    Column {
+                        name: "amount".into(),
+                        values: ColumnValues::Money(vec![Some(19_9900), Some(offset)]),
+                    },
+                    Column {
+                        name: "start_date".into(),
+                        values: ColumnValues::Date(vec![Some(19_723), None]),
+                    },
+                ],
+            };
+            sink.write_batch(batch).unwrap();
+        }
+        assert_eq!(sink.finish().unwrap(), 4);
+        let frame = read_table(&path).unwrap();
+        assert_eq!(frame.height(), 4);
+        assert_eq!(frame.column("start_date").unwrap().dtype(), &DataType::Date);
+        let ids: Vec<_> = frame
+            .column("customer_id")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(ids, vec![Some("000"), None, Some("002"), None]);
+        let amounts: Vec<_> = frame
+            .column("amount")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(
+            amounts,
+            vec![Some(199_900), Some(0), Some(199_900), Some(2)]
+        );
+    }
+
+    #[test]
+    fn an_empty_table_keeps_its_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let sink =
+            ParquetSink::create(&path, &[("order_id".to_string(), StorageType::Text)]).unwrap();
+        assert_eq!(sink.finish().unwrap(), 0);
+        let frame = read_table(&path).unwrap();
+        assert_eq!(frame.height(), 0);
+        assert_eq!(frame.get_column_names(), vec!["order_id"]);
+    }
+}
