@@ -53,6 +53,8 @@ pub enum ImportError {
         first: usize,
         second: usize,
     },
+    #[error("invalid source option: {0}")]
+    Options(String),
     #[error("mapping: {0}")]
     Mapping(String),
     #[error("{path}: {total} invalid row problem(s); nothing was imported (use --skip-invalid to import the valid rows)")]

@@ -5,11 +5,19 @@
 //! formats, decimal separators) from every value; the second parses, validates and emits
 //! batches. Memory stays bounded by the batch size, not the file size.
 
+mod convert;
+mod decode;
+mod detect;
 mod error;
+mod layout;
 mod mapping;
+mod pipeline;
+mod source;
+mod values;
+mod workbook;
 
 pub use error::{ImportError, RowError, MAX_LISTED_ERRORS};
-pub use mapping::{header_signature, suggest_mapping, Mapping, MappingOverride};
+pub use mapping::{header_signature, normalize_header, suggest_mapping, Mapping, MappingOverride};
 
 use std::io::Write;
 use std::path::Path;
@@ -140,8 +148,7 @@ pub struct ImportOutcome {
 
 /// Reads the start of a file: format, encoding, delimiter, header row, a sample.
 pub fn inspect(path: &Path, options: &SourceOptions) -> Result<Inspection, ImportError> {
-    let _ = (path, options);
-    todo!("implemented by the ingest work")
+    pipeline::inspect(path, options)
 }
 
 /// Imports the whole file according to `plan`, streaming batches to `io.rows`.
@@ -150,6 +157,5 @@ pub fn import(
     plan: &ImportPlan,
     io: ImportIo<'_>,
 ) -> Result<ImportOutcome, ImportError> {
-    let _ = (path, plan, io);
-    todo!("implemented by the ingest work")
+    pipeline::import(path, plan, io)
 }

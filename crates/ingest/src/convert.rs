@@ -1,0 +1,551 @@
+//! Typing and validating rows: per-column evidence from the first pass, the formats it
+//! decides, and the conversion of each row into staged values or row errors.
+
+use revlens_model::{Column, ColumnValues, DatasetKind, FieldType, RowBatch};
+
+use crate::layout::Layout;
+use crate::source::Row;
+use crate::values::{
+    parse_currency, parse_date, parse_flag, parse_interval, parse_transaction_type, DateEvidence,
+    DateFormat, DecimalEvidence, DecimalMark, NumberError, PlainNumber,
+};
+use crate::RowError;
+
+/// Longest value quoted back in a row error.
+const MAX_QUOTED_CHARS: usize = 200;
+
+fn wants_date(ty: FieldType, name: &str) -> bool {
+    ty == FieldType::Date || (ty == FieldType::Flag && name == "churned")
+}
+
+fn wants_decimal(ty: FieldType) -> bool {
+    matches!(
+        ty,
+        FieldType::Money | FieldType::Number | FieldType::Percent
+    )
+}
+
+/// Evidence for one typed output column, gathered over every value in pass 1.
+#[derive(Clone, Debug)]
+struct ColumnEvidence {
+    output: usize,
+    source: usize,
+    decimal: Option<DecimalEvidence>,
+    date: Option<DateEvidence>,
+}
+
+/// What pass 1 learns about the typed columns.
+#[derive(Clone, Debug)]
+pub(crate) struct Evidence {
+    columns: Vec<ColumnEvidence>,
+}
+
+impl Evidence {
+    pub(crate) fn new(layout: &Layout) -> Self {
+        let columns = layout
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(output, column)| {
+                let (field, source) = (column.field?, column.source?);
+                let decimal = wants_decimal(field.ty).then(DecimalEvidence::default);
+                let date = wants_date(field.ty, field.name).then(DateEvidence::default);
+                (decimal.is_some() || date.is_some()).then_some(ColumnEvidence {
+                    output,
+                    source,
+                    decimal,
+                    date,
+                })
+            })
+            .collect();
+        Evidence { columns }
+    }
+
+    pub(crate) fn observe(&mut self, row: &Row) {
+        for column in &mut self.columns {
+            let value = row.get(column.source);
+            if value.is_empty() {
+                continue;
+            }
+            if let Some(decimal) = column.decimal.as_mut() {
+                decimal.observe(value);
+            }
+            if let Some(date) = column.date.as_mut() {
+                date.observe(value);
+            }
+        }
+    }
+
+    /// Settles each column's decimal mark and date format. A file "looks European" when
+    /// it is ';'-delimited or any column shows a decimal comma; that breaks ties.
+    pub(crate) fn decide(&self, layout: &Layout, semicolon: bool) -> Formats {
+        let comma_seen = self
+            .columns
+            .iter()
+            .filter_map(|c| c.decimal.as_ref())
+            .any(|d| d.decided() == Some(DecimalMark::Comma));
+        let european = semicolon || comma_seen;
+        let default_mark = if european {
+            DecimalMark::Comma
+        } else {
+            DecimalMark::Dot
+        };
+        let mut columns = vec![
+            ColumnFormat {
+                mark: default_mark,
+                date: DateFormat::Iso,
+            };
+            layout.columns.len()
+        ];
+        let mut warnings = Vec::new();
+        for evidence in &self.columns {
+            let Some(format) = columns.get_mut(evidence.output) else {
+                continue;
+            };
+            if let Some(mark) = evidence.decimal.as_ref().and_then(DecimalEvidence::decided) {
+                format.mark = mark;
+            }
+            if let Some(date) = &evidence.date {
+                let decision = date.decide(european);
+                format.date = decision.format;
+                if decision.ambiguous {
+                    let header = layout
+                        .headers
+                        .get(evidence.source)
+                        .map_or("", String::as_str);
+                    let (read_as, other) = if decision.format == DateFormat::DayMonthYear {
+                        ("day/month/year (DD/MM/YYYY)", "month/day/year")
+                    } else {
+                        ("month/day/year (MM/DD/YYYY)", "day/month/year")
+                    };
+                    warnings.push(format!(
+                        "column '{header}': every date fits both day/month/year and month/day/year; read as {read_as}. If they are {other}, the dates are wrong."
+                    ));
+                }
+            }
+        }
+        Formats {
+            columns,
+            warnings,
+            european,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ColumnFormat {
+    pub(crate) mark: DecimalMark,
+    pub(crate) date: DateFormat,
+}
+
+/// The reading of every output column, decided from the evidence.
+#[derive(Clone, Debug)]
+pub(crate) struct Formats {
+    pub(crate) columns: Vec<ColumnFormat>,
+    pub(crate) warnings: Vec<String>,
+    #[allow(dead_code)]
+    pub(crate) european: bool,
+}
+
+/// A converted cell waiting for the rest of its row to pass.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Staged {
+    Empty,
+    /// The trimmed source field at this index, as text.
+    Source(usize),
+    Word(&'static str),
+    Code([u8; 3]),
+    Money(i64),
+    Date(i32),
+    Integer(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+/// Indexes of the output columns that cross-field rules look at.
+#[derive(Clone, Copy, Debug, Default)]
+struct SpecialColumns {
+    amount: Option<usize>,
+    start_date: Option<usize>,
+    end_date: Option<usize>,
+    interval_count: Option<usize>,
+    churn_date: Option<usize>,
+    quantity: Option<usize>,
+}
+
+/// Turns rows into staged values, or into the list of their problems.
+pub(crate) struct Converter<'a> {
+    layout: &'a Layout,
+    formats: &'a Formats,
+    special: SpecialColumns,
+    staged: Vec<Staged>,
+    pub(crate) errors: Vec<RowError>,
+}
+
+fn shorten(value: &str) -> String {
+    match value.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((cut, _)) => format!("{}…", value.get(..cut).unwrap_or(value)),
+        None => value.to_string(),
+    }
+}
+
+impl<'a> Converter<'a> {
+    pub(crate) fn new(layout: &'a Layout, formats: &'a Formats) -> Self {
+        let is_subscriptions = layout.kind == DatasetKind::Subscriptions;
+        let sub = |name| {
+            if is_subscriptions {
+                layout.field_index(name)
+            } else {
+                None
+            }
+        };
+        let special = SpecialColumns {
+            amount: sub("amount"),
+            start_date: sub("start_date"),
+            end_date: sub("end_date"),
+            interval_count: layout.field_index("interval_count"),
+            churn_date: layout.field_index("churn_date"),
+            quantity: layout.field_index("quantity"),
+        };
+        Converter {
+            layout,
+            formats,
+            special,
+            staged: vec![Staged::Empty; layout.columns.len()],
+            errors: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, line: u64, source: Option<usize>, value: Option<&str>, expected: String) {
+        self.errors.push(RowError {
+            line,
+            column: source.and_then(|s| self.layout.headers.get(s)).cloned(),
+            value: value.map(shorten),
+            expected,
+        });
+    }
+
+    /// Converts `row`; true when it is valid (its values are then staged for
+    /// [`Converter::commit`]), false with [`Converter::errors`] filled otherwise.
+    pub(crate) fn convert(&mut self, row: &Row) -> bool {
+        self.errors.clear();
+        self.staged.iter_mut().for_each(|s| *s = Staged::Empty);
+        let width = self.layout.header_width();
+        let extra_filled = (width..row.len()).any(|i| !row.get(i).is_empty());
+        if row.len() < width || extra_filled {
+            let found = if extra_filled { row.width() } else { row.len() };
+            self.error(
+                row.line,
+                None,
+                None,
+                format!("{width} fields like the header, found {found}"),
+            );
+            return false;
+        }
+        let mut interval_count = None;
+        let mut churn_date = None;
+        for (index, column) in self.layout.columns.iter().enumerate() {
+            let Some(source) = column.source else {
+                continue;
+            };
+            let value = row.get(source);
+            let Some(field) = column.field else {
+                if !value.is_empty() {
+                    self.set(index, Staged::Source(source));
+                }
+                continue;
+            };
+            if value.is_empty() {
+                if field.required {
+                    self.error(
+                        row.line,
+                        Some(source),
+                        None,
+                        format!("a value (the column '{}' is required)", field.name),
+                    );
+                }
+                continue;
+            }
+            let format = self
+                .formats
+                .columns
+                .get(index)
+                .copied()
+                .unwrap_or(ColumnFormat {
+                    mark: DecimalMark::Dot,
+                    date: DateFormat::Iso,
+                });
+            let converted = convert_value(source, field.ty, field.name, value, format);
+            match converted {
+                Ok(Converted::Value(staged)) => self.set(index, staged),
+                Ok(Converted::Interval(unit, count)) => {
+                    self.set(index, Staged::Word(unit));
+                    if count != 1 {
+                        interval_count = Some(count);
+                    }
+                }
+                Ok(Converted::ChurnedOn(day)) => {
+                    self.set(index, Staged::Bool(true));
+                    churn_date = Some(day);
+                }
+                Err(expected) => self.error(row.line, Some(source), Some(value), expected),
+            }
+        }
+        self.fill_implied(interval_count, churn_date);
+        self.check_kind_rules(row);
+        self.errors.is_empty()
+    }
+
+    fn set(&mut self, index: usize, value: Staged) {
+        if let Some(slot) = self.staged.get_mut(index) {
+            *slot = value;
+        }
+    }
+
+    fn staged(&self, index: Option<usize>) -> Staged {
+        index
+            .and_then(|i| self.staged.get(i).copied())
+            .unwrap_or(Staged::Empty)
+    }
+
+    /// "6 months" fills an empty interval_count; a churned date fills an empty churn_date.
+    fn fill_implied(&mut self, interval_count: Option<u32>, churn_date: Option<i32>) {
+        if let (Some(count), Some(index)) = (interval_count, self.special.interval_count) {
+            if self.staged(Some(index)) == Staged::Empty {
+                self.set(index, Staged::Integer(i64::from(count)));
+            }
+        }
+        if let (Some(day), Some(index)) = (churn_date, self.special.churn_date) {
+            if self.staged(Some(index)) == Staged::Empty {
+                self.set(index, Staged::Date(day));
+            }
+        }
+    }
+
+    fn source_of(&self, index: Option<usize>) -> Option<usize> {
+        index
+            .and_then(|i| self.layout.columns.get(i))
+            .and_then(|c| c.source)
+    }
+
+    fn check_kind_rules(&mut self, row: &Row) {
+        let line = row.line;
+        if let Staged::Money(units) = self.staged(self.special.amount) {
+            if units < 0 {
+                let source = self.source_of(self.special.amount);
+                let value = source.map(|s| row.get(s));
+                self.error(line, source, value, "an amount of 0 or more".to_string());
+            }
+        }
+        if let (Staged::Date(start), Staged::Date(end)) = (
+            self.staged(self.special.start_date),
+            self.staged(self.special.end_date),
+        ) {
+            if end < start {
+                let source = self.source_of(self.special.end_date);
+                let value = source.map(|s| row.get(s));
+                self.error(
+                    line,
+                    source,
+                    value,
+                    "an end date on or after the start date".to_string(),
+                );
+            }
+        }
+        if let Staged::Integer(count) = self.staged(self.special.interval_count) {
+            if count < 1 {
+                let source = self.source_of(self.special.interval_count);
+                let value = source.map(|s| row.get(s));
+                self.error(
+                    line,
+                    source,
+                    value,
+                    "a whole number of 1 or more".to_string(),
+                );
+            }
+        }
+        if let Staged::Float(quantity) = self.staged(self.special.quantity) {
+            if quantity < 0.0 {
+                let source = self.source_of(self.special.quantity);
+                let value = source.map(|s| row.get(s));
+                self.error(line, source, value, "a quantity of 0 or more".to_string());
+            }
+        }
+    }
+
+    /// Appends the staged values of the last valid row to `batch`.
+    pub(crate) fn commit(&self, row: &Row, batch: &mut BatchBuilder) {
+        for (values, staged) in batch.values.iter_mut().zip(&self.staged) {
+            push_value(values, *staged, row);
+        }
+        batch.rows += 1;
+    }
+}
+
+fn push_value(values: &mut ColumnValues, staged: Staged, row: &Row) {
+    match values {
+        ColumnValues::Text(v) => v.push(match staged {
+            Staged::Source(s) => Some(row.get(s).to_string()),
+            Staged::Word(w) => Some(w.to_string()),
+            Staged::Code(code) => Some(String::from_utf8_lossy(&code).into_owned()),
+            _ => None,
+        }),
+        ColumnValues::Money(v) => v.push(match staged {
+            Staged::Money(m) => Some(m),
+            _ => None,
+        }),
+        ColumnValues::Date(v) => v.push(match staged {
+            Staged::Date(d) => Some(d),
+            _ => None,
+        }),
+        ColumnValues::Integer(v) => v.push(match staged {
+            Staged::Integer(i) => Some(i),
+            _ => None,
+        }),
+        ColumnValues::Float(v) => v.push(match staged {
+            Staged::Float(f) => Some(f),
+            _ => None,
+        }),
+        ColumnValues::Bool(v) => v.push(match staged {
+            Staged::Bool(b) => Some(b),
+            _ => None,
+        }),
+    }
+}
+
+enum Converted {
+    Value(Staged),
+    Interval(&'static str, u32),
+    ChurnedOn(i32),
+}
+
+fn number_example(mark: DecimalMark) -> &'static str {
+    match mark {
+        DecimalMark::Dot => "1234.56",
+        DecimalMark::Comma => "1234,56",
+    }
+}
+
+/// Converts one non-empty trimmed value of a canonical field; `Err` says what was expected.
+fn convert_value(
+    source: usize,
+    ty: FieldType,
+    name: &str,
+    value: &str,
+    format: ColumnFormat,
+) -> Result<Converted, String> {
+    let number = |percent| PlainNumber::parse(value, format.mark, percent);
+    let staged = match ty {
+        // Text and ids are never inferred: "00123" stays "00123".
+        FieldType::Id | FieldType::Text => Staged::Source(source),
+        FieldType::Money => match number(false).and_then(|n| n.to_money_units()) {
+            Ok(units) => Staged::Money(units),
+            Err(NumberError::Overflow) => {
+                return Err("an amount small enough to store (at most 922337203685477)".into())
+            }
+            Err(NumberError::NotANumber) => {
+                return Err(format!("an amount like {}", number_example(format.mark)))
+            }
+        },
+        FieldType::Date => match parse_date(value, format.date) {
+            Some(day) => Staged::Date(day),
+            None => {
+                return Err(format!(
+                    "a valid date in the format {}",
+                    format.date.describe()
+                ))
+            }
+        },
+        FieldType::Integer => match number(false).and_then(|n| n.to_integer()) {
+            Ok(i) => Staged::Integer(i),
+            Err(_) => return Err("a whole number like 3".into()),
+        },
+        FieldType::Number => match number(false).and_then(|n| n.to_f64()) {
+            Ok(f) => Staged::Float(f),
+            Err(_) => return Err(format!("a number like {}", number_example(format.mark))),
+        },
+        FieldType::Percent => match number(true).and_then(|n| n.to_f64()) {
+            Ok(p) if (0.0..=100.0).contains(&p) => Staged::Float(p),
+            _ => return Err("a percentage from 0 to 100, like 15 or 15%".into()),
+        },
+        FieldType::Currency => match parse_currency(value) {
+            Some(code) => Staged::Code(code),
+            None => return Err("a 3-letter currency code like USD".into()),
+        },
+        FieldType::Interval => match parse_interval(value) {
+            Some(interval) => return Ok(Converted::Interval(interval.unit, interval.count)),
+            None => return Err("a billing interval: day, week, month, quarter or year".into()),
+        },
+        FieldType::TransactionType => match parse_transaction_type(value) {
+            Some(kind) => Staged::Word(kind),
+            None => return Err("a transaction type: charge or refund".into()),
+        },
+        FieldType::Flag => match parse_flag(value) {
+            Some(flag) => Staged::Bool(flag),
+            None if name == "churned" => match parse_date(value, format.date) {
+                Some(day) => return Ok(Converted::ChurnedOn(day)),
+                None => return Err("yes/no, true/false, 1/0, or a churn date".into()),
+            },
+            None => return Err("yes/no, true/false or 1/0".into()),
+        },
+    };
+    Ok(Converted::Value(staged))
+}
+
+/// Accumulates converted rows column by column until a batch is full.
+pub(crate) struct BatchBuilder {
+    names: Vec<String>,
+    storages: Vec<revlens_model::StorageType>,
+    values: Vec<ColumnValues>,
+    rows: usize,
+    capacity: usize,
+}
+
+impl BatchBuilder {
+    pub(crate) fn new(layout: &Layout, capacity: usize) -> Self {
+        let names = layout
+            .columns
+            .iter()
+            .map(|c| c.output.name.clone())
+            .collect();
+        let storages: Vec<_> = layout.columns.iter().map(|c| c.output.storage).collect();
+        let values = storages
+            .iter()
+            .map(|&s| ColumnValues::with_capacity(s, capacity))
+            .collect();
+        BatchBuilder {
+            names,
+            storages,
+            values,
+            rows: 0,
+            capacity,
+        }
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.rows >= self.capacity
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Hands out the rows so far and starts a new batch.
+    pub(crate) fn take(&mut self) -> RowBatch {
+        let columns = self
+            .names
+            .iter()
+            .zip(&self.storages)
+            .zip(self.values.iter_mut())
+            .map(|((name, &storage), values)| Column {
+                name: name.clone(),
+                values: std::mem::replace(
+                    values,
+                    ColumnValues::with_capacity(storage, self.capacity),
+                ),
+            })
+            .collect();
+        self.rows = 0;
+        RowBatch { columns }
+    }
+}

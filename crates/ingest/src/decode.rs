@@ -1,0 +1,295 @@
+//! Byte-stream plumbing for text files: a reader that transcodes to UTF-8 on the fly, and
+//! a reader that copies every byte it passes to the caller and a hasher while checking it.
+
+use std::io::{self, Read, Write};
+
+use encoding_rs::{CoderResult, Decoder, Encoding};
+use sha2::{Digest, Sha256};
+
+const DECODE_BUFFER: usize = 64 * 1024;
+
+/// Transcodes any `encoding_rs` encoding to UTF-8 as it is read, in bounded memory.
+pub(crate) struct DecodingReader<R> {
+    inner: R,
+    decoder: Decoder,
+    input: Box<[u8]>,
+    input_start: usize,
+    input_end: usize,
+    input_done: bool,
+    output: Box<[u8]>,
+    output_start: usize,
+    output_end: usize,
+    finished: bool,
+}
+
+impl<R: Read> DecodingReader<R> {
+    /// `encoding`'s BOM, if present, is removed.
+    pub(crate) fn new(inner: R, encoding: &'static Encoding) -> Self {
+        DecodingReader {
+            inner,
+            decoder: encoding.new_decoder_with_bom_removal(),
+            input: vec![0; DECODE_BUFFER].into_boxed_slice(),
+            input_start: 0,
+            input_end: 0,
+            input_done: false,
+            // Room for the worst case of one full input buffer, so decoding always progresses.
+            output: vec![0; DECODE_BUFFER * 3 + 16].into_boxed_slice(),
+            output_start: 0,
+            output_end: 0,
+            finished: false,
+        }
+    }
+
+    pub(crate) fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    pub(crate) fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    pub(crate) fn into_inner(self) -> R {
+        self.inner
+    }
+
+    /// Decodes the next piece of input into `output`; false once everything is out.
+    fn fill_output(&mut self) -> io::Result<bool> {
+        while !self.finished {
+            if self.input_start == self.input_end && !self.input_done {
+                let read = self.inner.read(&mut self.input)?;
+                self.input_start = 0;
+                self.input_end = read;
+                self.input_done = read == 0;
+            }
+            let input = self
+                .input
+                .get(self.input_start..self.input_end)
+                .unwrap_or(&[]);
+            let (result, read, written, _) =
+                self.decoder
+                    .decode_to_utf8(input, &mut self.output, self.input_done);
+            self.input_start += read;
+            self.output_start = 0;
+            self.output_end = written;
+            if self.input_done && result == CoderResult::InputEmpty {
+                self.finished = true;
+            }
+            if written > 0 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+impl<R: Read> Read for DecodingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.output_start == self.output_end && !self.fill_output()? {
+            return Ok(0);
+        }
+        let available = self
+            .output
+            .get(self.output_start..self.output_end)
+            .unwrap_or(&[]);
+        let n = available.len().min(buf.len());
+        buf.get_mut(..n)
+            .unwrap_or_default()
+            .copy_from_slice(available.get(..n).unwrap_or(&[]));
+        self.output_start += n;
+        Ok(n)
+    }
+}
+
+/// Checks UTF-8 validity across chunk boundaries, remembering where it first failed.
+#[derive(Debug, Default)]
+pub(crate) struct Utf8Check {
+    carry: [u8; 4],
+    carry_len: usize,
+    seen: u64,
+    pub(crate) first_invalid: Option<u64>,
+}
+
+impl Utf8Check {
+    pub(crate) fn feed(&mut self, mut chunk: &[u8]) {
+        let chunk_start = self.seen;
+        self.seen += chunk.len() as u64;
+        if self.first_invalid.is_some() {
+            return;
+        }
+        if self.carry_len > 0 {
+            // Finish the character split by the previous chunk.
+            let mut joined = [0u8; 8];
+            let take = chunk.len().min(4);
+            let carry = self.carry.get(..self.carry_len).unwrap_or(&[]);
+            let head = chunk.get(..take).unwrap_or(&[]);
+            let total = carry.len() + head.len();
+            for (slot, &b) in joined.iter_mut().zip(carry.iter().chain(head)) {
+                *slot = b;
+            }
+            let joined = joined.get(..total).unwrap_or(&[]);
+            let complete = match std::str::from_utf8(joined) {
+                Ok(_) => total,
+                Err(e) if e.valid_up_to() >= self.carry_len => e.valid_up_to(),
+                Err(e) if e.error_len().is_none() && take == chunk.len() => {
+                    // Still incomplete: keep carrying.
+                    for (slot, &b) in self.carry.iter_mut().zip(joined) {
+                        *slot = b;
+                    }
+                    self.carry_len = total.min(4);
+                    return;
+                }
+                Err(_) => {
+                    self.first_invalid = Some(chunk_start.saturating_sub(self.carry_len as u64));
+                    return;
+                }
+            };
+            chunk = chunk.get(complete - self.carry_len..).unwrap_or(&[]);
+            self.carry_len = 0;
+        }
+        let offset = self.seen - chunk.len() as u64;
+        if let Err(e) = std::str::from_utf8(chunk) {
+            if e.error_len().is_some() {
+                self.first_invalid = Some(offset + e.valid_up_to() as u64);
+            } else {
+                let tail = chunk.get(e.valid_up_to()..).unwrap_or(&[]);
+                for (slot, &b) in self.carry.iter_mut().zip(tail) {
+                    *slot = b;
+                }
+                self.carry_len = tail.len().min(4);
+            }
+        }
+    }
+
+    /// True when everything fed so far, ending here, was UTF-8.
+    pub(crate) fn finish(&mut self) -> bool {
+        if self.carry_len > 0 && self.first_invalid.is_none() {
+            self.first_invalid = Some(self.seen - self.carry_len as u64);
+        }
+        self.first_invalid.is_none()
+    }
+}
+
+/// Passes a file through while copying it to the caller's writer, hashing it, counting
+/// it, and (for 8-bit text) checking UTF-8 and looking for NUL bytes.
+pub(crate) struct Tee<'a, R> {
+    inner: R,
+    original: &'a mut dyn Write,
+    pub(crate) hasher: Sha256,
+    pub(crate) bytes: u64,
+    /// `None` for UTF-16, where neither check applies.
+    pub(crate) utf8: Option<Utf8Check>,
+    pub(crate) first_nul: Option<u64>,
+    /// The caller's writer failed; reported as a sink error, not a read error.
+    pub(crate) original_failed: Option<io::Error>,
+}
+
+impl<'a, R: Read> Tee<'a, R> {
+    pub(crate) fn new(inner: R, original: &'a mut dyn Write, check_text: bool) -> Self {
+        Tee {
+            inner,
+            original,
+            hasher: Sha256::new(),
+            bytes: 0,
+            utf8: check_text.then(Utf8Check::default),
+            first_nul: None,
+            original_failed: None,
+        }
+    }
+}
+
+impl<R: Read> Read for Tee<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let chunk = buf.get(..n).unwrap_or(&[]);
+        if let Err(e) = self.original.write_all(chunk) {
+            let message = e.to_string();
+            self.original_failed = Some(e);
+            return Err(io::Error::other(message));
+        }
+        self.hasher.update(chunk);
+        if let Some(check) = self.utf8.as_mut() {
+            check.feed(chunk);
+            if self.first_nul.is_none() {
+                if let Some(at) = chunk.iter().position(|&b| b == 0) {
+                    self.first_nul = Some(self.bytes + at as u64);
+                }
+            }
+        }
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Counts the bytes read through it, for progress.
+pub(crate) struct Counting<R> {
+    inner: R,
+    pub(crate) bytes: u64,
+}
+
+impl<R> Counting<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        Counting { inner, bytes: 0 }
+    }
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_utf16_in_small_reads() {
+        let text = "Kunde;Betrag\né;€ 12,50\n".repeat(5000);
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let mut reader = DecodingReader::new(bytes.as_slice(), encoding_rs::UTF_16LE);
+        let mut out = Vec::new();
+        let mut buf = [0u8; 7];
+        loop {
+            let n = reader.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(String::from_utf8(out).unwrap(), text);
+    }
+
+    #[test]
+    fn decodes_windows_1252() {
+        let mut out = String::new();
+        DecodingReader::new(&b"caf\xe9 \x80"[..], encoding_rs::WINDOWS_1252)
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "café €");
+    }
+
+    #[test]
+    fn utf8_check_handles_split_characters() {
+        let text = "aé€😀b".as_bytes();
+        for split in 0..text.len() {
+            let mut check = Utf8Check::default();
+            check.feed(&text[..split]);
+            check.feed(&text[split..]);
+            assert!(check.finish(), "split at {split}");
+        }
+        // Byte by byte, too.
+        let mut check = Utf8Check::default();
+        text.chunks(1).for_each(|c| check.feed(c));
+        assert!(check.finish());
+        let mut check = Utf8Check::default();
+        check.feed(b"ok\xe9t");
+        assert!(!check.finish());
+        assert_eq!(check.first_invalid, Some(2));
+        let mut truncated = Utf8Check::default();
+        truncated.feed(&"é".as_bytes()[..1]);
+        assert!(!truncated.finish());
+    }
+}

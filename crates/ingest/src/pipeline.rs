@@ -1,0 +1,630 @@
+//! The two passes of an import, and inspection. Pass 1 copies and hashes the file,
+//! settles the encoding and gathers column evidence; pass 2 converts, validates and
+//! writes batches. Both read records through [`RecordSource`], so text files and
+//! workbooks share everything after the reader.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use revlens_model::{BatchSink, SinkError};
+use sha2::{Digest, Sha256};
+
+use crate::convert::{BatchBuilder, Converter, Evidence, Formats};
+use crate::decode::{Counting, DecodingReader, Tee};
+use crate::detect::{self, FileKind, Sample, HEADER_SEARCH_ROWS};
+use crate::layout::Layout;
+use crate::source::{CsvRecords, InputStats, RecordSource, Row};
+use crate::workbook::{self, SheetRecords};
+use crate::{
+    ImportError, ImportIo, ImportOutcome, ImportPlan, Inspection, Phase, Progress, RowError,
+    SourceFormat, SourceOptions, TextEncoding, WorkbookKind, MAX_LISTED_ERRORS, SAMPLE_ROWS,
+};
+
+/// Rows per batch handed to the sink.
+pub(crate) const BATCH_ROWS: usize = 64 * 1024;
+/// Progress and cancellation are checked this often (whichever comes first).
+const PROGRESS_ROWS: u64 = 64 * 1024;
+const PROGRESS_BYTES: u64 = 1024 * 1024;
+/// Rows of the sample parsed for detection (blank ones included).
+const SAMPLE_PARSE_ROWS: usize = 4 * (HEADER_SEARCH_ROWS + SAMPLE_ROWS);
+
+fn io_error(path: &Path) -> impl Fn(io::Error) -> ImportError + '_ {
+    move |source| ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A text file's settled reading, from its sample.
+struct TextPlan {
+    encoding: TextEncoding,
+    delimiter: u8,
+    header_line: u64,
+    headers: Vec<String>,
+    sample: Vec<Vec<String>>,
+}
+
+fn delimiter_option(options: &SourceOptions) -> Result<Option<u8>, ImportError> {
+    match options.delimiter {
+        None => Ok(None),
+        Some(c) if c.is_ascii() && c != '"' && c != '\n' && c != '\r' => Ok(Some(c as u8)),
+        Some(c) => Err(ImportError::Options(format!(
+            "the delimiter must be one ASCII character other than a quote or newline, not {c:?}"
+        ))),
+    }
+}
+
+/// The header row found among the first rows, and the sample rows below it.
+struct HeaderAndSample {
+    line: u64,
+    headers: Vec<String>,
+    sample: Vec<Vec<String>>,
+}
+
+/// Finds the header among the first rows and collects the sample rows below it.
+fn header_and_sample(path: &Path, rows: &[Row]) -> Result<HeaderAndSample, ImportError> {
+    if rows.iter().all(Row::is_blank) {
+        return Err(ImportError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let Some(index) = detect::find_header(rows) else {
+        let scanned = rows.iter().filter(|r| !r.is_blank()).count();
+        return Err(ImportError::NoHeader {
+            path: path.to_path_buf(),
+            scanned: scanned.min(HEADER_SEARCH_ROWS),
+        });
+    };
+    let header = rows.get(index).ok_or_else(|| ImportError::NoHeader {
+        path: path.to_path_buf(),
+        scanned: 0,
+    })?;
+    let sample = rows
+        .iter()
+        .skip(index + 1)
+        .filter(|r| !r.is_blank())
+        .take(SAMPLE_ROWS)
+        .map(|r| (0..r.len()).map(|i| r.raw(i).to_string()).collect())
+        .collect();
+    Ok(HeaderAndSample {
+        line: header.line,
+        headers: detect::header_names(header),
+        sample,
+    })
+}
+
+fn plan_text(
+    path: &Path,
+    sample: &Sample,
+    options: &SourceOptions,
+) -> Result<TextPlan, ImportError> {
+    let encoding = detect::sniff_encoding(&sample.bytes, sample.complete);
+    if let Some(offset) = detect::binary_offset(&sample.bytes, encoding) {
+        return Err(ImportError::Binary {
+            path: path.to_path_buf(),
+            offset,
+        });
+    }
+    let text = detect::decode_sample(&sample.bytes, encoding);
+    if text.trim().is_empty() {
+        return Err(ImportError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let delimiter = match delimiter_option(options)? {
+        Some(d) => d,
+        None => detect::sniff_delimiter(&text, sample.complete),
+    };
+    let rows = detect::sample_rows(&text, delimiter, sample.complete, SAMPLE_PARSE_ROWS);
+    let found = header_and_sample(path, &rows)?;
+    Ok(TextPlan {
+        encoding,
+        delimiter,
+        header_line: found.line,
+        headers: found.headers,
+        sample: found.sample,
+    })
+}
+
+fn delimited(encoding: TextEncoding, delimiter: u8) -> SourceFormat {
+    SourceFormat::Delimited {
+        encoding,
+        delimiter: char::from(delimiter),
+    }
+}
+
+/// Sheet rows enough to find the header and a sample.
+fn first_sheet_rows(records: &mut SheetRecords<'_>) -> Result<Vec<Row>, ImportError> {
+    let mut rows = Vec::new();
+    let mut row = Row::default();
+    while rows.len() < SAMPLE_PARSE_ROWS && records.next_row(&mut row)? {
+        rows.push(row.clone());
+    }
+    Ok(rows)
+}
+
+pub(crate) fn inspect(path: &Path, options: &SourceOptions) -> Result<Inspection, ImportError> {
+    let sample = detect::read_sample(path)?;
+    if sample.bytes.is_empty() {
+        return Err(ImportError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    match detect::file_kind(path, &sample.bytes)? {
+        FileKind::Text => {
+            let plan = plan_text(path, &sample, options)?;
+            Ok(Inspection {
+                format: delimited(plan.encoding, plan.delimiter),
+                sheets: Vec::new(),
+                header_line: plan.header_line,
+                headers: plan.headers,
+                sample: plan.sample,
+            })
+        }
+        FileKind::Workbook(kind) => {
+            let bytes = std::fs::read(path).map_err(io_error(path))?;
+            let sheet = workbook::load_sheet(path, bytes, kind, options.sheet.as_deref())?;
+            let mut records = SheetRecords::new(&sheet.range, sample.file_len);
+            let rows = first_sheet_rows(&mut records)?;
+            let found = header_and_sample(path, &rows)?;
+            Ok(Inspection {
+                format: SourceFormat::Workbook {
+                    workbook: kind,
+                    sheet: sheet.name,
+                },
+                sheets: sheet.sheets,
+                header_line: found.line,
+                headers: found.headers,
+                sample: found.sample,
+            })
+        }
+    }
+}
+
+/// Progress reports and cancellation checks at a bounded cadence.
+struct Pacer<'p> {
+    progress: &'p mut dyn FnMut(Progress),
+    cancel: &'p revlens_model::CancelToken,
+    phase: Phase,
+    bytes_total: u64,
+    last_rows: u64,
+    last_bytes: u64,
+}
+
+impl Pacer<'_> {
+    fn start(&mut self, phase: Phase) -> Result<(), ImportError> {
+        self.phase = phase;
+        self.last_rows = 0;
+        self.last_bytes = 0;
+        self.report(0, 0)
+    }
+
+    fn report(&mut self, rows: u64, bytes: u64) -> Result<(), ImportError> {
+        self.last_rows = rows;
+        self.last_bytes = bytes;
+        (self.progress)(Progress {
+            phase: self.phase,
+            bytes_done: bytes.min(self.bytes_total),
+            bytes_total: self.bytes_total,
+            rows,
+        });
+        if self.cancel.is_cancelled() {
+            return Err(ImportError::Cancelled);
+        }
+        Ok(())
+    }
+
+    fn tick(&mut self, rows: u64, bytes: u64) -> Result<(), ImportError> {
+        if rows - self.last_rows >= PROGRESS_ROWS || bytes - self.last_bytes >= PROGRESS_BYTES {
+            self.report(rows, bytes)?;
+        }
+        Ok(())
+    }
+}
+
+/// Pass 1 over records: counts data rows and gathers evidence.
+fn scan(
+    records: &mut dyn RecordSource,
+    header_line: u64,
+    evidence: &mut Evidence,
+    pacer: &mut Pacer<'_>,
+) -> Result<u64, ImportError> {
+    let mut row = Row::default();
+    let mut data_rows = 0;
+    while records.next_row(&mut row)? {
+        if row.line <= header_line || row.is_blank() {
+            continue;
+        }
+        data_rows += 1;
+        evidence.observe(&row);
+        pacer.tick(data_rows, records.bytes_done())?;
+    }
+    Ok(data_rows)
+}
+
+/// Where valid rows and problems go during pass 2.
+struct Emitter<'e> {
+    sink: &'e mut dyn BatchSink,
+    rejected: &'e mut dyn FnMut(&RowError) -> Result<(), SinkError>,
+    skip_invalid: bool,
+    batch: BatchBuilder,
+    rows: u64,
+    skipped: u64,
+    problems: u64,
+    listed: Vec<RowError>,
+}
+
+impl Emitter<'_> {
+    fn accept(&mut self, converter: &Converter<'_>, row: &Row) -> Result<(), ImportError> {
+        // Once the import is bound to fail, building batches is wasted work.
+        if self.problems > 0 && !self.skip_invalid {
+            return Ok(());
+        }
+        converter.commit(row, &mut self.batch);
+        self.rows += 1;
+        if self.batch.is_full() {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, errors: &[RowError]) -> Result<(), ImportError> {
+        self.problems += errors.len() as u64;
+        if self.skip_invalid {
+            self.skipped += 1;
+            for error in errors {
+                (self.rejected)(error).map_err(ImportError::Sink)?;
+            }
+        } else {
+            let room = MAX_LISTED_ERRORS.saturating_sub(self.listed.len());
+            self.listed.extend(errors.iter().take(room).cloned());
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ImportError> {
+        if !self.batch.is_empty() {
+            let batch = self.batch.take();
+            self.sink.write_batch(batch).map_err(ImportError::Sink)?;
+        }
+        Ok(())
+    }
+}
+
+/// Pass 2 over records: converts, validates and emits.
+fn emit(
+    records: &mut dyn RecordSource,
+    header_line: u64,
+    converter: &mut Converter<'_>,
+    emitter: &mut Emitter<'_>,
+    pacer: &mut Pacer<'_>,
+) -> Result<(), ImportError> {
+    let mut row = Row::default();
+    let mut seen = 0;
+    while records.next_row(&mut row)? {
+        if row.line <= header_line || row.is_blank() {
+            continue;
+        }
+        seen += 1;
+        if converter.convert(&row) {
+            emitter.accept(converter, &row)?;
+        } else {
+            emitter.reject(&converter.errors)?;
+        }
+        pacer.tick(seen, records.bytes_done())?;
+    }
+    emitter.flush()
+}
+
+/// What both kinds of file hand to the shared end of an import.
+struct Scanned {
+    format: SourceFormat,
+    header_line: u64,
+    sha256: String,
+    bytes: u64,
+    formats: Formats,
+}
+
+pub(crate) fn import(
+    path: &Path,
+    plan: &ImportPlan,
+    mut io: ImportIo<'_>,
+) -> Result<ImportOutcome, ImportError> {
+    io.cancel.check().map_err(|_| ImportError::Cancelled)?;
+    let sample = detect::read_sample(path)?;
+    if sample.bytes.is_empty() {
+        return Err(ImportError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    match detect::file_kind(path, &sample.bytes)? {
+        FileKind::Text => import_text(path, plan, &mut io, &sample),
+        FileKind::Workbook(kind) => import_workbook(path, plan, &mut io, &sample, kind),
+    }
+}
+
+fn finish(
+    path: &Path,
+    layout: &Layout,
+    scanned: Scanned,
+    emitter: Emitter<'_>,
+) -> Result<ImportOutcome, ImportError> {
+    if emitter.problems > 0 && !emitter.skip_invalid {
+        return Err(ImportError::InvalidRows {
+            path: path.to_path_buf(),
+            total: emitter.problems,
+            errors: emitter.listed,
+        });
+    }
+    Ok(ImportOutcome {
+        format: scanned.format,
+        header_line: scanned.header_line,
+        sha256: scanned.sha256,
+        bytes: scanned.bytes,
+        rows: emitter.rows,
+        skipped: emitter.skipped,
+        columns: layout.output_columns(),
+        warnings: scanned.formats.warnings,
+    })
+}
+
+/// The reader under the CSV parser: raw bytes, or transcoded to UTF-8.
+enum TextInput<R> {
+    Plain(R),
+    Decoded(DecodingReader<R>),
+}
+
+impl<R: Read> TextInput<R> {
+    /// Skips a UTF-8 BOM, and transcodes anything that is not UTF-8.
+    fn new(mut inner: R, encoding: TextEncoding) -> io::Result<Self> {
+        match encoding {
+            TextEncoding::Utf8 => Ok(TextInput::Plain(inner)),
+            TextEncoding::Utf8Bom => {
+                let mut bom = [0u8; 3];
+                inner.read_exact(&mut bom)?;
+                Ok(TextInput::Plain(inner))
+            }
+            TextEncoding::Windows1252 => {
+                // A BOM-marked file that turned out not to be UTF-8: drop the BOM anyway.
+                Ok(TextInput::Decoded(DecodingReader::new(
+                    inner,
+                    detect::encoding_of(encoding),
+                )))
+            }
+            TextEncoding::Utf16Le | TextEncoding::Utf16Be => Ok(TextInput::Decoded(
+                DecodingReader::new(inner, detect::encoding_of(encoding)),
+            )),
+        }
+    }
+
+    fn inner(&self) -> &R {
+        match self {
+            TextInput::Plain(r) => r,
+            TextInput::Decoded(d) => d.get_ref(),
+        }
+    }
+}
+
+impl<R: Read> Read for TextInput<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            TextInput::Plain(r) => r.read(buf),
+            TextInput::Decoded(d) => d.read(buf),
+        }
+    }
+}
+
+impl<R: Read + InputStats> InputStats for TextInput<R> {
+    fn byte_count(&self) -> u64 {
+        self.inner().byte_count()
+    }
+    fn sink_failure(&mut self) -> Option<io::Error> {
+        match self {
+            TextInput::Plain(r) => r.sink_failure(),
+            TextInput::Decoded(d) => d.get_mut().sink_failure(),
+        }
+    }
+}
+
+impl<R: Read> InputStats for Tee<'_, R> {
+    fn byte_count(&self) -> u64 {
+        self.bytes
+    }
+    fn sink_failure(&mut self) -> Option<io::Error> {
+        self.original_failed.take()
+    }
+}
+
+impl<R: Read> InputStats for Counting<R> {
+    fn byte_count(&self) -> u64 {
+        self.bytes
+    }
+}
+
+fn import_text(
+    path: &Path,
+    plan: &ImportPlan,
+    io: &mut ImportIo<'_>,
+    sample: &Sample,
+) -> Result<ImportOutcome, ImportError> {
+    let text = plan_text(path, sample, &plan.source)?;
+    let layout = Layout::plan(path, plan.kind, &plan.mapping, &text.headers)?;
+    let open = || File::open(path).map_err(io_error(path));
+    let mut evidence = Evidence::new(&layout);
+    let mut pacer = Pacer {
+        progress: &mut *io.progress,
+        cancel: io.cancel,
+        phase: Phase::Scanning,
+        bytes_total: sample.file_len,
+        last_rows: 0,
+        last_bytes: 0,
+    };
+
+    // Pass 1: copy, hash, check the bytes, gather evidence.
+    pacer.start(Phase::Scanning)?;
+    let check_bytes = !detect::is_utf16(text.encoding);
+    let tee = Tee::new(open()?, &mut *io.original, check_bytes);
+    let input = TextInput::new(tee, text.encoding).map_err(io_error(path))?;
+    let mut records = CsvRecords::new(input, text.delimiter, path);
+    let binary =
+        |records: &CsvRecords<TextInput<Tee<'_, File>>>| match records.input().inner().first_nul {
+            Some(offset) => Err(ImportError::Binary {
+                path: path.to_path_buf(),
+                offset,
+            }),
+            None => Ok(()),
+        };
+    let data_rows = {
+        let mut row = Row::default();
+        let mut data_rows = 0u64;
+        while records.next_row(&mut row)? {
+            binary(&records)?;
+            if row.line <= text.header_line || row.is_blank() {
+                continue;
+            }
+            data_rows += 1;
+            evidence.observe(&row);
+            pacer.tick(data_rows, records.bytes_done())?;
+        }
+        binary(&records)?;
+        data_rows
+    };
+    let tee = match records.into_input() {
+        TextInput::Plain(tee) => tee,
+        TextInput::Decoded(decoder) => decoder.into_inner(),
+    };
+    let bytes = tee.bytes;
+    let utf8_everywhere = tee.utf8.is_none_or(|mut check| check.finish());
+    let sha256 = hex::encode(tee.hasher.finalize());
+    pacer.report(data_rows, bytes)?;
+    if data_rows == 0 {
+        return Err(ImportError::NoRows {
+            path: path.to_path_buf(),
+            header_line: text.header_line,
+        });
+    }
+    // One invalid byte anywhere makes the whole file Windows-1252.
+    let encoding = match text.encoding {
+        TextEncoding::Utf8 | TextEncoding::Utf8Bom if !utf8_everywhere => TextEncoding::Windows1252,
+        other => other,
+    };
+    let formats = evidence.decide(&layout, text.delimiter == b';');
+
+    // Pass 2: parse, convert, validate, write.
+    pacer.start(Phase::Importing)?;
+    let mut counting = Counting::new(open()?);
+    if encoding == TextEncoding::Windows1252 && text.encoding == TextEncoding::Utf8Bom {
+        let mut bom = [0u8; 3];
+        counting.read_exact(&mut bom).map_err(io_error(path))?;
+    }
+    let input = TextInput::new(counting, encoding).map_err(io_error(path))?;
+    let mut records = CsvRecords::new(input, text.delimiter, path);
+    let mut converter = Converter::new(&layout, &formats);
+    let mut emitter = Emitter {
+        sink: &mut *io.rows,
+        rejected: &mut *io.rejected,
+        skip_invalid: plan.skip_invalid,
+        batch: BatchBuilder::new(&layout, BATCH_ROWS),
+        rows: 0,
+        skipped: 0,
+        problems: 0,
+        listed: Vec::new(),
+    };
+    emit(
+        &mut records,
+        text.header_line,
+        &mut converter,
+        &mut emitter,
+        &mut pacer,
+    )?;
+    pacer.report(emitter.rows + emitter.skipped, sample.file_len)?;
+    let scanned = Scanned {
+        format: delimited(encoding, text.delimiter),
+        header_line: text.header_line,
+        sha256,
+        bytes,
+        formats,
+    };
+    finish(path, &layout, scanned, emitter)
+}
+
+fn import_workbook(
+    path: &Path,
+    plan: &ImportPlan,
+    io: &mut ImportIo<'_>,
+    sample: &Sample,
+    kind: WorkbookKind,
+) -> Result<ImportOutcome, ImportError> {
+    let mut pacer = Pacer {
+        progress: &mut *io.progress,
+        cancel: io.cancel,
+        phase: Phase::Scanning,
+        bytes_total: sample.file_len,
+        last_rows: 0,
+        last_bytes: 0,
+    };
+    pacer.start(Phase::Scanning)?;
+    // The original goes to the caller as it is read, in chunks, like a text file.
+    let bytes = std::fs::read(path).map_err(io_error(path))?;
+    let mut hasher = Sha256::new();
+    for (index, chunk) in bytes.chunks(PROGRESS_BYTES as usize).enumerate() {
+        io.original
+            .write_all(chunk)
+            .map_err(|e| ImportError::Sink(Box::new(e)))?;
+        hasher.update(chunk);
+        pacer.report(0, (index * PROGRESS_BYTES as usize + chunk.len()) as u64)?;
+    }
+    let sha256 = hex::encode(hasher.finalize());
+    let file_bytes = bytes.len() as u64;
+    let sheet = workbook::load_sheet(path, bytes, kind, plan.source.sheet.as_deref())?;
+
+    let mut records = SheetRecords::new(&sheet.range, file_bytes);
+    let rows = first_sheet_rows(&mut records)?;
+    let found = header_and_sample(path, &rows)?;
+    let header_line = found.line;
+    let layout = Layout::plan(path, plan.kind, &plan.mapping, &found.headers)?;
+
+    let mut evidence = Evidence::new(&layout);
+    let mut records = SheetRecords::new(&sheet.range, file_bytes);
+    let data_rows = scan(&mut records, header_line, &mut evidence, &mut pacer)?;
+    if data_rows == 0 {
+        return Err(ImportError::NoRows {
+            path: path.to_path_buf(),
+            header_line,
+        });
+    }
+    let formats = evidence.decide(&layout, false);
+
+    pacer.start(Phase::Importing)?;
+    let mut records = SheetRecords::new(&sheet.range, file_bytes);
+    let mut converter = Converter::new(&layout, &formats);
+    let mut emitter = Emitter {
+        sink: &mut *io.rows,
+        rejected: &mut *io.rejected,
+        skip_invalid: plan.skip_invalid,
+        batch: BatchBuilder::new(&layout, BATCH_ROWS),
+        rows: 0,
+        skipped: 0,
+        problems: 0,
+        listed: Vec::new(),
+    };
+    emit(
+        &mut records,
+        header_line,
+        &mut converter,
+        &mut emitter,
+        &mut pacer,
+    )?;
+    let scanned = Scanned {
+        format: SourceFormat::Workbook {
+            workbook: kind,
+            sheet: sheet.name,
+        },
+        header_line,
+        sha256,
+        bytes: file_bytes,
+        formats,
+    };
+    finish(path, &layout, scanned, emitter)
+}
