@@ -65,9 +65,7 @@ impl FromStr for DatasetKind {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "subscriptions" | "subscription" => Ok(DatasetKind::Subscriptions),
-            "transactions" | "transaction" | "invoices" | "invoice" => {
-                Ok(DatasetKind::Transactions)
-            }
+            "transactions" | "transaction" | "invoices" | "invoice" => Ok(DatasetKind::Transactions),
             "customers" | "customer" => Ok(DatasetKind::Customers),
             "orders" | "order" => Ok(DatasetKind::Orders),
             "purchases" | "purchase" => Ok(DatasetKind::Purchases),
@@ -133,21 +131,11 @@ pub struct FieldSpec {
 }
 
 const fn req(name: &'static str, ty: FieldType, synonyms: &'static [&'static str]) -> FieldSpec {
-    FieldSpec {
-        name,
-        ty,
-        required: true,
-        synonyms,
-    }
+    FieldSpec { name, ty, required: true, synonyms }
 }
 
 const fn opt(name: &'static str, ty: FieldType, synonyms: &'static [&'static str]) -> FieldSpec {
-    FieldSpec {
-        name,
-        ty,
-        required: false,
-        synonyms,
-    }
+    FieldSpec { name, ty, required: false, synonyms }
 }
 
 use FieldType as T;
@@ -245,22 +233,10 @@ static SUBSCRIPTIONS: &[FieldSpec] = &[
             "billing frequency",
         ],
     ),
-    opt(
-        "interval_count",
-        T::Integer,
-        &["interval count", "plan interval count", "every"],
-    ),
-    opt(
-        "plan",
-        T::Text,
-        &["plan", "plan name", "product", "tier", "plan id", "package"],
-    ),
+    opt("interval_count", T::Integer, &["interval count", "plan interval count", "every"]),
+    opt("plan", T::Text, &["plan", "plan name", "product", "tier", "plan id", "package"]),
     opt("currency", T::Currency, CURRENCY),
-    opt(
-        "quantity",
-        T::Number,
-        &["quantity", "qty", "seats", "units", "licenses"],
-    ),
+    opt("quantity", T::Number, &["quantity", "qty", "seats", "units", "licenses"]),
     opt(
         "discount_pct",
         T::Percent,
@@ -274,16 +250,8 @@ static SUBSCRIPTIONS: &[FieldSpec] = &[
             "coupon percent",
         ],
     ),
-    opt(
-        "status",
-        T::Text,
-        &["status", "state", "subscription status"],
-    ),
-    opt(
-        "subscription_id",
-        T::Id,
-        &["subscription", "subscription id", "sub id", "sub_id"],
-    ),
+    opt("status", T::Text, &["status", "state", "subscription status"]),
+    opt("subscription_id", T::Id, &["subscription", "subscription id", "sub id", "sub_id"]),
 ];
 
 static TRANSACTIONS: &[FieldSpec] = &[
@@ -329,65 +297,20 @@ static TRANSACTIONS: &[FieldSpec] = &[
     opt(
         "period_start",
         T::Date,
-        &[
-            "period start",
-            "service period start",
-            "service start",
-            "line item period start",
-            "from",
-        ],
+        &["period start", "service period start", "service start", "line item period start", "from"],
     ),
-    opt(
-        "period_end",
-        T::Date,
-        &[
-            "period end",
-            "service period end",
-            "service end",
-            "line item period end",
-            "to",
-        ],
-    ),
-    opt(
-        "type",
-        T::TransactionType,
-        &[
-            "type",
-            "transaction type",
-            "kind",
-            "charge type",
-            "txn type",
-        ],
-    ),
+    opt("period_end", T::Date, &["period end", "service period end", "service end", "line item period end", "to"]),
+    opt("type", T::TransactionType, &["type", "transaction type", "kind", "charge type", "txn type"]),
     opt(
         "invoice_id",
         T::Id,
-        &[
-            "invoice",
-            "invoice id",
-            "invoice number",
-            "invoice no",
-            "transaction id",
-            "charge id",
-            "receipt",
-            "number",
-        ],
+        &["invoice", "invoice id", "invoice number", "invoice no", "transaction id", "charge id", "receipt", "number"],
     ),
 ];
 
 static CUSTOMERS: &[FieldSpec] = &[
     req("customer_id", T::Id, CUSTOMER_ID),
-    opt(
-        "name",
-        T::Text,
-        &[
-            "name",
-            "customer name",
-            "company",
-            "company name",
-            "full name",
-        ],
-    ),
+    opt("name", T::Text, &["name", "customer name", "company", "company name", "full name"]),
     opt(
         "signup_date",
         T::Date,
@@ -405,109 +328,25 @@ static CUSTOMERS: &[FieldSpec] = &[
             "customer since",
         ],
     ),
-    opt(
-        "segment",
-        T::Text,
-        &["segment", "customer segment", "tier", "size", "industry"],
-    ),
-    opt(
-        "plan",
-        T::Text,
-        &["plan", "plan name", "product", "package"],
-    ),
-    opt(
-        "country",
-        T::Text,
-        &["country", "country code", "nation", "region"],
-    ),
-    opt(
-        "owner",
-        T::Text,
-        &["owner", "account owner", "csm", "account manager", "rep"],
-    ),
-    opt(
-        "churned",
-        T::Flag,
-        &[
-            "churn",
-            "churned",
-            "is churned",
-            "has churned",
-            "churn flag",
-            "exited",
-        ],
-    ),
-    opt(
-        "churn_date",
-        T::Date,
-        &[
-            "churn date",
-            "churned at",
-            "churned on",
-            "cancel date",
-            "cancelled at",
-        ],
-    ),
+    opt("segment", T::Text, &["segment", "customer segment", "tier", "size", "industry"]),
+    opt("plan", T::Text, &["plan", "plan name", "product", "package"]),
+    opt("country", T::Text, &["country", "country code", "nation", "region"]),
+    opt("owner", T::Text, &["owner", "account owner", "csm", "account manager", "rep"]),
+    opt("churned", T::Flag, &["churn", "churned", "is churned", "has churned", "churn flag", "exited"]),
+    opt("churn_date", T::Date, &["churn date", "churned at", "churned on", "cancel date", "cancelled at"]),
 ];
 
 static ORDERS: &[FieldSpec] = &[
-    req(
-        "order_id",
-        T::Id,
-        &[
-            "order",
-            "order id",
-            "order number",
-            "order no",
-            "order name",
-            "name",
-            "id",
-        ],
-    ),
-    req(
-        "date",
-        T::Date,
-        &[
-            "date",
-            "order date",
-            "created",
-            "created at",
-            "processed at",
-            "date created",
-            "placed at",
-        ],
-    ),
-    req(
-        "total",
-        T::Money,
-        &[
-            "total",
-            "order total",
-            "total price",
-            "amount",
-            "grand total",
-            "value",
-            "revenue",
-        ],
-    ),
+    req("order_id", T::Id, &["order", "order id", "order number", "order no", "order name", "name", "id"]),
+    req("date", T::Date, &["date", "order date", "created", "created at", "processed at", "date created", "placed at"]),
+    req("total", T::Money, &["total", "order total", "total price", "amount", "grand total", "value", "revenue"]),
     opt("currency", T::Currency, CURRENCY),
     opt(
         "payment_method",
         T::Text,
-        &[
-            "payment method",
-            "payment",
-            "gateway",
-            "payment gateway",
-            "payment method title",
-            "tender",
-        ],
+        &["payment method", "payment", "gateway", "payment gateway", "payment method title", "tender"],
     ),
-    opt(
-        "status",
-        T::Text,
-        &["status", "order status", "financial status", "state"],
-    ),
+    opt("status", T::Text, &["status", "order status", "financial status", "state"]),
     opt("customer_id", T::Id, CUSTOMER_ID),
 ];
 
@@ -515,20 +354,9 @@ static PURCHASES: &[FieldSpec] = &[
     req(
         "transaction_id",
         T::Id,
-        &[
-            "transaction",
-            "transaction id",
-            "transactionid",
-            "order id",
-            "order",
-            "ecommerce transaction id",
-        ],
+        &["transaction", "transaction id", "transactionid", "order id", "order", "ecommerce transaction id"],
     ),
-    req(
-        "date",
-        T::Date,
-        &["date", "event date", "purchase date", "day"],
-    ),
+    req("date", T::Date, &["date", "event date", "purchase date", "day"]),
     req(
         "revenue",
         T::Money,
@@ -547,14 +375,7 @@ static PURCHASES: &[FieldSpec] = &[
     opt(
         "source_medium",
         T::Text,
-        &[
-            "source medium",
-            "source / medium",
-            "sessionsourcemedium",
-            "session source medium",
-            "source",
-            "channel",
-        ],
+        &["source medium", "source / medium", "sessionsourcemedium", "session source medium", "source", "channel"],
     ),
 ];
 
@@ -564,10 +385,7 @@ mod tests {
 
     #[test]
     fn invoices_is_an_alias_of_transactions() {
-        assert_eq!(
-            "invoices".parse::<DatasetKind>().unwrap(),
-            DatasetKind::Transactions
-        );
+        assert_eq!("invoices".parse::<DatasetKind>().unwrap(), DatasetKind::Transactions);
         assert!("widgets".parse::<DatasetKind>().is_err());
     }
 
@@ -575,14 +393,8 @@ mod tests {
     fn every_kind_lists_required_fields_first_and_names_once() {
         for kind in DatasetKind::ALL {
             let fields = kind.fields();
-            let first_optional = fields
-                .iter()
-                .position(|f| !f.required)
-                .unwrap_or(fields.len());
-            assert!(
-                fields[first_optional..].iter().all(|f| !f.required),
-                "{kind}"
-            );
+            let first_optional = fields.iter().position(|f| !f.required).unwrap_or(fields.len());
+            assert!(fields[first_optional..].iter().all(|f| !f.required), "{kind}");
             let mut names: Vec<_> = fields.iter().map(|f| f.name).collect();
             names.sort_unstable();
             names.dedup();

@@ -10,9 +10,7 @@ pub const MONEY_SCALE: i64 = 10_i64.pow(MONEY_DECIMALS);
 
 /// An amount of money as an integer number of ten-thousandths of a currency unit.
 /// Sums of `Money` are exact; floats never carry money.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Money(pub i64);
 
@@ -28,11 +26,7 @@ impl Money {
         let step = MONEY_SCALE / 100;
         let rem = self.0 % step;
         let down = self.0 - rem;
-        let up = if 2 * rem.abs() >= step {
-            step * rem.signum()
-        } else {
-            0
-        };
+        let up = if 2 * rem.abs() >= step { step * rem.signum() } else { 0 };
         Money(down + up)
     }
 
