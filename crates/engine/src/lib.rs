@@ -1,5 +1,6 @@
 //! The engine: canonical tables as Parquet, and the metrics computed from them.
 
+pub mod metrics;
 pub mod table;
 
 pub use table::{ParquetSink, TableError};

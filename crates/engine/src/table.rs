@@ -9,10 +9,7 @@ use revlens_model::{BatchSink, ColumnValues, RowBatch, SinkError, StorageType};
 #[derive(Debug, thiserror::Error)]
 pub enum TableError {
     #[error("cannot write {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("table {path}: {source}")]
     Polars { path: PathBuf, source: PolarsError },
     #[error("batch does not match the table's columns: {0}")]
@@ -41,27 +38,14 @@ pub struct ParquetSink {
 
 impl ParquetSink {
     pub fn create(path: &Path, columns: &[(String, StorageType)]) -> Result<Self, TableError> {
-        let schema: Schema = columns
-            .iter()
-            .map(|(name, storage)| Field::new(name.as_str().into(), polars_dtype(*storage)))
-            .collect();
-        let file = File::create(path).map_err(|source| TableError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let schema: Schema =
+            columns.iter().map(|(name, storage)| Field::new(name.as_str().into(), polars_dtype(*storage))).collect();
+        let file = File::create(path).map_err(|source| TableError::Io { path: path.to_owned(), source })?;
         let writer = ParquetWriter::new(file)
             .with_compression(ParquetCompression::Zstd(None))
             .batched(&schema)
-            .map_err(|source| TableError::Polars {
-                path: path.to_owned(),
-                source,
-            })?;
-        Ok(Self {
-            path: path.to_owned(),
-            schema,
-            writer: Some(writer),
-            rows: 0,
-        })
+            .map_err(|source| TableError::Polars { path: path.to_owned(), source })?;
+        Ok(Self { path: path.to_owned(), schema, writer: Some(writer), rows: 0 })
     }
 
     pub fn rows(&self) -> u64 {
@@ -74,31 +58,20 @@ impl ParquetSink {
             if self.rows == 0 {
                 // A table with no rows still needs its schema in the file.
                 let empty = DataFrame::empty_with_schema(&self.schema);
-                writer
-                    .write_batch(&empty)
-                    .map_err(|source| self.polars_error(source))?;
+                writer.write_batch(&empty).map_err(|source| self.polars_error(source))?;
             }
-            writer
-                .finish()
-                .map_err(|source| self.polars_error(source))?;
+            writer.finish().map_err(|source| self.polars_error(source))?;
         }
         Ok(self.rows)
     }
 
     fn polars_error(&self, source: PolarsError) -> TableError {
-        TableError::Polars {
-            path: self.path.clone(),
-            source,
-        }
+        TableError::Polars { path: self.path.clone(), source }
     }
 
     fn to_frame(&self, batch: RowBatch) -> Result<DataFrame, TableError> {
         if batch.columns.len() != self.schema.len() {
-            return Err(TableError::Shape(format!(
-                "{} columns, expected {}",
-                batch.columns.len(),
-                self.schema.len()
-            )));
+            return Err(TableError::Shape(format!("{} columns, expected {}", batch.columns.len(), self.schema.len())));
         }
         let height = batch.rows();
         let mut columns = Vec::with_capacity(batch.columns.len());
@@ -111,15 +84,9 @@ impl ParquetSink {
                 )));
             }
             if column.values.len() != height {
-                return Err(TableError::Shape(format!(
-                    "column '{name}' has a different length"
-                )));
+                return Err(TableError::Shape(format!("column '{name}' has a different length")));
             }
-            columns.push(
-                series_of(name.clone(), column.values)
-                    .map_err(|e| self.polars_error(e))?
-                    .into(),
-            );
+            columns.push(series_of(name.clone(), column.values).map_err(|e| self.polars_error(e))?.into());
         }
         DataFrame::new(height, columns).map_err(|e| self.polars_error(e))
     }
@@ -139,13 +106,8 @@ impl BatchSink for ParquetSink {
     fn write_batch(&mut self, batch: RowBatch) -> Result<(), SinkError> {
         let rows = batch.rows() as u64;
         let frame = self.to_frame(batch)?;
-        let writer = self
-            .writer
-            .as_mut()
-            .ok_or("the table is already finished")?;
-        writer
-            .write_batch(&frame)
-            .map_err(|source| self.polars_error(source))?;
+        let writer = self.writer.as_mut().ok_or("the table is already finished")?;
+        writer.write_batch(&frame).map_err(|source| self.polars_error(source))?;
         self.rows += rows;
         Ok(())
     }
@@ -153,16 +115,8 @@ impl BatchSink for ParquetSink {
 
 /// Reads a whole canonical table.
 pub fn read_table(path: &Path) -> Result<DataFrame, TableError> {
-    let file = File::open(path).map_err(|source| TableError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    ParquetReader::new(file)
-        .finish()
-        .map_err(|source| TableError::Polars {
-            path: path.to_owned(),
-            source,
-        })
+    let file = File::open(path).map_err(|source| TableError::Io { path: path.to_owned(), source })?;
+    ParquetReader::new(file).finish().map_err(|source| TableError::Polars { path: path.to_owned(), source })
 }
 
 #[cfg(test)]
@@ -187,14 +141,8 @@ mod tests {
                         name: "customer_id".into(),
                         values: ColumnValues::Text(vec![Some(format!("00{offset}")), None]),
                     },
-                    Column {
-                        name: "amount".into(),
-                        values: ColumnValues::Money(vec![Some(19_9900), Some(offset)]),
-                    },
-                    Column {
-                        name: "start_date".into(),
-                        values: ColumnValues::Date(vec![Some(19_723), None]),
-                    },
+                    Column { name: "amount".into(), values: ColumnValues::Money(vec![Some(19_9900), Some(offset)]) },
+                    Column { name: "start_date".into(), values: ColumnValues::Date(vec![Some(19_723), None]) },
                 ],
             };
             sink.write_batch(batch).unwrap();
@@ -203,33 +151,17 @@ mod tests {
         let frame = read_table(&path).unwrap();
         assert_eq!(frame.height(), 4);
         assert_eq!(frame.column("start_date").unwrap().dtype(), &DataType::Date);
-        let ids: Vec<_> = frame
-            .column("customer_id")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .collect();
+        let ids: Vec<_> = frame.column("customer_id").unwrap().str().unwrap().iter().collect();
         assert_eq!(ids, vec![Some("000"), None, Some("002"), None]);
-        let amounts: Vec<_> = frame
-            .column("amount")
-            .unwrap()
-            .i64()
-            .unwrap()
-            .iter()
-            .collect();
-        assert_eq!(
-            amounts,
-            vec![Some(199_900), Some(0), Some(199_900), Some(2)]
-        );
+        let amounts: Vec<_> = frame.column("amount").unwrap().i64().unwrap().iter().collect();
+        assert_eq!(amounts, vec![Some(199_900), Some(0), Some(199_900), Some(2)]);
     }
 
     #[test]
     fn an_empty_table_keeps_its_schema() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
-        let sink =
-            ParquetSink::create(&path, &[("order_id".to_string(), StorageType::Text)]).unwrap();
+        let sink = ParquetSink::create(&path, &[("order_id".to_string(), StorageType::Text)]).unwrap();
         assert_eq!(sink.finish().unwrap(), 0);
         let frame = read_table(&path).unwrap();
         assert_eq!(frame.height(), 0);

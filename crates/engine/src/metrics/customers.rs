@@ -1,0 +1,58 @@
+//! What the optional customers table adds: signup months and provided churn.
+
+use super::error::MetricsResult;
+use super::input::{ColumnType, CustomerIds, TableReader};
+use super::month::YearMonth;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Profile {
+    pub signup: Option<YearMonth>,
+    /// The mapped `churned` flag (the importer reads yes/no, true/false, 1/0, a date).
+    pub churned: Option<bool>,
+    /// Date32 of `churn_date`.
+    pub churn_day: Option<i32>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Profiles {
+    /// Indexed by customer id; `None` for customers not in the table.
+    by_customer: Vec<Option<Profile>>,
+    /// Whether the table maps a churn column at all (churned or churn_date).
+    pub has_churn_column: bool,
+}
+
+pub(crate) const CUSTOMER_COLUMNS: [(&str, ColumnType); 3] =
+    [("signup_date", ColumnType::Date), ("churned", ColumnType::Flag), ("churn_date", ColumnType::Date)];
+
+impl Profiles {
+    pub fn read(reader: &TableReader, ids: &mut CustomerIds) -> MetricsResult<Self> {
+        let customers = reader.text("customer_id")?;
+        let signups = reader.date("signup_date")?;
+        let churned = reader.flag("churned")?;
+        let churn_days = reader.date("churn_date")?;
+        let mut profiles = Profiles {
+            by_customer: Vec::new(),
+            has_churn_column: churned.iter().any(Option::is_some) || churn_days.iter().any(Option::is_some),
+        };
+        for row in 0..reader.height() {
+            let customer = customers[row]
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| reader.row_error(row, "customer_id is empty"))?;
+            let id = ids.intern(customer) as usize;
+            if profiles.by_customer.len() <= id {
+                profiles.by_customer.resize(id + 1, None);
+            }
+            // A customer listed twice keeps the first non-empty value of each field.
+            let entry = profiles.by_customer[id].get_or_insert_with(Profile::default);
+            entry.signup = entry.signup.or(signups[row].map(YearMonth::of_epoch_day));
+            entry.churned = entry.churned.or(churned[row]);
+            entry.churn_day = entry.churn_day.or(churn_days[row]);
+        }
+        Ok(profiles)
+    }
+
+    pub fn get(&self, customer: u32) -> Option<&Profile> {
+        self.by_customer.get(customer as usize)?.as_ref()
+    }
+}

@@ -1,0 +1,164 @@
+//! Reading canonical tables (polars frames) into plain typed columns.
+//!
+//! Polars does the reading, projection and type casting; the metric passes that follow
+//! are sorted single passes in plain Rust over these columns (BUILD-NOTES: faster than
+//! window expressions for movements).
+
+use std::collections::{BTreeSet, HashMap};
+
+use polars::prelude::*;
+
+use super::currency::normalise_currency;
+use super::error::{MetricsError, MetricsResult};
+
+/// The storage type a column is read as (casting whatever the frame holds).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ColumnType {
+    Text,
+    /// Int64: money units or whole numbers.
+    Int,
+    Date,
+    Float,
+    Flag,
+}
+
+impl ColumnType {
+    fn dtype(self) -> DataType {
+        match self {
+            ColumnType::Text => DataType::String,
+            ColumnType::Int => DataType::Int64,
+            ColumnType::Date => DataType::Date,
+            ColumnType::Float => DataType::Float64,
+            ColumnType::Flag => DataType::Boolean,
+        }
+    }
+}
+
+/// One canonical table, projected to the columns a metric reads.
+pub(crate) struct TableReader {
+    table: &'static str,
+    frame: DataFrame,
+}
+
+impl TableReader {
+    /// Collects `required` columns (an error when absent) and those of `optional` the
+    /// frame has; the absent optional ones read as all-null.
+    pub fn collect(
+        mut frame: LazyFrame,
+        table: &'static str,
+        required: &[(&str, ColumnType)],
+        optional: &[(&str, ColumnType)],
+    ) -> MetricsResult<Self> {
+        let schema = frame.collect_schema()?;
+        let mut exprs = Vec::new();
+        for (name, ty) in required {
+            if !schema.contains(name) {
+                return Err(MetricsError::MissingColumn { table, column: (*name).to_string() });
+            }
+            exprs.push(col(*name).cast(ty.dtype()));
+        }
+        for (name, ty) in optional {
+            if schema.contains(name) {
+                exprs.push(col(*name).cast(ty.dtype()));
+            }
+        }
+        let mut frame = frame.select(exprs).collect()?;
+        frame.rechunk_mut();
+        Ok(TableReader { table, frame })
+    }
+
+    pub fn height(&self) -> usize {
+        self.frame.height()
+    }
+
+    fn column(&self, name: &str) -> Option<&Column> {
+        self.frame.column(name).ok()
+    }
+
+    pub fn text(&self, name: &str) -> MetricsResult<Vec<Option<&str>>> {
+        match self.column(name) {
+            Some(column) => Ok(column.str()?.iter().collect()),
+            None => Ok(vec![None; self.height()]),
+        }
+    }
+
+    pub fn int(&self, name: &str) -> MetricsResult<Vec<Option<i64>>> {
+        match self.column(name) {
+            Some(column) => Ok(column.i64()?.iter().collect()),
+            None => Ok(vec![None; self.height()]),
+        }
+    }
+
+    /// Days since 1970-01-01.
+    pub fn date(&self, name: &str) -> MetricsResult<Vec<Option<i32>>> {
+        match self.column(name) {
+            Some(column) => Ok(column.date()?.physical().iter().collect()),
+            None => Ok(vec![None; self.height()]),
+        }
+    }
+
+    pub fn float(&self, name: &str) -> MetricsResult<Vec<Option<f64>>> {
+        match self.column(name) {
+            Some(column) => Ok(column.f64()?.iter().collect()),
+            None => Ok(vec![None; self.height()]),
+        }
+    }
+
+    pub fn flag(&self, name: &str) -> MetricsResult<Vec<Option<bool>>> {
+        match self.column(name) {
+            Some(column) => Ok(column.bool()?.iter().collect()),
+            None => Ok(vec![None; self.height()]),
+        }
+    }
+
+    /// An error about row `index` (0-based) of this table, numbered from 1 for people.
+    pub fn row_error(&self, index: usize, message: impl Into<String>) -> MetricsError {
+        MetricsError::InvalidRow { table: self.table, row: index + 1, message: message.into() }
+    }
+}
+
+/// Customer ids as dense integers, so the passes sort and index by number.
+#[derive(Debug, Default)]
+pub(crate) struct CustomerIds {
+    index: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl CustomerIds {
+    pub fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.index.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), id);
+        id
+    }
+
+    pub fn into_names(self) -> Vec<String> {
+        self.names
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+}
+
+/// The distinct currency codes of a column, upper-cased.
+pub(crate) fn distinct_currencies(values: &[Option<&str>]) -> BTreeSet<String> {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut last: Option<&str> = None;
+    for value in values.iter().flatten() {
+        // Consecutive rows mostly repeat a currency: skip the set lookup then.
+        if last == Some(*value) {
+            continue;
+        }
+        last = Some(value);
+        if let Some(code) = normalise_currency(value) {
+            if !seen.contains(&code) {
+                seen.insert(code);
+            }
+        }
+    }
+    seen
+}

@@ -1,0 +1,174 @@
+//! Each customer's MRR as a step function of the month.
+//!
+//! Instead of expanding every span into customer-months, the ledger keeps only the
+//! months where a customer's MRR changes. It is built by one sort of the spans' start
+//! and end events and one pass over them, and every metric is a pass over these change
+//! points — so the work grows with the number of changes, not with customers × months.
+//!
+//! Rounding: the spans active at a month-end are summed exactly in Money units, and that
+//! sum is rounded once, half away from zero, to whole cents. That rounded figure *is*
+//! the customer's MRR for the month; every total and movement is an integer sum of these
+//! figures, which is why the movement identity holds exactly.
+
+use revlens_model::Money;
+
+use super::month::YearMonth;
+use super::spans::Span;
+
+/// From `month` on (until the customer's next point) the customer's MRR is `mrr`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Point {
+    pub month: YearMonth,
+    /// Money units, a whole number of cents, never negative.
+    pub mrr: i64,
+}
+
+/// A stretch of months with the same positive MRR: `from` up to (not including)
+/// `until`; `until: None` runs on past the data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Segment {
+    pub from: YearMonth,
+    pub until: Option<YearMonth>,
+    pub mrr: i64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct MrrLedger {
+    /// Customer `c`'s points are `points[offsets[c]..offsets[c + 1]]`, by month.
+    offsets: Vec<usize>,
+    points: Vec<Point>,
+}
+
+/// Sort key of an event: customer, then month.
+fn event_key(customer: u32, month: YearMonth) -> u64 {
+    // Bias the month so that any i32 orders correctly as u32.
+    let month = (month.index() as u32) ^ 0x8000_0000;
+    (u64::from(customer) << 32) | u64::from(month)
+}
+
+fn month_of_key(key: u64) -> YearMonth {
+    YearMonth::from_index(((key as u32) ^ 0x8000_0000) as i32)
+}
+
+impl MrrLedger {
+    /// `customers` is the number of customer ids (spans use ids below it).
+    pub fn build(customers: usize, spans: &[Span]) -> Self {
+        let mut events: Vec<(u64, i64)> = Vec::with_capacity(spans.len() * 2);
+        for span in spans {
+            events.push((event_key(span.customer, span.first), span.units));
+            if let Some(end) = span.end {
+                events.push((event_key(span.customer, end), -span.units));
+            }
+        }
+        events.sort_unstable_by_key(|&(key, _)| key);
+
+        let mut offsets = Vec::with_capacity(customers + 1);
+        let mut points = Vec::with_capacity(events.len());
+        let mut at = 0;
+        for customer in 0..customers as u64 {
+            offsets.push(points.len());
+            let mut running: i64 = 0;
+            let mut current: i64 = 0;
+            while at < events.len() && events[at].0 >> 32 == customer {
+                let key = events[at].0;
+                while at < events.len() && events[at].0 == key {
+                    running += events[at].1;
+                    at += 1;
+                }
+                // A credit can outweigh the charges; MRR is never negative.
+                let mrr = Money(running.max(0)).round_to_cents().0;
+                if mrr != current {
+                    points.push(Point { month: month_of_key(key), mrr });
+                    current = mrr;
+                }
+            }
+        }
+        offsets.push(points.len());
+        MrrLedger { offsets, points }
+    }
+
+    pub fn customers(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    pub fn points(&self, customer: u32) -> &[Point] {
+        let c = customer as usize;
+        match (self.offsets.get(c), self.offsets.get(c + 1)) {
+            (Some(&start), Some(&end)) => &self.points[start..end],
+            _ => &[],
+        }
+    }
+
+    /// The customer's MRR at the end of `month`.
+    pub fn value_at(&self, customer: u32, month: YearMonth) -> i64 {
+        value_at(self.points(customer), month)
+    }
+
+    /// The first month with MRR.
+    pub fn first_paid(&self, customer: u32) -> Option<YearMonth> {
+        self.points(customer).iter().find(|p| p.mrr > 0).map(|p| p.month)
+    }
+
+    /// The last month up to `upto` with MRR.
+    pub fn last_paid(&self, customer: u32, upto: YearMonth) -> Option<YearMonth> {
+        let points = self.points(customer);
+        let upto_index = points.partition_point(|p| p.month <= upto);
+        let current = upto_index.checked_sub(1).map(|i| points[i])?;
+        if current.mrr > 0 {
+            return Some(upto);
+        }
+        // The point at `current` dropped MRR to zero; the month before it was paid
+        // (points only record changes, so the previous point was positive).
+        (upto_index >= 2).then(|| current.month.prev())
+    }
+
+    /// The stretches of positive MRR, in order.
+    pub fn segments(&self, customer: u32) -> impl Iterator<Item = Segment> + '_ {
+        let points = self.points(customer);
+        points.iter().enumerate().filter(|(_, p)| p.mrr > 0).map(move |(i, p)| Segment {
+            from: p.month,
+            until: points.get(i + 1).map(|next| next.month),
+            mrr: p.mrr,
+        })
+    }
+}
+
+pub(crate) fn value_at(points: &[Point], month: YearMonth) -> i64 {
+    let index = points.partition_point(|p| p.month <= month);
+    index.checked_sub(1).map_or(0, |i| points[i].mrr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(text: &str) -> YearMonth {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn builds_step_functions_and_rounds_per_customer_month() {
+        let spans = [
+            // Customer 0: 8.3333 + 8.3333 = 16.6666 → 16.67 from Jan; one ends in Mar.
+            Span { customer: 0, first: m("2025-01"), end: None, units: 8_3333 },
+            Span { customer: 0, first: m("2025-01"), end: Some(m("2025-03")), units: 8_3333 },
+            // Customer 1: paid Feb only.
+            Span { customer: 1, first: m("2025-02"), end: Some(m("2025-03")), units: 10_0000 },
+        ];
+        let ledger = MrrLedger::build(3, &spans);
+        assert_eq!(
+            ledger.points(0),
+            &[Point { month: m("2025-01"), mrr: 16_6700 }, Point { month: m("2025-03"), mrr: 8_3300 }]
+        );
+        assert_eq!(ledger.value_at(0, m("2024-12")), 0);
+        assert_eq!(ledger.value_at(0, m("2025-02")), 16_6700);
+        assert_eq!(ledger.value_at(1, m("2025-03")), 0);
+        assert_eq!(ledger.last_paid(1, m("2025-06")), Some(m("2025-02")));
+        assert_eq!(ledger.last_paid(0, m("2025-06")), Some(m("2025-06")));
+        assert_eq!(ledger.last_paid(1, m("2025-01")), None);
+        assert!(ledger.points(2).is_empty());
+        assert_eq!(ledger.first_paid(1), Some(m("2025-02")));
+        let segments: Vec<_> = ledger.segments(1).collect();
+        assert_eq!(segments, vec![Segment { from: m("2025-02"), until: Some(m("2025-03")), mrr: 10_0000 }]);
+    }
+}

@@ -1,0 +1,87 @@
+//! Revenue metrics (DESIGN.md, "Metric definitions — the contract"): MRR and ARR,
+//! movements, KPIs, top customers, cohorts and churn, from canonical subscriptions or
+//! transactions, in one reporting currency.
+//!
+//! Use: build a [`RevenueModel`] once from [`MetricInputs`] and [`MetricSettings`], then
+//! ask it for tables; each table renders to the CLI's CSV/JSON contracts through its
+//! `tabular()`.
+//!
+//! ```no_run
+//! # use revlens_engine::metrics::*;
+//! # fn run(frame: polars::prelude::LazyFrame) -> Result<(), MetricsError> {
+//! let model = RevenueModel::build(MetricInputs::subscriptions(frame), &MetricSettings::default())?;
+//! print!("{}", model.mrr_table()?.tabular().to_csv()?);
+//! # Ok(()) }
+//! ```
+//!
+//! # Money and rounding
+//! Money is [`revlens_model::Money`] (ten-thousandths). Each billing row's monthly
+//! amount (amount × quantity × (1 − discount ÷ 100), normalised by its interval, times
+//! its exchange rate) is rounded once to a Money unit. A customer's MRR for a month is
+//! the exact integer sum of its rows active at the month's end, rounded once, half away
+//! from zero, to whole cents. Every total, movement and cohort revenue is an integer sum
+//! of those figures, so `MRR(M) = MRR(M−1) + new + reactivation + expansion −
+//! contraction − churn` holds exactly. Ratios (rates, retention) are f64 quotients of
+//! exact integers; ARPA and LTV are rounded to the cent.
+//!
+//! # Currencies
+//! See [`currency`]: each row converts at the rate of the month its amount was set, so
+//! exchange-rate changes are never movements.
+
+mod churn;
+mod cohorts;
+pub mod currency;
+mod customers;
+mod error;
+mod input;
+mod kpis;
+mod ledger;
+mod model;
+mod month;
+mod movements;
+mod mrr;
+mod purchases;
+mod render;
+mod settings;
+mod spans;
+mod top;
+
+pub use churn::{ChurnReport, ChurnSource, CustomerChurn};
+pub use cohorts::{CohortActivity, CohortBasis, CohortBy, CohortOptions, CohortRow, CohortTable};
+pub use currency::FxRates;
+pub use error::{MetricsError, MetricsResult};
+pub use kpis::{KpiRow, KpiTable};
+pub use model::{BillingData, BillingKind, MetricInputs, RevenueModel};
+pub use month::{MonthRange, ParseMonthError, YearMonth};
+pub use movements::MovementKind;
+pub use mrr::{ArrComposition, MrrRow, MrrTable};
+pub use render::{Cell, OutputFormat, Tabular};
+pub use settings::{BillingInterval, DiscountHandling, IntervalUnit, MetricSettings};
+pub use top::{TopCustomer, TopCustomers};
+
+impl RevenueModel {
+    /// MRR, ARR, active customers and movements for every month of the report range.
+    pub fn mrr_table(&self) -> MetricsResult<MrrTable> {
+        mrr::mrr_table(self)
+    }
+
+    /// ARPA, churn rates, 12-month NRR/GRR, quick ratio and LTV per month.
+    pub fn kpis(&self) -> MetricsResult<KpiTable> {
+        kpis::kpi_table(self)
+    }
+
+    /// The `limit` customers with the most MRR at the end of `month`.
+    pub fn top_customers(&self, month: YearMonth, limit: usize) -> MetricsResult<TopCustomers> {
+        top::top_customers(self, month, limit)
+    }
+
+    /// Logo or revenue retention by cohort.
+    pub fn cohorts(&self, options: CohortOptions) -> MetricsResult<CohortTable> {
+        cohorts::cohort_table(self, options)
+    }
+
+    /// Every customer's churn verdict, source and reason at the as-of month.
+    pub fn churn(&self) -> MetricsResult<ChurnReport> {
+        churn::churn_report(self)
+    }
+}

@@ -1,0 +1,241 @@
+//! The revenue model: the datasets read once into per-customer step functions, from
+//! which every table is a cheap pass.
+
+use polars::prelude::LazyFrame;
+use serde::Serialize;
+
+use super::currency::{Converter, FxRates};
+use super::customers::{Profiles, CUSTOMER_COLUMNS};
+use super::error::{MetricsError, MetricsResult};
+use super::input::{distinct_currencies, ColumnType, CustomerIds, TableReader};
+use super::ledger::MrrLedger;
+use super::month::{MonthRange, YearMonth};
+use super::purchases::PurchaseLedger;
+use super::settings::MetricSettings;
+use super::spans::{subscription_dates, subscription_spans, transaction_spans, DateBounds};
+
+/// The billing table metrics are computed from, as a canonical frame (see
+/// [`crate::table`]): every canonical column of its kind; absent optional columns read
+/// as empty.
+pub enum BillingData {
+    Subscriptions(LazyFrame),
+    /// Invoices or transactions.
+    Transactions(LazyFrame),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BillingKind {
+    Subscriptions,
+    Transactions,
+}
+
+/// Everything a metric may read.
+pub struct MetricInputs {
+    pub billing: BillingData,
+    /// The canonical customers table: signup_date for cohorts, churned/churn_date for
+    /// provided churn.
+    pub customers: Option<LazyFrame>,
+    /// Rates into the reporting currency; needed when the data has other currencies.
+    pub rates: Option<FxRates>,
+}
+
+impl MetricInputs {
+    pub fn subscriptions(frame: LazyFrame) -> Self {
+        MetricInputs { billing: BillingData::Subscriptions(frame), customers: None, rates: None }
+    }
+
+    pub fn transactions(frame: LazyFrame) -> Self {
+        MetricInputs { billing: BillingData::Transactions(frame), customers: None, rates: None }
+    }
+
+    pub fn with_customers(mut self, customers: LazyFrame) -> Self {
+        self.customers = Some(customers);
+        self
+    }
+
+    pub fn with_rates(mut self, rates: FxRates) -> Self {
+        self.rates = Some(rates);
+        self
+    }
+}
+
+const SUBSCRIPTION_REQUIRED: [(&str, ColumnType); 3] =
+    [("customer_id", ColumnType::Text), ("amount", ColumnType::Int), ("start_date", ColumnType::Date)];
+const SUBSCRIPTION_OPTIONAL: [(&str, ColumnType); 7] = [
+    ("end_date", ColumnType::Date),
+    ("interval", ColumnType::Text),
+    ("interval_count", ColumnType::Int),
+    ("currency", ColumnType::Text),
+    ("quantity", ColumnType::Float),
+    ("discount_pct", ColumnType::Float),
+    ("status", ColumnType::Text),
+];
+const TRANSACTION_REQUIRED: [(&str, ColumnType); 3] =
+    [("customer_id", ColumnType::Text), ("date", ColumnType::Date), ("amount", ColumnType::Int)];
+const TRANSACTION_OPTIONAL: [(&str, ColumnType); 4] = [
+    ("currency", ColumnType::Text),
+    ("period_start", ColumnType::Date),
+    ("period_end", ColumnType::Date),
+    ("type", ColumnType::Text),
+];
+
+/// Built once per dataset versions and model settings; every table is then a pass over
+/// it. Cache it (or its results) under [`MetricSettings::cache_key`] plus the dataset
+/// version ids.
+#[derive(Debug)]
+pub struct RevenueModel {
+    pub(crate) kind: BillingKind,
+    pub(crate) names: Vec<String>,
+    pub(crate) ledger: MrrLedger,
+    /// Transactional data only.
+    pub(crate) purchases: Option<PurchaseLedger>,
+    pub(crate) profiles: Option<Profiles>,
+    /// Customers with at least one billing row (ids are interned billing rows first).
+    pub(crate) billed_customers: usize,
+    pub(crate) data_range: MonthRange,
+    /// The latest event date in the billing data (Date32).
+    pub(crate) last_day: i32,
+    pub(crate) reporting_currency: Option<String>,
+    pub(crate) settings: MetricSettings,
+}
+
+impl RevenueModel {
+    pub fn build(inputs: MetricInputs, settings: &MetricSettings) -> MetricsResult<Self> {
+        settings.validate()?;
+        let mut ids = CustomerIds::default();
+        let rates = inputs.rates.as_ref();
+        let (kind, reader) = match inputs.billing {
+            BillingData::Subscriptions(frame) => (
+                BillingKind::Subscriptions,
+                TableReader::collect(frame, "subscriptions", &SUBSCRIPTION_REQUIRED, &SUBSCRIPTION_OPTIONAL)?,
+            ),
+            BillingData::Transactions(frame) => (
+                BillingKind::Transactions,
+                TableReader::collect(frame, "transactions", &TRANSACTION_REQUIRED, &TRANSACTION_OPTIONAL)?,
+            ),
+        };
+        let currencies = distinct_currencies(&reader.text("currency")?);
+        let converter = Converter::new(settings.reporting_currency.as_deref(), rates, &currencies)?;
+
+        let bounds = match kind {
+            BillingKind::Subscriptions => subscription_dates(&reader)?,
+            BillingKind::Transactions => {
+                let mut bounds = DateBounds::default();
+                for day in reader.date("date")?.into_iter().flatten() {
+                    bounds.add(day);
+                }
+                bounds
+            }
+        };
+        let (first_day, last_day) = bounds.get().ok_or(MetricsError::NoData)?;
+
+        let spans = match kind {
+            BillingKind::Subscriptions => subscription_spans(&reader, &mut ids, &converter, settings, last_day)?,
+            BillingKind::Transactions => transaction_spans(&reader, &mut ids, &converter, settings)?,
+        };
+        let purchases = match kind {
+            BillingKind::Transactions => Some(PurchaseLedger::build(&reader, &mut ids, &converter)?),
+            BillingKind::Subscriptions => None,
+        };
+        let billed_customers = ids.len();
+        drop(reader);
+
+        let profiles = match inputs.customers {
+            Some(frame) => {
+                let reader =
+                    TableReader::collect(frame, "customers", &[("customer_id", ColumnType::Text)], &CUSTOMER_COLUMNS)?;
+                Some(Profiles::read(&reader, &mut ids)?)
+            }
+            None => None,
+        };
+        let names = ids.into_names();
+        let ledger = MrrLedger::build(names.len(), &spans);
+        Ok(RevenueModel {
+            kind,
+            names,
+            ledger,
+            purchases,
+            profiles,
+            billed_customers,
+            data_range: MonthRange {
+                first: YearMonth::of_epoch_day(first_day),
+                last: YearMonth::of_epoch_day(last_day),
+            },
+            last_day,
+            reporting_currency: converter.reporting_currency().map(str::to_string),
+            settings: settings.clone(),
+        })
+    }
+
+    pub fn kind(&self) -> BillingKind {
+        self.kind
+    }
+
+    /// The months the billing data covers: from its earliest to its latest date.
+    pub fn data_range(&self) -> MonthRange {
+        self.data_range
+    }
+
+    /// The currency every amount is reported in (`None`: the data names none).
+    pub fn reporting_currency(&self) -> Option<&str> {
+        self.reporting_currency.as_deref()
+    }
+
+    pub fn settings(&self) -> &MetricSettings {
+        &self.settings
+    }
+
+    /// Changes only the months reported (from, to, as-of) without rebuilding.
+    pub fn set_months(
+        &mut self,
+        from: Option<YearMonth>,
+        to: Option<YearMonth>,
+        as_of: Option<YearMonth>,
+    ) -> MetricsResult<()> {
+        let settings = MetricSettings { from, to, as_of, ..self.settings.clone() };
+        settings.validate()?;
+        self.settings = settings;
+        Ok(())
+    }
+
+    /// The months of the tables: the settings' from/to, defaulting to the data's range;
+    /// an error naming the data's range when the request leaves it.
+    pub fn report_range(&self) -> MetricsResult<MonthRange> {
+        let first = self.settings.from.unwrap_or(self.data_range.first);
+        let last = self.settings.to.unwrap_or(self.data_range.last);
+        if first > last {
+            return Err(MetricsError::InvertedRange { from: first, to: last });
+        }
+        if first < self.data_range.first || last > self.data_range.last {
+            return Err(MetricsError::RangeOutsideData {
+                requested: format!("{first} to {last}"),
+                available: self.data_range,
+            });
+        }
+        Ok(MonthRange { first, last })
+    }
+
+    /// The month churn is judged at: the as-of setting, or the data's last month.
+    pub fn as_of_month(&self) -> MetricsResult<YearMonth> {
+        let month = self.settings.as_of.unwrap_or(self.data_range.last);
+        self.check_month(month)?;
+        Ok(month)
+    }
+
+    pub(crate) fn check_month(&self, month: YearMonth) -> MetricsResult<()> {
+        if self.data_range.contains(month) {
+            Ok(())
+        } else {
+            Err(MetricsError::MonthOutsideData { month, available: self.data_range })
+        }
+    }
+
+    pub(crate) fn name(&self, customer: u32) -> &str {
+        self.names.get(customer as usize).map_or("", String::as_str)
+    }
+
+    pub(crate) fn customer_count(&self) -> u32 {
+        self.names.len() as u32
+    }
+}

@@ -1,0 +1,205 @@
+//! Calendar months and the date arithmetic the metrics need.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Datelike, Days, Months, NaiveDate};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Days from 0001-01-01 (chrono's day 1 of the common era) to 1970-01-01, the epoch of
+/// Arrow's Date32.
+const EPOCH_FROM_CE: i32 = 719_163;
+
+/// A calendar month, stored as `year × 12 + (month − 1)` so consecutive months are
+/// consecutive integers. Written and parsed as `YYYY-MM`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct YearMonth(i32);
+
+impl YearMonth {
+    /// `month` is 1..=12.
+    pub fn new(year: i32, month: u32) -> Option<Self> {
+        (1..=12).contains(&month).then(|| YearMonth(year * 12 + month as i32 - 1))
+    }
+
+    pub fn of_date(date: NaiveDate) -> Self {
+        YearMonth(date.year() * 12 + date.month0() as i32)
+    }
+
+    /// The month of a Date32 value (days since 1970-01-01).
+    pub fn of_epoch_day(day: i32) -> Self {
+        Self::of_date(date_of_epoch_day(day))
+    }
+
+    pub fn year(self) -> i32 {
+        self.0.div_euclid(12)
+    }
+
+    /// 1..=12.
+    pub fn month(self) -> u32 {
+        self.0.rem_euclid(12) as u32 + 1
+    }
+
+    /// The month `n` months later (earlier when negative).
+    pub fn plus(self, n: i32) -> Self {
+        YearMonth(self.0 + n)
+    }
+
+    pub fn next(self) -> Self {
+        self.plus(1)
+    }
+
+    pub fn prev(self) -> Self {
+        self.plus(-1)
+    }
+
+    /// Months from `earlier` to `self` (negative when `earlier` is later).
+    pub fn months_since(self, earlier: YearMonth) -> i32 {
+        self.0 - earlier.0
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year(), self.month(), 1).unwrap_or(NaiveDate::MIN)
+    }
+
+    pub fn last_day(self) -> NaiveDate {
+        self.next().first_day().pred_opt().unwrap_or(NaiveDate::MAX)
+    }
+
+    /// The last day of the month as a Date32 value.
+    pub fn last_epoch_day(self) -> i32 {
+        epoch_day_of_date(self.last_day())
+    }
+
+    /// The month as one integer, consecutive months consecutive integers.
+    pub(crate) fn index(self) -> i32 {
+        self.0
+    }
+
+    pub(crate) fn from_index(index: i32) -> Self {
+        YearMonth(index)
+    }
+
+    /// Every month from `self` to `last`, both included.
+    pub fn through(self, last: YearMonth) -> impl Iterator<Item = YearMonth> {
+        (self.0..=last.0).map(YearMonth)
+    }
+}
+
+impl fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year(), self.month())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a month: expected YYYY-MM")]
+pub struct ParseMonthError(pub String);
+
+impl FromStr for YearMonth {
+    type Err = ParseMonthError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let error = || ParseMonthError(s.to_string());
+        let (year, month) = s.trim().split_once('-').ok_or_else(error)?;
+        if year.len() != 4 || month.len() != 2 {
+            return Err(error());
+        }
+        let year: i32 = year.parse().map_err(|_| error())?;
+        let month: u32 = month.parse().map_err(|_| error())?;
+        YearMonth::new(year, month).ok_or_else(error)
+    }
+}
+
+impl Serialize for YearMonth {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for YearMonth {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// An inclusive range of months.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MonthRange {
+    pub first: YearMonth,
+    pub last: YearMonth,
+}
+
+impl MonthRange {
+    pub fn contains(&self, month: YearMonth) -> bool {
+        self.first <= month && month <= self.last
+    }
+
+    pub fn months(&self) -> impl Iterator<Item = YearMonth> {
+        self.first.through(self.last)
+    }
+
+    pub fn len(&self) -> usize {
+        (self.last.months_since(self.first) + 1).max(0) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl fmt::Display for MonthRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} to {}", self.first, self.last)
+    }
+}
+
+/// Serialises any value as its `Display` text (dates as YYYY-MM-DD).
+pub(crate) fn serialize_display<T: fmt::Display, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
+
+pub fn date_of_epoch_day(day: i32) -> NaiveDate {
+    NaiveDate::from_num_days_from_ce_opt(day.saturating_add(EPOCH_FROM_CE)).unwrap_or(if day < 0 {
+        NaiveDate::MIN
+    } else {
+        NaiveDate::MAX
+    })
+}
+
+pub fn epoch_day_of_date(date: NaiveDate) -> i32 {
+    date.num_days_from_ce() - EPOCH_FROM_CE
+}
+
+/// `date` plus `n` calendar months, the day clamped to the target month's length
+/// (Jan 31 + 1 month = Feb 28/29), as billing systems renew.
+pub fn add_months(date: NaiveDate, n: u32) -> NaiveDate {
+    date.checked_add_months(Months::new(n)).unwrap_or(NaiveDate::MAX)
+}
+
+pub fn add_days(date: NaiveDate, n: u64) -> NaiveDate {
+    date.checked_add_days(Days::new(n)).unwrap_or(NaiveDate::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_parse_print_and_step() {
+        let m: YearMonth = "2025-01".parse().unwrap();
+        assert_eq!(m.prev().to_string(), "2024-12");
+        assert_eq!(m.plus(14).to_string(), "2026-03");
+        assert!("2025-13".parse::<YearMonth>().is_err());
+        assert!("2025-1".parse::<YearMonth>().is_err());
+        assert_eq!(m.last_day(), NaiveDate::from_ymd_opt(2025, 1, 31).unwrap());
+        assert_eq!("2024-02".parse::<YearMonth>().unwrap().last_day(), NaiveDate::from_ymd_opt(2024, 2, 29).unwrap());
+    }
+
+    #[test]
+    fn epoch_days_round_trip() {
+        assert_eq!(date_of_epoch_day(0), NaiveDate::from_ymd_opt(1970, 1, 1).unwrap());
+        let d = NaiveDate::from_ymd_opt(2025, 3, 31).unwrap();
+        assert_eq!(date_of_epoch_day(epoch_day_of_date(d)), d);
+        assert_eq!(YearMonth::of_epoch_day(epoch_day_of_date(d)).to_string(), "2025-03");
+    }
+}
