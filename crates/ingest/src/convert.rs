@@ -6,8 +6,8 @@ use revlens_model::{Column, ColumnValues, DatasetKind, FieldType, RowBatch};
 use crate::layout::Layout;
 use crate::source::Row;
 use crate::values::{
-    parse_currency, parse_date, parse_flag, parse_interval, parse_transaction_type, DateEvidence,
-    DateFormat, DecimalEvidence, DecimalMark, NumberError, PlainNumber,
+    parse_currency, parse_date, parse_flag, parse_interval, parse_transaction_type, DateEvidence, DateFormat,
+    DecimalEvidence, DecimalMark, NumberError, PlainNumber,
 };
 use crate::RowError;
 
@@ -19,10 +19,7 @@ fn wants_date(ty: FieldType, name: &str) -> bool {
 }
 
 fn wants_decimal(ty: FieldType) -> bool {
-    matches!(
-        ty,
-        FieldType::Money | FieldType::Number | FieldType::Percent
-    )
+    matches!(ty, FieldType::Money | FieldType::Number | FieldType::Percent)
 }
 
 /// Evidence for one typed output column, gathered over every value in pass 1.
@@ -50,12 +47,7 @@ impl Evidence {
                 let (field, source) = (column.field?, column.source?);
                 let decimal = wants_decimal(field.ty).then(DecimalEvidence::default);
                 let date = wants_date(field.ty, field.name).then(DateEvidence::default);
-                (decimal.is_some() || date.is_some()).then_some(ColumnEvidence {
-                    output,
-                    source,
-                    decimal,
-                    date,
-                })
+                (decimal.is_some() || date.is_some()).then_some(ColumnEvidence { output, source, decimal, date })
             })
             .collect();
         Evidence { columns }
@@ -79,24 +71,11 @@ impl Evidence {
     /// Settles each column's decimal mark and date format. A file "looks European" when
     /// it is ';'-delimited or any column shows a decimal comma; that breaks ties.
     pub(crate) fn decide(&self, layout: &Layout, semicolon: bool) -> Formats {
-        let comma_seen = self
-            .columns
-            .iter()
-            .filter_map(|c| c.decimal.as_ref())
-            .any(|d| d.decided() == Some(DecimalMark::Comma));
+        let comma_seen =
+            self.columns.iter().filter_map(|c| c.decimal.as_ref()).any(|d| d.decided() == Some(DecimalMark::Comma));
         let european = semicolon || comma_seen;
-        let default_mark = if european {
-            DecimalMark::Comma
-        } else {
-            DecimalMark::Dot
-        };
-        let mut columns = vec![
-            ColumnFormat {
-                mark: default_mark,
-                date: DateFormat::Iso,
-            };
-            layout.columns.len()
-        ];
+        let default_mark = if european { DecimalMark::Comma } else { DecimalMark::Dot };
+        let mut columns = vec![ColumnFormat { mark: default_mark, date: DateFormat::Iso }; layout.columns.len()];
         let mut warnings = Vec::new();
         for evidence in &self.columns {
             let Some(format) = columns.get_mut(evidence.output) else {
@@ -109,10 +88,7 @@ impl Evidence {
                 let decision = date.decide(european);
                 format.date = decision.format;
                 if decision.ambiguous {
-                    let header = layout
-                        .headers
-                        .get(evidence.source)
-                        .map_or("", String::as_str);
+                    let header = layout.headers.get(evidence.source).map_or("", String::as_str);
                     let (read_as, other) = if decision.format == DateFormat::DayMonthYear {
                         ("day/month/year (DD/MM/YYYY)", "month/day/year")
                     } else {
@@ -124,11 +100,7 @@ impl Evidence {
                 }
             }
         }
-        Formats {
-            columns,
-            warnings,
-            european,
-        }
+        Formats { columns, warnings, european }
     }
 }
 
@@ -207,13 +179,7 @@ impl<'a> Converter<'a> {
             churn_date: layout.field_index("churn_date"),
             quantity: layout.field_index("quantity"),
         };
-        Converter {
-            layout,
-            formats,
-            special,
-            staged: vec![Staged::Empty; layout.columns.len()],
-            errors: Vec::new(),
-        }
+        Converter { layout, formats, special, staged: vec![Staged::Empty; layout.columns.len()], errors: Vec::new() }
     }
 
     fn error(&mut self, line: u64, source: Option<usize>, value: Option<&str>, expected: String) {
@@ -234,12 +200,7 @@ impl<'a> Converter<'a> {
         let extra_filled = (width..row.len()).any(|i| !row.get(i).is_empty());
         if row.len() < width || extra_filled {
             let found = if extra_filled { row.width() } else { row.len() };
-            self.error(
-                row.line,
-                None,
-                None,
-                format!("{width} fields like the header, found {found}"),
-            );
+            self.error(row.line, None, None, format!("{width} fields like the header, found {found}"));
             return false;
         }
         let mut interval_count = None;
@@ -271,10 +232,7 @@ impl<'a> Converter<'a> {
                 .columns
                 .get(index)
                 .copied()
-                .unwrap_or(ColumnFormat {
-                    mark: DecimalMark::Dot,
-                    date: DateFormat::Iso,
-                });
+                .unwrap_or(ColumnFormat { mark: DecimalMark::Dot, date: DateFormat::Iso });
             let converted = convert_value(source, field.ty, field.name, value, format);
             match converted {
                 Ok(Converted::Value(staged)) => self.set(index, staged),
@@ -303,9 +261,7 @@ impl<'a> Converter<'a> {
     }
 
     fn staged(&self, index: Option<usize>) -> Staged {
-        index
-            .and_then(|i| self.staged.get(i).copied())
-            .unwrap_or(Staged::Empty)
+        index.and_then(|i| self.staged.get(i).copied()).unwrap_or(Staged::Empty)
     }
 
     /// "6 months" fills an empty interval_count; a churned date fills an empty churn_date.
@@ -323,9 +279,7 @@ impl<'a> Converter<'a> {
     }
 
     fn source_of(&self, index: Option<usize>) -> Option<usize> {
-        index
-            .and_then(|i| self.layout.columns.get(i))
-            .and_then(|c| c.source)
+        index.and_then(|i| self.layout.columns.get(i)).and_then(|c| c.source)
     }
 
     fn check_kind_rules(&mut self, row: &Row) {
@@ -337,31 +291,20 @@ impl<'a> Converter<'a> {
                 self.error(line, source, value, "an amount of 0 or more".to_string());
             }
         }
-        if let (Staged::Date(start), Staged::Date(end)) = (
-            self.staged(self.special.start_date),
-            self.staged(self.special.end_date),
-        ) {
+        if let (Staged::Date(start), Staged::Date(end)) =
+            (self.staged(self.special.start_date), self.staged(self.special.end_date))
+        {
             if end < start {
                 let source = self.source_of(self.special.end_date);
                 let value = source.map(|s| row.get(s));
-                self.error(
-                    line,
-                    source,
-                    value,
-                    "an end date on or after the start date".to_string(),
-                );
+                self.error(line, source, value, "an end date on or after the start date".to_string());
             }
         }
         if let Staged::Integer(count) = self.staged(self.special.interval_count) {
             if count < 1 {
                 let source = self.source_of(self.special.interval_count);
                 let value = source.map(|s| row.get(s));
-                self.error(
-                    line,
-                    source,
-                    value,
-                    "a whole number of 1 or more".to_string(),
-                );
+                self.error(line, source, value, "a whole number of 1 or more".to_string());
             }
         }
         if let Staged::Float(quantity) = self.staged(self.special.quantity) {
@@ -443,18 +386,11 @@ fn convert_value(
             Err(NumberError::Overflow) => {
                 return Err("an amount small enough to store (at most 922337203685477)".into())
             }
-            Err(NumberError::NotANumber) => {
-                return Err(format!("an amount like {}", number_example(format.mark)))
-            }
+            Err(NumberError::NotANumber) => return Err(format!("an amount like {}", number_example(format.mark))),
         },
         FieldType::Date => match parse_date(value, format.date) {
             Some(day) => Staged::Date(day),
-            None => {
-                return Err(format!(
-                    "a valid date in the format {}",
-                    format.date.describe()
-                ))
-            }
+            None => return Err(format!("a valid date in the format {}", format.date.describe())),
         },
         FieldType::Integer => match number(false).and_then(|n| n.to_integer()) {
             Ok(i) => Staged::Integer(i),
@@ -503,23 +439,10 @@ pub(crate) struct BatchBuilder {
 
 impl BatchBuilder {
     pub(crate) fn new(layout: &Layout, capacity: usize) -> Self {
-        let names = layout
-            .columns
-            .iter()
-            .map(|c| c.output.name.clone())
-            .collect();
+        let names = layout.columns.iter().map(|c| c.output.name.clone()).collect();
         let storages: Vec<_> = layout.columns.iter().map(|c| c.output.storage).collect();
-        let values = storages
-            .iter()
-            .map(|&s| ColumnValues::with_capacity(s, capacity))
-            .collect();
-        BatchBuilder {
-            names,
-            storages,
-            values,
-            rows: 0,
-            capacity,
-        }
+        let values = storages.iter().map(|&s| ColumnValues::with_capacity(s, capacity)).collect();
+        BatchBuilder { names, storages, values, rows: 0, capacity }
     }
 
     pub(crate) fn is_full(&self) -> bool {
@@ -539,10 +462,7 @@ impl BatchBuilder {
             .zip(self.values.iter_mut())
             .map(|((name, &storage), values)| Column {
                 name: name.clone(),
-                values: std::mem::replace(
-                    values,
-                    ColumnValues::with_capacity(storage, self.capacity),
-                ),
+                values: std::mem::replace(values, ColumnValues::with_capacity(storage, self.capacity)),
             })
             .collect();
         self.rows = 0;

@@ -61,13 +61,8 @@ impl<R: Read> DecodingReader<R> {
                 self.input_end = read;
                 self.input_done = read == 0;
             }
-            let input = self
-                .input
-                .get(self.input_start..self.input_end)
-                .unwrap_or(&[]);
-            let (result, read, written, _) =
-                self.decoder
-                    .decode_to_utf8(input, &mut self.output, self.input_done);
+            let input = self.input.get(self.input_start..self.input_end).unwrap_or(&[]);
+            let (result, read, written, _) = self.decoder.decode_to_utf8(input, &mut self.output, self.input_done);
             self.input_start += read;
             self.output_start = 0;
             self.output_end = written;
@@ -87,14 +82,9 @@ impl<R: Read> Read for DecodingReader<R> {
         if self.output_start == self.output_end && !self.fill_output()? {
             return Ok(0);
         }
-        let available = self
-            .output
-            .get(self.output_start..self.output_end)
-            .unwrap_or(&[]);
+        let available = self.output.get(self.output_start..self.output_end).unwrap_or(&[]);
         let n = available.len().min(buf.len());
-        buf.get_mut(..n)
-            .unwrap_or_default()
-            .copy_from_slice(available.get(..n).unwrap_or(&[]));
+        buf.get_mut(..n).unwrap_or_default().copy_from_slice(available.get(..n).unwrap_or(&[]));
         self.output_start += n;
         Ok(n)
     }
@@ -265,9 +255,7 @@ mod tests {
     #[test]
     fn decodes_windows_1252() {
         let mut out = String::new();
-        DecodingReader::new(&b"caf\xe9 \x80"[..], encoding_rs::WINDOWS_1252)
-            .read_to_string(&mut out)
-            .unwrap();
+        DecodingReader::new(&b"caf\xe9 \x80"[..], encoding_rs::WINDOWS_1252).read_to_string(&mut out).unwrap();
         assert_eq!(out, "café €");
     }
 

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use crate::source::{csv_reader, Row};
+use crate::source::{csv_reader, LineIndexed, Row};
 use crate::values::{looks_like_date, looks_numeric};
 use crate::{ImportError, TextEncoding, WorkbookKind};
 
@@ -34,29 +34,18 @@ pub(crate) struct Sample {
 }
 
 pub(crate) fn read_sample(path: &Path) -> Result<Sample, ImportError> {
-    let io_error = |source| ImportError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io_error = |source| ImportError::Io { path: path.to_path_buf(), source };
     let file = File::open(path).map_err(io_error)?;
     let file_len = file.metadata().map_err(io_error)?.len();
     let mut bytes = Vec::with_capacity(SAMPLE_BYTES.min(file_len as usize));
-    file.take(SAMPLE_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io_error)?;
+    file.take(SAMPLE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(io_error)?;
     let complete = bytes.len() <= SAMPLE_BYTES;
     bytes.truncate(SAMPLE_BYTES);
-    Ok(Sample {
-        bytes,
-        complete,
-        file_len,
-    })
+    Ok(Sample { bytes, complete, file_len })
 }
 
 fn extension(path: &Path) -> Option<String> {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
+    path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase)
 }
 
 /// Decides the file kind by magic bytes; a workbook extension on non-workbook bytes is
@@ -68,15 +57,9 @@ pub(crate) fn file_kind(path: &Path, start: &[u8]) -> Result<FileKind, ImportErr
     if start.starts_with(ZIP) {
         // ODS stores an uncompressed "mimetype" entry first (OpenDocument requires it).
         let head = start.get(..256.min(start.len())).unwrap_or(&[]);
-        let is_ods = head
-            .windows(b"opendocument.spreadsheet".len())
-            .any(|w| w == b"opendocument.spreadsheet")
+        let is_ods = head.windows(b"opendocument.spreadsheet".len()).any(|w| w == b"opendocument.spreadsheet")
             || ext.as_deref() == Some("ods");
-        return Ok(FileKind::Workbook(if is_ods {
-            WorkbookKind::Ods
-        } else {
-            WorkbookKind::Xlsx
-        }));
+        return Ok(FileKind::Workbook(if is_ods { WorkbookKind::Ods } else { WorkbookKind::Xlsx }));
     }
     if start.starts_with(OLE) {
         return Ok(FileKind::Workbook(WorkbookKind::Xls));
@@ -93,13 +76,10 @@ pub(crate) fn file_kind(path: &Path, start: &[u8]) -> Result<FileKind, ImportErr
         } else if start.starts_with(&ZIP[..2]) || start.starts_with(&OLE[..2]) {
             "the file is truncated".to_string()
         } else {
-            "its bytes are not a spreadsheet (no ZIP or OLE signature); is it a text file with the wrong extension?".to_string()
+            "its bytes are not a spreadsheet (no ZIP or OLE signature); is it a text file with the wrong extension?"
+                .to_string()
         };
-        return Err(ImportError::Workbook {
-            path: path.to_path_buf(),
-            expected: expected.to_string(),
-            reason,
-        });
+        return Err(ImportError::Workbook { path: path.to_path_buf(), expected: expected.to_string(), reason });
     }
     Ok(FileKind::Text)
 }
@@ -144,8 +124,7 @@ pub(crate) fn binary_offset(bytes: &[u8], encoding: TextEncoding) -> Option<u64>
             return Some(at as u64);
         }
     }
-    let is_control =
-        |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C)) || *b == 0x7F;
+    let is_control = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C)) || *b == 0x7F;
     if is_utf16(encoding) {
         return None;
     }
@@ -172,14 +151,15 @@ pub(crate) fn decode_sample(bytes: &[u8], encoding: TextEncoding) -> String {
 
 /// Parses the records of a decoded sample; a record cut by the sample's end is dropped.
 pub(crate) fn sample_rows(text: &str, delimiter: u8, complete: bool, limit: usize) -> Vec<Row> {
-    let mut reader = csv_reader(text.as_bytes(), delimiter);
+    let mut reader = csv_reader(LineIndexed::new(text.as_bytes()), delimiter);
     let mut record = csv::ByteRecord::new();
     let mut rows = Vec::new();
     while rows.len() < limit {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {
                 let mut row = Row::default();
-                row.clear(record.position().map_or(0, csv::Position::line));
+                let position = record.position().map_or(0, csv::Position::byte);
+                row.clear(reader.get_mut().line_at(position));
                 record.iter().for_each(|f| row.push_bytes(f));
                 rows.push(row);
             }
@@ -198,11 +178,7 @@ pub(crate) fn sniff_delimiter(text: &str, complete: bool) -> u8 {
     let mut best = (0usize, 0usize, b',');
     for delimiter in DELIMITERS {
         let rows = sample_rows(text, delimiter, complete, 200);
-        let counts: Vec<usize> = rows
-            .iter()
-            .filter(|r| !r.is_blank())
-            .map(Row::len)
-            .collect();
+        let counts: Vec<usize> = rows.iter().filter(|r| !r.is_blank()).map(Row::len).collect();
         // The most common field count (ties: the wider one).
         let mut mode = (0usize, 0usize);
         for &count in &counts {
@@ -227,20 +203,14 @@ fn is_label(cell: &str) -> bool {
 /// The index in `rows` of the header: the first row whose non-empty cells are all labels
 /// and about as many as the data below it is wide. Blank rows are ignored.
 pub(crate) fn find_header(rows: &[Row]) -> Option<usize> {
-    let filled: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows.get(i).is_some_and(|r| !r.is_blank()))
-        .collect();
+    let filled: Vec<usize> = (0..rows.len()).filter(|&i| rows.get(i).is_some_and(|r| !r.is_blank())).collect();
     for (position, &index) in filled.iter().take(HEADER_SEARCH_ROWS).enumerate() {
         let Some(row) = rows.get(index) else { continue };
         let labels = row.fields().filter(|c| !c.is_empty()).count();
         if !row.fields().filter(|c| !c.is_empty()).all(is_label) {
             continue;
         }
-        let below = filled
-            .iter()
-            .skip(position + 1)
-            .take(WIDTH_PROBE_ROWS)
-            .filter_map(|&i| rows.get(i));
+        let below = filled.iter().skip(position + 1).take(WIDTH_PROBE_ROWS).filter_map(|&i| rows.get(i));
         let Some(data_width) = below.map(Row::width).max() else {
             // Nothing below (yet): a lone label row is the header of an empty table.
             return Some(index);
@@ -281,16 +251,14 @@ mod tests {
         assert_eq!(sniff_delimiter("a;b;c\n1,5;2,5;3\n4;5;6\n", true), b';');
         assert_eq!(sniff_delimiter("a\tb\n1\t2\n", true), b'\t');
         assert_eq!(sniff_delimiter("a|b\n\"x|y\"|2\n", true), b'|');
-        assert_eq!(
-            sniff_delimiter("\"a;b\",c\n\"1;2\",3\n\"4;5\",6\n", true),
-            b','
-        );
+        assert_eq!(sniff_delimiter("\"a;b\",c\n\"1;2\",3\n\"4;5\",6\n", true), b',');
         assert_eq!(sniff_delimiter("single\n1\n", true), b',');
     }
 
     #[test]
     fn header_below_titles_and_blank_rows() {
-        let text = "Acme Corp – MRR export,,,\nGenerated 2024-01-05,,,\n,,,\nCustomer,Amount,Start,\nc1,10,2024-01-01,\n";
+        let text =
+            "Acme Corp – MRR export,,,\nGenerated 2024-01-05,,,\n,,,\nCustomer,Amount,Start,\nc1,10,2024-01-01,\n";
         let rows = rows(text, b',');
         let header = find_header(&rows).unwrap();
         assert_eq!(rows[header].line, 4);
@@ -300,35 +268,23 @@ mod tests {
     #[test]
     fn numeric_rows_are_not_headers() {
         assert_eq!(find_header(&rows("1,2,3\n4,5,6\n", b',')), None);
-        assert_eq!(
-            find_header(&rows("2024-01-01,x\n2024-01-02,y\n", b',')),
-            None
-        );
+        assert_eq!(find_header(&rows("2024-01-01,x\n2024-01-02,y\n", b',')), None);
     }
 
     #[test]
     fn encodings_by_bom_and_bytes() {
-        assert_eq!(
-            sniff_encoding(b"\xEF\xBB\xBFa", true),
-            TextEncoding::Utf8Bom
-        );
+        assert_eq!(sniff_encoding(b"\xEF\xBB\xBFa", true), TextEncoding::Utf8Bom);
         assert_eq!(sniff_encoding(b"\xFF\xFEa\0", true), TextEncoding::Utf16Le);
         assert_eq!(sniff_encoding(b"\xFE\xFF\0a", true), TextEncoding::Utf16Be);
         assert_eq!(sniff_encoding("é".as_bytes(), true), TextEncoding::Utf8);
         assert_eq!(sniff_encoding(b"caf\xe9", true), TextEncoding::Windows1252);
-        assert_eq!(
-            sniff_encoding(&"é".as_bytes()[..1], false),
-            TextEncoding::Utf8
-        );
+        assert_eq!(sniff_encoding(&"é".as_bytes()[..1], false), TextEncoding::Utf8);
     }
 
     #[test]
     fn binary_detection() {
         assert_eq!(binary_offset(b"ab\0c", TextEncoding::Utf8), Some(2));
         assert_eq!(binary_offset(b"a,b\n1,2\n", TextEncoding::Utf8), None);
-        assert_eq!(
-            binary_offset(b"\x01\x02\x03abc\x04", TextEncoding::Utf8),
-            Some(0)
-        );
+        assert_eq!(binary_offset(b"\x01\x02\x03abc\x04", TextEncoding::Utf8), Some(0));
     }
 }

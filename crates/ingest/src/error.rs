@@ -22,47 +22,29 @@ pub struct RowError {
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{path} is empty")]
     Empty { path: PathBuf },
     #[error("{path} does not look like a text or spreadsheet file (binary data at byte {offset})")]
     Binary { path: PathBuf, offset: u64 },
     #[error("{path} is not a valid {expected} workbook: {reason}")]
-    Workbook {
-        path: PathBuf,
-        expected: String,
-        reason: String,
-    },
+    Workbook { path: PathBuf, expected: String, reason: String },
     #[error("{path} has no sheet '{sheet}'; its sheets are: {}", available.join(", "))]
-    SheetNotFound {
-        path: PathBuf,
-        sheet: String,
-        available: Vec<String>,
-    },
+    SheetNotFound { path: PathBuf, sheet: String, available: Vec<String> },
     #[error("{path}: no header row found in the first {scanned} rows")]
     NoHeader { path: PathBuf, scanned: usize },
     #[error("{path} has a header (line {header_line}) but no data rows")]
     NoRows { path: PathBuf, header_line: u64 },
     #[error("{path}: header '{header}' appears twice (columns {first} and {second}); rename one of them")]
-    DuplicateHeader {
-        path: PathBuf,
-        header: String,
-        first: usize,
-        second: usize,
-    },
+    DuplicateHeader { path: PathBuf, header: String, first: usize, second: usize },
     #[error("invalid source option: {0}")]
     Options(String),
     #[error("mapping: {0}")]
     Mapping(String),
-    #[error("{path}: {total} invalid row problem(s); nothing was imported (use --skip-invalid to import the valid rows)")]
-    InvalidRows {
-        path: PathBuf,
-        total: u64,
-        errors: Vec<RowError>,
-    },
+    #[error(
+        "{path}: {total} invalid row problem(s); nothing was imported (use --skip-invalid to import the valid rows)"
+    )]
+    InvalidRows { path: PathBuf, total: u64, errors: Vec<RowError> },
     #[error("import cancelled")]
     Cancelled,
     #[error("writing the imported rows failed: {0}")]

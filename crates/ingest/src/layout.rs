@@ -41,11 +41,7 @@ impl Layout {
         }
         mapping.validate(headers)?;
         for header in mapping.fields.values() {
-            let mut positions = headers
-                .iter()
-                .enumerate()
-                .filter(|(_, h)| *h == header)
-                .map(|(i, _)| i + 1);
+            let mut positions = headers.iter().enumerate().filter(|(_, h)| *h == header).map(|(i, _)| i + 1);
             if let (Some(first), Some(second)) = (positions.next(), positions.next()) {
                 return Err(ImportError::DuplicateHeader {
                     path: path.to_path_buf(),
@@ -58,10 +54,7 @@ impl Layout {
         let mut columns = Vec::with_capacity(kind.fields().len() + headers.len());
         let mut mapped = vec![false; headers.len()];
         for field in kind.fields() {
-            let source = mapping
-                .fields
-                .get(field.name)
-                .and_then(|header| headers.iter().position(|h| h == header));
+            let source = mapping.fields.get(field.name).and_then(|header| headers.iter().position(|h| h == header));
             if let Some(flag) = source.and_then(|i| mapped.get_mut(i)) {
                 *flag = true;
             }
@@ -83,20 +76,12 @@ impl Layout {
             let name = unique_name(header, &taken);
             taken.insert(name.clone());
             columns.push(PlannedColumn {
-                output: OutputColumn {
-                    name,
-                    storage: StorageType::Text,
-                    source: Some(header.clone()),
-                },
+                output: OutputColumn { name, storage: StorageType::Text, source: Some(header.clone()) },
                 source: Some(index),
                 field: None,
             });
         }
-        Ok(Layout {
-            kind,
-            headers: headers.to_vec(),
-            columns,
-        })
+        Ok(Layout { kind, headers: headers.to_vec(), columns })
     }
 
     pub(crate) fn header_width(&self) -> usize {
@@ -109,9 +94,7 @@ impl Layout {
 
     /// The output index of a canonical field.
     pub(crate) fn field_index(&self, name: &str) -> Option<usize> {
-        self.columns
-            .iter()
-            .position(|c| c.field.is_some_and(|f| f.name == name))
+        self.columns.iter().position(|c| c.field.is_some_and(|f| f.name == name))
     }
 }
 
@@ -139,32 +122,14 @@ mod tests {
         let hdrs = headers(&["Cust", "Amt", "Start", "Note", "plan", "Note"]);
         let mapping = Mapping {
             kind: DatasetKind::Subscriptions,
-            fields: [
-                ("customer_id", "Cust"),
-                ("amount", "Amt"),
-                ("start_date", "Start"),
-            ]
-            .iter()
-            .map(|(f, h)| (f.to_string(), h.to_string()))
-            .collect(),
+            fields: [("customer_id", "Cust"), ("amount", "Amt"), ("start_date", "Start")]
+                .iter()
+                .map(|(f, h)| (f.to_string(), h.to_string()))
+                .collect(),
         };
-        let layout = Layout::plan(
-            Path::new("x.csv"),
-            DatasetKind::Subscriptions,
-            &mapping,
-            &hdrs,
-        )
-        .unwrap();
-        let names: Vec<&str> = layout
-            .columns
-            .iter()
-            .map(|c| c.output.name.as_str())
-            .collect();
-        let canonical: Vec<&str> = DatasetKind::Subscriptions
-            .fields()
-            .iter()
-            .map(|f| f.name)
-            .collect();
+        let layout = Layout::plan(Path::new("x.csv"), DatasetKind::Subscriptions, &mapping, &hdrs).unwrap();
+        let names: Vec<&str> = layout.columns.iter().map(|c| c.output.name.as_str()).collect();
+        let canonical: Vec<&str> = DatasetKind::Subscriptions.fields().iter().map(|f| f.name).collect();
         assert_eq!(&names[..canonical.len()], canonical.as_slice());
         assert_eq!(&names[canonical.len()..], ["Note", "plan_2", "Note_2"]);
         assert_eq!(layout.columns[3].output.source, None);
@@ -175,22 +140,12 @@ mod tests {
         let hdrs = headers(&["Cust", "Amt", "Start", "Amt"]);
         let mapping = Mapping {
             kind: DatasetKind::Subscriptions,
-            fields: [
-                ("customer_id", "Cust"),
-                ("amount", "Amt"),
-                ("start_date", "Start"),
-            ]
-            .iter()
-            .map(|(f, h)| (f.to_string(), h.to_string()))
-            .collect(),
+            fields: [("customer_id", "Cust"), ("amount", "Amt"), ("start_date", "Start")]
+                .iter()
+                .map(|(f, h)| (f.to_string(), h.to_string()))
+                .collect(),
         };
-        let err = Layout::plan(
-            Path::new("x.csv"),
-            DatasetKind::Subscriptions,
-            &mapping,
-            &hdrs,
-        )
-        .unwrap_err();
+        let err = Layout::plan(Path::new("x.csv"), DatasetKind::Subscriptions, &mapping, &hdrs).unwrap_err();
         assert!(matches!(
             err,
             ImportError::DuplicateHeader { ref header, first: 2, second: 4, .. } if header == "Amt"

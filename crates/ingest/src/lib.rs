@@ -49,14 +49,8 @@ pub enum WorkbookKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum SourceFormat {
-    Delimited {
-        encoding: TextEncoding,
-        delimiter: char,
-    },
-    Workbook {
-        workbook: WorkbookKind,
-        sheet: String,
-    },
+    Delimited { encoding: TextEncoding, delimiter: char },
+    Workbook { workbook: WorkbookKind, sheet: String },
 }
 
 /// Choices the user may force instead of detection.
@@ -152,10 +146,6 @@ pub fn inspect(path: &Path, options: &SourceOptions) -> Result<Inspection, Impor
 }
 
 /// Imports the whole file according to `plan`, streaming batches to `io.rows`.
-pub fn import(
-    path: &Path,
-    plan: &ImportPlan,
-    io: ImportIo<'_>,
-) -> Result<ImportOutcome, ImportError> {
+pub fn import(path: &Path, plan: &ImportPlan, io: ImportIo<'_>) -> Result<ImportOutcome, ImportError> {
     pipeline::import(path, plan, io)
 }

@@ -22,10 +22,7 @@ pub type MappingOverride = BTreeMap<String, Option<String>>;
 /// "Customer_ID", "customer-id" and "Customer ID" are one name.
 pub fn normalize_header(header: &str) -> String {
     let mut out = String::with_capacity(header.len());
-    for word in header
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
+    for word in header.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -38,9 +35,8 @@ pub fn normalize_header(header: &str) -> String {
 /// "MRR Amount (USD)", "Signup Date UTC".
 /// Deliberately short: a word like "name" or "date" would turn "Customer Name" into a
 /// customer id.
-const QUALIFIER_WORDS: &[&str] = &[
-    "usd", "eur", "gbp", "jpy", "cad", "aud", "chf", "utc", "gmt", "local", "in", "the", "amt",
-];
+const QUALIFIER_WORDS: &[&str] =
+    &["usd", "eur", "gbp", "jpy", "cad", "aud", "chf", "utc", "gmt", "local", "in", "the", "amt"];
 
 /// How well a normalised header names a field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -68,20 +64,13 @@ fn match_strength(header: &str, field: &FieldSpec) -> Option<MatchStrength> {
         if name_words.len() >= header_words.len() {
             continue;
         }
-        let contained = header_words
-            .windows(name_words.len())
-            .enumerate()
-            .find(|(_, window)| *window == name_words.as_slice());
+        let contained =
+            header_words.windows(name_words.len()).enumerate().find(|(_, window)| *window == name_words.as_slice());
         if let Some((at, _)) = contained {
-            let others = header_words
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i < at || *i >= at + name_words.len());
+            let others = header_words.iter().enumerate().filter(|(i, _)| *i < at || *i >= at + name_words.len());
             let only_qualifiers = others.clone().all(|(_, w)| QUALIFIER_WORDS.contains(w));
             if only_qualifiers {
-                let strength = MatchStrength::Contains {
-                    synonym_words: name_words.len(),
-                };
+                let strength = MatchStrength::Contains { synonym_words: name_words.len() };
                 best = best.max(Some(strength));
             }
         }
@@ -105,20 +94,12 @@ pub fn suggest_mapping(kind: DatasetKind, headers: &[String]) -> Mapping {
     }
     candidates.sort_by(|a, b| {
         let exact = |s: MatchStrength| s == MatchStrength::Exact;
-        exact(b.0)
-            .cmp(&exact(a.0))
-            .then(b.1.cmp(&a.1))
-            .then(b.0.cmp(&a.0))
-            .then(a.2.cmp(&b.2))
-            .then(a.3.cmp(&b.3))
+        exact(b.0).cmp(&exact(a.0)).then(b.1.cmp(&a.1)).then(b.0.cmp(&a.0)).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3))
     });
     let mut fields = BTreeMap::new();
     let mut header_taken = vec![false; headers.len()];
     for (_, _, field_index, header_index) in candidates {
-        let (Some(field), Some(taken)) = (
-            kind.fields().get(field_index),
-            header_taken.get_mut(header_index),
-        ) else {
+        let (Some(field), Some(taken)) = (kind.fields().get(field_index), header_taken.get_mut(header_index)) else {
             continue;
         };
         if *taken || fields.contains_key(field.name) {
@@ -146,11 +127,7 @@ pub fn header_signature(headers: &[String]) -> String {
 }
 
 fn quoted_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
-    items
-        .into_iter()
-        .map(|s| format!("'{s}'"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.into_iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
 }
 
 impl Mapping {
@@ -241,20 +218,13 @@ mod tests {
     fn amount_synonyms() {
         for header in ["MRR Amount", "Price", "Total", "MRR Amount (USD)", "amount"] {
             let map = suggested(DatasetKind::Subscriptions, &["Customer", header, "Start"]);
-            assert_eq!(
-                map.get("amount").map(String::as_str),
-                Some(header),
-                "{header}"
-            );
+            assert_eq!(map.get("amount").map(String::as_str), Some(header), "{header}");
         }
     }
 
     #[test]
     fn exact_beats_containment_and_each_header_is_used_once() {
-        let map = suggested(
-            DatasetKind::Customers,
-            &["Customer Name", "Customer ID", "Churn Date", "Churned"],
-        );
+        let map = suggested(DatasetKind::Customers, &["Customer Name", "Customer ID", "Churn Date", "Churned"]);
         assert_eq!(map["customer_id"], "Customer ID");
         assert_eq!(map["name"], "Customer Name");
         assert_eq!(map["churn_date"], "Churn Date");
@@ -263,16 +233,10 @@ mod tests {
 
     #[test]
     fn containment_needs_only_qualifiers_around_the_synonym() {
-        let map = suggested(
-            DatasetKind::Subscriptions,
-            &["Customer Name", "Plan Amount (EUR)", "Signup"],
-        );
+        let map = suggested(DatasetKind::Subscriptions, &["Customer Name", "Plan Amount (EUR)", "Signup"]);
         assert_eq!(map.get("customer_id"), None);
         assert_eq!(map["amount"], "Plan Amount (EUR)");
-        let map = suggested(
-            DatasetKind::Transactions,
-            &["cust", "Payment Date (UTC)", "Net Amount"],
-        );
+        let map = suggested(DatasetKind::Transactions, &["cust", "Payment Date (UTC)", "Net Amount"]);
         assert_eq!(map["date"], "Payment Date (UTC)");
         assert_eq!(map["amount"], "Net Amount");
     }
@@ -280,10 +244,7 @@ mod tests {
     #[test]
     fn required_fields_win_conflicts() {
         // "Created" is a synonym of start_date only here, and must go to it.
-        let map = suggested(
-            DatasetKind::Subscriptions,
-            &["Customer", "Value", "Created"],
-        );
+        let map = suggested(DatasetKind::Subscriptions, &["Customer", "Value", "Created"]);
         assert_eq!(map["start_date"], "Created");
         assert_eq!(map["amount"], "Value");
     }
@@ -316,10 +277,7 @@ mod tests {
     fn validate_message(fields: &[(&str, &str)], hdrs: &[&str]) -> String {
         let mapping = Mapping {
             kind: DatasetKind::Subscriptions,
-            fields: fields
-                .iter()
-                .map(|(f, h)| (f.to_string(), h.to_string()))
-                .collect(),
+            fields: fields.iter().map(|(f, h)| (f.to_string(), h.to_string())).collect(),
         };
         match mapping.validate(&headers(hdrs)) {
             Err(ImportError::Mapping(message)) => message,
@@ -332,19 +290,14 @@ mod tests {
         let hdrs = ["Cust", "Amt", "Start"];
         let ok = Mapping {
             kind: DatasetKind::Subscriptions,
-            fields: [
-                ("customer_id", "Cust"),
-                ("amount", "Amt"),
-                ("start_date", "Start"),
-            ]
-            .iter()
-            .map(|(f, h)| (f.to_string(), h.to_string()))
-            .collect(),
+            fields: [("customer_id", "Cust"), ("amount", "Amt"), ("start_date", "Start")]
+                .iter()
+                .map(|(f, h)| (f.to_string(), h.to_string()))
+                .collect(),
         };
         assert!(ok.validate(&headers(&hdrs)).is_ok());
-        assert!(validate_message(&[("bogus", "Cust")], &hdrs).starts_with(
-            "unknown column 'bogus' for subscriptions; its columns are: 'customer_id', 'amount'"
-        ));
+        assert!(validate_message(&[("bogus", "Cust")], &hdrs)
+            .starts_with("unknown column 'bogus' for subscriptions; its columns are: 'customer_id', 'amount'"));
         assert_eq!(
             validate_message(&[("customer_id", "Nope")], &hdrs),
             "'customer_id' is mapped to 'Nope', which is not a header of the file; headers are: 'Cust', 'Amt', 'Start'"

@@ -17,8 +17,8 @@ use crate::layout::Layout;
 use crate::source::{CsvRecords, InputStats, RecordSource, Row};
 use crate::workbook::{self, SheetRecords};
 use crate::{
-    ImportError, ImportIo, ImportOutcome, ImportPlan, Inspection, Phase, Progress, RowError,
-    SourceFormat, SourceOptions, TextEncoding, WorkbookKind, MAX_LISTED_ERRORS, SAMPLE_ROWS,
+    ImportError, ImportIo, ImportOutcome, ImportPlan, Inspection, Phase, Progress, RowError, SourceFormat,
+    SourceOptions, TextEncoding, WorkbookKind, MAX_LISTED_ERRORS, SAMPLE_ROWS,
 };
 
 /// Rows per batch handed to the sink.
@@ -30,10 +30,7 @@ const PROGRESS_BYTES: u64 = 1024 * 1024;
 const SAMPLE_PARSE_ROWS: usize = 4 * (HEADER_SEARCH_ROWS + SAMPLE_ROWS);
 
 fn io_error(path: &Path) -> impl Fn(io::Error) -> ImportError + '_ {
-    move |source| ImportError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| ImportError::Io { path: path.to_path_buf(), source }
 }
 
 /// A text file's settled reading, from its sample.
@@ -65,21 +62,13 @@ struct HeaderAndSample {
 /// Finds the header among the first rows and collects the sample rows below it.
 fn header_and_sample(path: &Path, rows: &[Row]) -> Result<HeaderAndSample, ImportError> {
     if rows.iter().all(Row::is_blank) {
-        return Err(ImportError::Empty {
-            path: path.to_path_buf(),
-        });
+        return Err(ImportError::Empty { path: path.to_path_buf() });
     }
     let Some(index) = detect::find_header(rows) else {
         let scanned = rows.iter().filter(|r| !r.is_blank()).count();
-        return Err(ImportError::NoHeader {
-            path: path.to_path_buf(),
-            scanned: scanned.min(HEADER_SEARCH_ROWS),
-        });
+        return Err(ImportError::NoHeader { path: path.to_path_buf(), scanned: scanned.min(HEADER_SEARCH_ROWS) });
     };
-    let header = rows.get(index).ok_or_else(|| ImportError::NoHeader {
-        path: path.to_path_buf(),
-        scanned: 0,
-    })?;
+    let header = rows.get(index).ok_or_else(|| ImportError::NoHeader { path: path.to_path_buf(), scanned: 0 })?;
     let sample = rows
         .iter()
         .skip(index + 1)
@@ -87,30 +76,17 @@ fn header_and_sample(path: &Path, rows: &[Row]) -> Result<HeaderAndSample, Impor
         .take(SAMPLE_ROWS)
         .map(|r| (0..r.len()).map(|i| r.raw(i).to_string()).collect())
         .collect();
-    Ok(HeaderAndSample {
-        line: header.line,
-        headers: detect::header_names(header),
-        sample,
-    })
+    Ok(HeaderAndSample { line: header.line, headers: detect::header_names(header), sample })
 }
 
-fn plan_text(
-    path: &Path,
-    sample: &Sample,
-    options: &SourceOptions,
-) -> Result<TextPlan, ImportError> {
+fn plan_text(path: &Path, sample: &Sample, options: &SourceOptions) -> Result<TextPlan, ImportError> {
     let encoding = detect::sniff_encoding(&sample.bytes, sample.complete);
     if let Some(offset) = detect::binary_offset(&sample.bytes, encoding) {
-        return Err(ImportError::Binary {
-            path: path.to_path_buf(),
-            offset,
-        });
+        return Err(ImportError::Binary { path: path.to_path_buf(), offset });
     }
     let text = detect::decode_sample(&sample.bytes, encoding);
     if text.trim().is_empty() {
-        return Err(ImportError::Empty {
-            path: path.to_path_buf(),
-        });
+        return Err(ImportError::Empty { path: path.to_path_buf() });
     }
     let delimiter = match delimiter_option(options)? {
         Some(d) => d,
@@ -118,20 +94,11 @@ fn plan_text(
     };
     let rows = detect::sample_rows(&text, delimiter, sample.complete, SAMPLE_PARSE_ROWS);
     let found = header_and_sample(path, &rows)?;
-    Ok(TextPlan {
-        encoding,
-        delimiter,
-        header_line: found.line,
-        headers: found.headers,
-        sample: found.sample,
-    })
+    Ok(TextPlan { encoding, delimiter, header_line: found.line, headers: found.headers, sample: found.sample })
 }
 
 fn delimited(encoding: TextEncoding, delimiter: u8) -> SourceFormat {
-    SourceFormat::Delimited {
-        encoding,
-        delimiter: char::from(delimiter),
-    }
+    SourceFormat::Delimited { encoding, delimiter: char::from(delimiter) }
 }
 
 /// Sheet rows enough to find the header and a sample.
@@ -147,9 +114,7 @@ fn first_sheet_rows(records: &mut SheetRecords<'_>) -> Result<Vec<Row>, ImportEr
 pub(crate) fn inspect(path: &Path, options: &SourceOptions) -> Result<Inspection, ImportError> {
     let sample = detect::read_sample(path)?;
     if sample.bytes.is_empty() {
-        return Err(ImportError::Empty {
-            path: path.to_path_buf(),
-        });
+        return Err(ImportError::Empty { path: path.to_path_buf() });
     }
     match detect::file_kind(path, &sample.bytes)? {
         FileKind::Text => {
@@ -169,10 +134,7 @@ pub(crate) fn inspect(path: &Path, options: &SourceOptions) -> Result<Inspection
             let rows = first_sheet_rows(&mut records)?;
             let found = header_and_sample(path, &rows)?;
             Ok(Inspection {
-                format: SourceFormat::Workbook {
-                    workbook: kind,
-                    sheet: sheet.name,
-                },
+                format: SourceFormat::Workbook { workbook: kind, sheet: sheet.name },
                 sheets: sheet.sheets,
                 header_line: found.line,
                 headers: found.headers,
@@ -216,7 +178,9 @@ impl Pacer<'_> {
     }
 
     fn tick(&mut self, rows: u64, bytes: u64) -> Result<(), ImportError> {
-        if rows - self.last_rows >= PROGRESS_ROWS || bytes - self.last_bytes >= PROGRESS_BYTES {
+        if rows.saturating_sub(self.last_rows) >= PROGRESS_ROWS
+            || bytes.saturating_sub(self.last_bytes) >= PROGRESS_BYTES
+        {
             self.report(rows, bytes)?;
         }
         Ok(())
@@ -326,17 +290,11 @@ struct Scanned {
     formats: Formats,
 }
 
-pub(crate) fn import(
-    path: &Path,
-    plan: &ImportPlan,
-    mut io: ImportIo<'_>,
-) -> Result<ImportOutcome, ImportError> {
+pub(crate) fn import(path: &Path, plan: &ImportPlan, mut io: ImportIo<'_>) -> Result<ImportOutcome, ImportError> {
     io.cancel.check().map_err(|_| ImportError::Cancelled)?;
     let sample = detect::read_sample(path)?;
     if sample.bytes.is_empty() {
-        return Err(ImportError::Empty {
-            path: path.to_path_buf(),
-        });
+        return Err(ImportError::Empty { path: path.to_path_buf() });
     }
     match detect::file_kind(path, &sample.bytes)? {
         FileKind::Text => import_text(path, plan, &mut io, &sample),
@@ -344,12 +302,7 @@ pub(crate) fn import(
     }
 }
 
-fn finish(
-    path: &Path,
-    layout: &Layout,
-    scanned: Scanned,
-    emitter: Emitter<'_>,
-) -> Result<ImportOutcome, ImportError> {
+fn finish(path: &Path, layout: &Layout, scanned: Scanned, emitter: Emitter<'_>) -> Result<ImportOutcome, ImportError> {
     if emitter.problems > 0 && !emitter.skip_invalid {
         return Err(ImportError::InvalidRows {
             path: path.to_path_buf(),
@@ -387,14 +340,11 @@ impl<R: Read> TextInput<R> {
             }
             TextEncoding::Windows1252 => {
                 // A BOM-marked file that turned out not to be UTF-8: drop the BOM anyway.
-                Ok(TextInput::Decoded(DecodingReader::new(
-                    inner,
-                    detect::encoding_of(encoding),
-                )))
+                Ok(TextInput::Decoded(DecodingReader::new(inner, detect::encoding_of(encoding))))
             }
-            TextEncoding::Utf16Le | TextEncoding::Utf16Be => Ok(TextInput::Decoded(
-                DecodingReader::new(inner, detect::encoding_of(encoding)),
-            )),
+            TextEncoding::Utf16Le | TextEncoding::Utf16Be => {
+                Ok(TextInput::Decoded(DecodingReader::new(inner, detect::encoding_of(encoding))))
+            }
         }
     }
 
@@ -467,14 +417,10 @@ fn import_text(
     let tee = Tee::new(open()?, &mut *io.original, check_bytes);
     let input = TextInput::new(tee, text.encoding).map_err(io_error(path))?;
     let mut records = CsvRecords::new(input, text.delimiter, path);
-    let binary =
-        |records: &CsvRecords<TextInput<Tee<'_, File>>>| match records.input().inner().first_nul {
-            Some(offset) => Err(ImportError::Binary {
-                path: path.to_path_buf(),
-                offset,
-            }),
-            None => Ok(()),
-        };
+    let binary = |records: &CsvRecords<TextInput<Tee<'_, File>>>| match records.input().inner().first_nul {
+        Some(offset) => Err(ImportError::Binary { path: path.to_path_buf(), offset }),
+        None => Ok(()),
+    };
     let data_rows = {
         let mut row = Row::default();
         let mut data_rows = 0u64;
@@ -499,10 +445,7 @@ fn import_text(
     let sha256 = hex::encode(tee.hasher.finalize());
     pacer.report(data_rows, bytes)?;
     if data_rows == 0 {
-        return Err(ImportError::NoRows {
-            path: path.to_path_buf(),
-            header_line: text.header_line,
-        });
+        return Err(ImportError::NoRows { path: path.to_path_buf(), header_line: text.header_line });
     }
     // One invalid byte anywhere makes the whole file Windows-1252.
     let encoding = match text.encoding {
@@ -531,21 +474,10 @@ fn import_text(
         problems: 0,
         listed: Vec::new(),
     };
-    emit(
-        &mut records,
-        text.header_line,
-        &mut converter,
-        &mut emitter,
-        &mut pacer,
-    )?;
+    emit(&mut records, text.header_line, &mut converter, &mut emitter, &mut pacer)?;
     pacer.report(emitter.rows + emitter.skipped, sample.file_len)?;
-    let scanned = Scanned {
-        format: delimited(encoding, text.delimiter),
-        header_line: text.header_line,
-        sha256,
-        bytes,
-        formats,
-    };
+    let scanned =
+        Scanned { format: delimited(encoding, text.delimiter), header_line: text.header_line, sha256, bytes, formats };
     finish(path, &layout, scanned, emitter)
 }
 
@@ -569,9 +501,7 @@ fn import_workbook(
     let bytes = std::fs::read(path).map_err(io_error(path))?;
     let mut hasher = Sha256::new();
     for (index, chunk) in bytes.chunks(PROGRESS_BYTES as usize).enumerate() {
-        io.original
-            .write_all(chunk)
-            .map_err(|e| ImportError::Sink(Box::new(e)))?;
+        io.original.write_all(chunk).map_err(|e| ImportError::Sink(Box::new(e)))?;
         hasher.update(chunk);
         pacer.report(0, (index * PROGRESS_BYTES as usize + chunk.len()) as u64)?;
     }
@@ -589,10 +519,7 @@ fn import_workbook(
     let mut records = SheetRecords::new(&sheet.range, file_bytes);
     let data_rows = scan(&mut records, header_line, &mut evidence, &mut pacer)?;
     if data_rows == 0 {
-        return Err(ImportError::NoRows {
-            path: path.to_path_buf(),
-            header_line,
-        });
+        return Err(ImportError::NoRows { path: path.to_path_buf(), header_line });
     }
     let formats = evidence.decide(&layout, false);
 
@@ -609,18 +536,9 @@ fn import_workbook(
         problems: 0,
         listed: Vec::new(),
     };
-    emit(
-        &mut records,
-        header_line,
-        &mut converter,
-        &mut emitter,
-        &mut pacer,
-    )?;
+    emit(&mut records, header_line, &mut converter, &mut emitter, &mut pacer)?;
     let scanned = Scanned {
-        format: SourceFormat::Workbook {
-            workbook: kind,
-            sheet: sheet.name,
-        },
+        format: SourceFormat::Workbook { workbook: kind, sheet: sheet.name },
         header_line,
         sha256,
         bytes: file_bytes,

@@ -1,6 +1,7 @@
 //! Records from a file, whatever it is: a delimited text stream or a workbook sheet,
 //! each presented as a [`Row`] of text fields with the line it starts on.
 
+use std::collections::VecDeque;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -71,10 +72,7 @@ impl Row {
 
     /// Fields up to and including the last non-empty one.
     pub(crate) fn width(&self) -> usize {
-        (0..self.len())
-            .rev()
-            .find(|&i| !self.get(i).is_empty())
-            .map_or(0, |i| i + 1)
+        (0..self.len()).rev().find(|&i| !self.get(i).is_empty()).map_or(0, |i| i + 1)
     }
 }
 
@@ -105,9 +103,79 @@ pub(crate) fn csv_reader<R: Read>(input: R, delimiter: u8) -> csv::Reader<R> {
         .from_reader(input)
 }
 
+/// Marks a line-feed entry in [`LineIndexed::breaks`]; the other bits are the offset.
+const LINE_FEED: u64 = 1 << 63;
+
+/// Tracks where line breaks are in the stream the CSV parser reads, to give records
+/// their physical line. (csv's own `Position::line` counts a CRLF as one line only some
+/// of the time, and points at skipped blank lines rather than the record.)
+pub(crate) struct LineIndexed<R> {
+    inner: R,
+    /// Offsets of '\r' and '\n' bytes not yet behind the parser, oldest first.
+    breaks: VecDeque<u64>,
+    offset: u64,
+    /// Line feeds already behind the parser.
+    lines_before: u64,
+}
+
+impl<R> LineIndexed<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        LineIndexed { inner, breaks: VecDeque::new(), offset: 0, lines_before: 0 }
+    }
+
+    /// The 1-based line of the record the parser reports at byte `position`. The parser
+    /// may report the start of the line breaks before the record; those are skipped.
+    /// Positions must not decrease between calls.
+    pub(crate) fn line_at(&mut self, position: u64) -> u64 {
+        while let Some(&entry) = self.breaks.front() {
+            if entry & !LINE_FEED >= position {
+                break;
+            }
+            if entry & LINE_FEED != 0 {
+                self.lines_before += 1;
+            }
+            self.breaks.pop_front();
+        }
+        // Line feeds in the run of break bytes that starts exactly at `position`.
+        let leading = (position..)
+            .zip(&self.breaks)
+            .take_while(|&(cursor, &entry)| entry & !LINE_FEED == cursor)
+            .filter(|&(_, &entry)| entry & LINE_FEED != 0)
+            .count() as u64;
+        self.lines_before + leading + 1
+    }
+
+    pub(crate) fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    pub(crate) fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    pub(crate) fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
+impl<R: Read> Read for LineIndexed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf.iter().take(n).enumerate() {
+            match b {
+                b'\n' => self.breaks.push_back((self.offset + i as u64) | LINE_FEED),
+                b'\r' => self.breaks.push_back(self.offset + i as u64),
+                _ => {}
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
 /// Delimited text records.
 pub(crate) struct CsvRecords<R> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<LineIndexed<R>>,
     record: ByteRecord,
     path: PathBuf,
 }
@@ -115,18 +183,18 @@ pub(crate) struct CsvRecords<R> {
 impl<R: Read + InputStats> CsvRecords<R> {
     pub(crate) fn new(input: R, delimiter: u8, path: &Path) -> Self {
         CsvRecords {
-            reader: csv_reader(input, delimiter),
+            reader: csv_reader(LineIndexed::new(input), delimiter),
             record: ByteRecord::new(),
             path: path.to_path_buf(),
         }
     }
 
     pub(crate) fn input(&self) -> &R {
-        self.reader.get_ref()
+        self.reader.get_ref().get_ref()
     }
 
     pub(crate) fn into_input(self) -> R {
-        self.reader.into_inner()
+        self.reader.into_inner().into_inner()
     }
 }
 
@@ -135,31 +203,48 @@ impl<R: Read + InputStats> RecordSource for CsvRecords<R> {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => Ok(false),
             Ok(true) => {
-                let line = self.record.position().map_or(0, csv::Position::line);
-                row.clear(line);
+                let position = self.record.position().map_or(0, csv::Position::byte);
+                row.clear(self.reader.get_mut().line_at(position));
                 for field in &self.record {
                     row.push_bytes(field);
                 }
                 Ok(true)
             }
-            Err(error) => Err(match self.reader.get_mut().sink_failure() {
+            Err(error) => Err(match self.reader.get_mut().get_mut().sink_failure() {
                 Some(failure) => ImportError::Sink(Box::new(failure)),
-                None => ImportError::Io {
-                    path: self.path.clone(),
-                    source: std::io::Error::from(error),
-                },
+                None => ImportError::Io { path: self.path.clone(), source: std::io::Error::from(error) },
             }),
         }
     }
 
     fn bytes_done(&self) -> u64 {
-        self.reader.get_ref().byte_count()
+        self.reader.get_ref().get_ref().byte_count()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lines(text: &str) -> Vec<u64> {
+        let mut reader = csv_reader(LineIndexed::new(text.as_bytes()), b',');
+        let mut record = ByteRecord::new();
+        let mut lines = Vec::new();
+        while reader.read_byte_record(&mut record).unwrap() {
+            let position = record.position().unwrap().byte();
+            lines.push(reader.get_mut().line_at(position));
+        }
+        lines
+    }
+
+    #[test]
+    fn physical_lines_of_records() {
+        assert_eq!(lines("a,b\nc,d\ne,f\n"), [1, 2, 3]);
+        assert_eq!(lines("a,b\r\nc,d\r\ne,f"), [1, 2, 3]);
+        assert_eq!(lines("a,b\n\nc,\"x\ny\"\ne,f\n"), [1, 3, 5]);
+        assert_eq!(lines("a,b\r\n\r\nc,\"x\r\ny\"\r\ne,f\r\n"), [1, 3, 5]);
+        assert_eq!(lines("\n\na,b\n  \n,,\nc\n"), [3, 4, 5, 6]);
+    }
 
     #[test]
     fn row_fields_and_width() {

@@ -40,23 +40,21 @@ pub(crate) fn load_sheet(
     };
     // calamine is a parser of untrusted input; a panic in it must not take the app down.
     let loaded = catch_unwind(AssertUnwindSafe(|| match kind {
-        WorkbookKind::Xlsx => Xlsx::new(Cursor::new(bytes))
-            .map_err(|e| e.to_string())
-            .and_then(|mut wb| read_sheet(&mut wb, sheet)),
-        WorkbookKind::Xls => Xls::new(Cursor::new(bytes))
-            .map_err(|e| e.to_string())
-            .and_then(|mut wb| read_sheet(&mut wb, sheet)),
-        WorkbookKind::Ods => Ods::new(Cursor::new(bytes))
-            .map_err(|e| e.to_string())
-            .and_then(|mut wb| read_sheet(&mut wb, sheet)),
+        WorkbookKind::Xlsx => {
+            Xlsx::new(Cursor::new(bytes)).map_err(|e| e.to_string()).and_then(|mut wb| read_sheet(&mut wb, sheet))
+        }
+        WorkbookKind::Xls => {
+            Xls::new(Cursor::new(bytes)).map_err(|e| e.to_string()).and_then(|mut wb| read_sheet(&mut wb, sheet))
+        }
+        WorkbookKind::Ods => {
+            Ods::new(Cursor::new(bytes)).map_err(|e| e.to_string()).and_then(|mut wb| read_sheet(&mut wb, sheet))
+        }
     }));
     match loaded {
         Ok(Ok(Ok(sheet))) => Ok(sheet),
-        Ok(Ok(Err((requested, available)))) => Err(ImportError::SheetNotFound {
-            path: path.to_path_buf(),
-            sheet: requested,
-            available,
-        }),
+        Ok(Ok(Err((requested, available)))) => {
+            Err(ImportError::SheetNotFound { path: path.to_path_buf(), sheet: requested, available })
+        }
         Ok(Err(reason)) => Err(broken(reason)),
         Err(_) => Err(broken("the workbook's structure is corrupt".to_string())),
     }
@@ -77,24 +75,14 @@ where
             .iter()
             .find(|s| s.as_str() == wanted)
             .or_else(|| sheets.iter().find(|s| s.eq_ignore_ascii_case(wanted)))
-            .or_else(|| {
-                wanted
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|n| n.checked_sub(1))
-                    .and_then(|i| sheets.get(i))
-            })
+            .or_else(|| wanted.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| sheets.get(i)))
             .cloned(),
     };
     let Some(name) = name else {
         return Ok(Err((requested.unwrap_or("1").to_string(), sheets)));
     };
     let range = workbook.worksheet_range(&name).map_err(|e| e.to_string())?;
-    Ok(Ok(Sheet {
-        name,
-        sheets,
-        range,
-    }))
+    Ok(Ok(Sheet { name, sheets, range }))
 }
 
 /// A cell as text: integral floats without ".0", dates as ISO, errors as Excel shows them.
@@ -164,10 +152,7 @@ impl RecordSource for SheetRecords<'_> {
 
     fn bytes_done(&self) -> u64 {
         // The sheet is already in memory: report progress in proportion to rows.
-        self.file_bytes
-            .saturating_mul(self.next_index)
-            .checked_div(self.total_rows)
-            .unwrap_or(self.file_bytes)
+        self.file_bytes.saturating_mul(self.next_index).checked_div(self.total_rows).unwrap_or(self.file_bytes)
     }
 }
 
@@ -190,11 +175,9 @@ mod tests {
         assert_eq!(text(Data::Bool(true)), "true");
         assert_eq!(text(Data::Empty), "");
         assert_eq!(text(Data::Error(calamine::CellErrorType::Div0)), "#DIV/0!");
-        let date =
-            calamine::ExcelDateTime::new(45292.0, calamine::ExcelDateTimeType::DateTime, false);
+        let date = calamine::ExcelDateTime::new(45292.0, calamine::ExcelDateTimeType::DateTime, false);
         assert_eq!(text(Data::DateTime(date)), "2024-01-01");
-        let stamp =
-            calamine::ExcelDateTime::new(45292.5, calamine::ExcelDateTimeType::DateTime, false);
+        let stamp = calamine::ExcelDateTime::new(45292.5, calamine::ExcelDateTimeType::DateTime, false);
         assert_eq!(text(Data::DateTime(stamp)), "2024-01-01 12:00:00");
     }
 }

@@ -80,10 +80,7 @@ impl<'a> Tokens<'a> {
 /// Splits `s` into tokens; `None` when it cannot be a date (non-ASCII, too long).
 fn tokenize(s: &str) -> Option<Tokens<'_>> {
     let bytes = s.as_bytes();
-    let mut tokens = Tokens {
-        items: [Token::Space; MAX_TOKENS],
-        len: 0,
-    };
+    let mut tokens = Tokens { items: [Token::Space; MAX_TOKENS], len: 0 };
     let mut i = 0;
     while i < bytes.len() {
         let b = *bytes.get(i)?;
@@ -97,10 +94,7 @@ fn tokenize(s: &str) -> Option<Tokens<'_>> {
                 value = value * 10 + u64::from(d - b'0');
                 i += 1;
             }
-            Token::Num {
-                value,
-                digits: (i - start) as u8,
-            }
+            Token::Num { value, digits: (i - start) as u8 }
         } else if b.is_ascii_alphabetic() {
             while bytes.get(i).is_some_and(u8::is_ascii_alphabetic) {
                 i += 1;
@@ -137,15 +131,7 @@ const MONTHS: [&str; 12] = [
     "november",
     "december",
 ];
-const WEEKDAYS: [&str; 7] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-];
+const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
 /// `word` is a name from `names` or an abbreviation of it (at least three letters).
 fn name_index(word: &str, names: &[&str]) -> Option<usize> {
@@ -153,10 +139,7 @@ fn name_index(word: &str, names: &[&str]) -> Option<usize> {
         return None;
     }
     names.iter().position(|name| {
-        name.len() >= word.len()
-            && name
-                .get(..word.len())
-                .is_some_and(|prefix| prefix.eq_ignore_ascii_case(word))
+        name.len() >= word.len() && name.get(..word.len()).is_some_and(|prefix| prefix.eq_ignore_ascii_case(word))
     })
 }
 
@@ -219,10 +202,7 @@ fn is_date_sep(token: Option<&Token<'_>>) -> Option<u8> {
 
 /// Skips separators and spaces between the parts of a month-name date.
 fn skip_loose_separators(tokens: &[Token<'_>], mut i: usize) -> usize {
-    while matches!(
-        tokens.get(i),
-        Some(Token::Space | Token::Sep(b'-' | b'/' | b'.' | b','))
-    ) {
+    while matches!(tokens.get(i), Some(Token::Space | Token::Sep(b'-' | b'/' | b'.' | b','))) {
         i += 1;
     }
     i
@@ -244,9 +224,7 @@ fn is_time_tail(tokens: &[Token<'_>]) -> bool {
         return false;
     };
     i += 1;
-    if tokens.get(i) != Some(&Token::Sep(b':'))
-        || num(tokens.get(i + 1), 2..=2).is_none_or(|m| m > 59)
-    {
+    if tokens.get(i) != Some(&Token::Sep(b':')) || num(tokens.get(i + 1), 2..=2).is_none_or(|m| m > 59) {
         return false;
     }
     i += 2;
@@ -280,13 +258,7 @@ fn is_time_tail(tokens: &[Token<'_>]) -> bool {
     }
     match tokens.get(i) {
         None => true,
-        Some(Token::Word(w))
-            if ["z", "utc", "gmt"]
-                .iter()
-                .any(|z| w.eq_ignore_ascii_case(z)) =>
-        {
-            i + 1 == tokens.len()
-        }
+        Some(Token::Word(w)) if ["z", "utc", "gmt"].iter().any(|z| w.eq_ignore_ascii_case(z)) => i + 1 == tokens.len(),
         Some(Token::Sep(b'+' | b'-')) => match tokens.get(i + 1) {
             Some(Token::Num { value, digits: 4 }) => *value <= 2359 && i + 2 == tokens.len(),
             Some(Token::Num { value, digits: 2 }) if *value <= 23 => {
@@ -315,10 +287,7 @@ fn match_iso(t: &[Token<'_>]) -> Option<i32> {
         return None;
     }
     let day = num(t.get(4), 1..=2)?;
-    with_tail(
-        days_from_civil(year as i32, month as u32, day as u32),
-        t.get(5..)?,
-    )
+    with_tail(days_from_civil(year as i32, month as u32, day as u32), t.get(5..)?)
 }
 
 fn match_numeric_triple(t: &[Token<'_>], day_first: bool) -> Option<i32> {
@@ -358,13 +327,7 @@ fn match_month_name(t: &[Token<'_>]) -> Option<i32> {
             (*value as i32, month, day, k + 1)
         }
         // 05 Jan 2024, 5-Jan-24
-        (
-            Some(Token::Num {
-                value,
-                digits: 1..=2,
-            }),
-            _,
-        ) => {
+        (Some(Token::Num { value, digits: 1..=2 }), _) => {
             let j = skip_loose_separators(t, i + 1);
             let month = match t.get(j) {
                 Some(Token::Word(w)) => month_number(w)?,
@@ -384,10 +347,7 @@ fn match_month_name(t: &[Token<'_>]) -> Option<i32> {
             let day = num(t.get(j), 1..=2)?;
             let mut k = j + 1;
             if let Some(Token::Word(suffix)) = t.get(k) {
-                if ["st", "nd", "rd", "th"]
-                    .iter()
-                    .any(|s| suffix.eq_ignore_ascii_case(s))
-                {
+                if ["st", "nd", "rd", "th"].iter().any(|s| suffix.eq_ignore_ascii_case(s)) {
                     k += 1;
                 }
             }
@@ -403,10 +363,7 @@ fn match_month_name(t: &[Token<'_>]) -> Option<i32> {
 fn match_compact(t: &[Token<'_>]) -> Option<i32> {
     let value = num(t.first(), 8..=8)?;
     let (year, month, day) = (value / 10_000, (value / 100) % 100, value % 100);
-    with_tail(
-        days_from_civil(year as i32, month as u32, day as u32),
-        t.get(1..)?,
-    )
+    with_tail(days_from_civil(year as i32, month as u32, day as u32), t.get(1..)?)
 }
 
 fn match_unix_seconds(t: &[Token<'_>]) -> Option<i32> {
@@ -445,13 +402,7 @@ fn match_format(t: &[Token<'_>], format: DateFormat) -> Option<i32> {
 pub(crate) fn parse_date(value: &str, format: DateFormat) -> Option<i32> {
     let tokens = tokenize(value)?;
     let t = tokens.as_slice();
-    match_format(t, format).or_else(|| {
-        if format == DateFormat::Iso {
-            None
-        } else {
-            match_iso(t)
-        }
-    })
+    match_format(t, format).or_else(|| if format == DateFormat::Iso { None } else { match_iso(t) })
 }
 
 /// True when `value` reads as a date written as text (used to tell headers from data).
@@ -460,14 +411,9 @@ pub(crate) fn looks_like_date(value: &str) -> bool {
         return false;
     };
     let t = tokens.as_slice();
-    [
-        DateFormat::Iso,
-        DateFormat::MonthName,
-        DateFormat::DayMonthYear,
-        DateFormat::MonthDayYear,
-    ]
-    .into_iter()
-    .any(|f| match_format(t, f).is_some())
+    [DateFormat::Iso, DateFormat::MonthName, DateFormat::DayMonthYear, DateFormat::MonthDayYear]
+        .into_iter()
+        .any(|f| match_format(t, f).is_some())
 }
 
 /// How many of a column's values each format reads.
@@ -523,32 +469,19 @@ impl DateEvidence {
         };
         let best = DateFormat::ALL.into_iter().map(usable).max().unwrap_or(0);
         if best == 0 {
-            return DateDecision {
-                format: DateFormat::Iso,
-                ambiguous: false,
-            };
+            return DateDecision { format: DateFormat::Iso, ambiguous: false };
         }
         let dmy = usable(DateFormat::DayMonthYear);
         let mdy = usable(DateFormat::MonthDayYear);
-        let format = DateFormat::ALL
-            .into_iter()
-            .find(|&f| usable(f) == best)
-            .unwrap_or(DateFormat::Iso);
+        let format = DateFormat::ALL.into_iter().find(|&f| usable(f) == best).unwrap_or(DateFormat::Iso);
         if format == DateFormat::DayMonthYear && dmy == mdy {
             let day_first = european || self.dotted * 2 > dmy;
             return DateDecision {
-                format: if day_first {
-                    DateFormat::DayMonthYear
-                } else {
-                    DateFormat::MonthDayYear
-                },
+                format: if day_first { DateFormat::DayMonthYear } else { DateFormat::MonthDayYear },
                 ambiguous: true,
             };
         }
-        DateDecision {
-            format,
-            ambiguous: false,
-        }
+        DateDecision { format, ambiguous: false }
     }
 }
 
@@ -599,10 +532,7 @@ mod tests {
         assert_eq!(parse_date("01/31/2024", MonthDayYear), day(2024, 1, 31));
         assert_eq!(parse_date("1/31/69", MonthDayYear), day(1969, 1, 31));
         assert_eq!(parse_date("1/31/68", MonthDayYear), day(2068, 1, 31));
-        assert_eq!(
-            parse_date("01/31/2024 10:30 PM", MonthDayYear),
-            day(2024, 1, 31)
-        );
+        assert_eq!(parse_date("01/31/2024 10:30 PM", MonthDayYear), day(2024, 1, 31));
         assert_eq!(parse_date("01/31/2024", DayMonthYear), None);
         // ISO is read in any column.
         assert_eq!(parse_date("2024-01-31", DayMonthYear), day(2024, 1, 31));
@@ -622,11 +552,7 @@ mod tests {
             "2024-Jan-05",
             "5 Sept 2024",
         ] {
-            let expected = if text.contains("Sept") {
-                day(2024, 9, 5)
-            } else {
-                d
-            };
+            let expected = if text.contains("Sept") { day(2024, 9, 5) } else { d };
             assert_eq!(parse_date(text, MonthName), expected, "{text}");
         }
         assert_eq!(parse_date("Foo 5, 2024", MonthName), None);
@@ -653,15 +579,9 @@ mod tests {
 
     #[test]
     fn the_format_that_reads_most_values_wins() {
-        let unambiguous = DateDecision {
-            format: DayMonthYear,
-            ambiguous: false,
-        };
+        let unambiguous = DateDecision { format: DayMonthYear, ambiguous: false };
         assert_eq!(decide(&["01/02/2024", "13/02/2024"], false), unambiguous);
-        assert_eq!(
-            decide(&["01/02/2024", "02/13/2024"], true).format,
-            MonthDayYear
-        );
+        assert_eq!(decide(&["01/02/2024", "02/13/2024"], true).format, MonthDayYear);
         assert_eq!(decide(&["2024-01-05", "junk"], false).format, Iso);
         assert_eq!(decide(&["Jan 5, 2024"], false).format, MonthName);
         assert_eq!(decide(&["20240105"], false).format, Compact);
@@ -672,20 +592,8 @@ mod tests {
     #[test]
     fn ambiguous_day_month_follows_the_files_habits() {
         let both = ["01/02/2024", "03/04/2024"];
-        assert_eq!(
-            decide(&both, false),
-            DateDecision {
-                format: MonthDayYear,
-                ambiguous: true
-            }
-        );
-        assert_eq!(
-            decide(&both, true),
-            DateDecision {
-                format: DayMonthYear,
-                ambiguous: true
-            }
-        );
+        assert_eq!(decide(&both, false), DateDecision { format: MonthDayYear, ambiguous: true });
+        assert_eq!(decide(&both, true), DateDecision { format: DayMonthYear, ambiguous: true });
         assert_eq!(decide(&["01.02.2024"], false).format, DayMonthYear);
     }
 

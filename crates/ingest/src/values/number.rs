@@ -33,15 +33,12 @@ pub(crate) struct PlainNumber {
     exponent: i32,
 }
 
-const CURRENCY_SYMBOLS: &[&str] = &[
-    "US$", "CA$", "AU$", "NZ$", "HK$", "A$", "C$", "R$", "$", "€", "£", "¥", "₹", "₩", "₽", "₺",
-    "zł", "kr",
-];
+const CURRENCY_SYMBOLS: &[&str] =
+    &["US$", "CA$", "AU$", "NZ$", "HK$", "A$", "C$", "R$", "$", "€", "£", "¥", "₹", "₩", "₽", "₺", "zł", "kr"];
 
 const CURRENCY_CODES: &[&str] = &[
-    "USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK",
-    "HUF", "INR", "CNY", "BRL", "MXN", "ZAR", "SGD", "HKD", "KRW", "RUB", "TRY", "ILS", "AED",
-    "SAR", "RMB",
+    "USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "INR", "CNY",
+    "BRL", "MXN", "ZAR", "SGD", "HKD", "KRW", "RUB", "TRY", "ILS", "AED", "SAR", "RMB",
 ];
 
 fn is_group_space(c: char) -> bool {
@@ -74,20 +71,13 @@ fn strip_currency_suffix(s: &str) -> Option<&str> {
     }
     let split = s.len().checked_sub(3)?;
     let (rest, code) = (s.get(..split)?, s.get(split..)?);
-    let boundary = rest
-        .chars()
-        .next_back()
-        .is_none_or(|c| !c.is_ascii_alphabetic());
+    let boundary = rest.chars().next_back().is_none_or(|c| !c.is_ascii_alphabetic());
     (boundary && CURRENCY_CODES.iter().any(|c| c.eq_ignore_ascii_case(code))).then_some(rest)
 }
 
 impl PlainNumber {
     /// Reads `text` with the given decimal mark. `allow_percent` accepts a trailing `%`.
-    pub(crate) fn parse(
-        text: &str,
-        mark: DecimalMark,
-        allow_percent: bool,
-    ) -> Result<Self, NumberError> {
+    pub(crate) fn parse(text: &str, mark: DecimalMark, allow_percent: bool) -> Result<Self, NumberError> {
         let mut s = text.trim();
         let mut negative = false;
         let mut open_paren = false;
@@ -138,14 +128,8 @@ impl PlainNumber {
             }
             negative = true;
         }
-        let mut number = PlainNumber {
-            buf: [0; MAX_PLAIN_LEN],
-            len: 0,
-            negative,
-            int_digits: 0,
-            frac_digits: 0,
-            exponent: 0,
-        };
+        let mut number =
+            PlainNumber { buf: [0; MAX_PLAIN_LEN], len: 0, negative, int_digits: 0, frac_digits: 0, exponent: 0 };
         number.read_body(s, mark)?;
         Ok(number)
     }
@@ -182,8 +166,7 @@ impl PlainNumber {
                 }
                 in_fraction = true;
                 group_len = 0;
-            } else if (c == thousands || is_group_space(c) || c == '\'' || c == '’') && !in_fraction
-            {
+            } else if (c == thousands || is_group_space(c) || c == '\'' || c == '’') && !in_fraction {
                 let first_group_ok = groups == 0 && (1..=3).contains(&group_len);
                 if !(first_group_ok || (groups > 0 && group_len == 3)) {
                     return Err(NumberError::NotANumber);
@@ -253,10 +236,7 @@ impl PlainNumber {
         for (index, &digit) in self.digits().iter().enumerate() {
             let digit = i64::from(digit - b'0');
             if (index as i64) < whole {
-                value = value
-                    .checked_mul(10)
-                    .and_then(|v| v.checked_add(digit))
-                    .ok_or(NumberError::Overflow)?;
+                value = value.checked_mul(10).and_then(|v| v.checked_add(digit)).ok_or(NumberError::Overflow)?;
             } else if digit != 0 {
                 return Err(NumberError::NotANumber);
             }
@@ -280,13 +260,15 @@ impl PlainNumber {
         let written = out
             .write_all(sign)
             .and_then(|()| out.write_all(int))
-            .and_then(|()| {
-                if frac.is_empty() {
-                    Ok(())
-                } else {
-                    out.write_all(b".").and_then(|()| out.write_all(frac))
-                }
-            })
+            .and_then(
+                |()| {
+                    if frac.is_empty() {
+                        Ok(())
+                    } else {
+                        out.write_all(b".").and_then(|()| out.write_all(frac))
+                    }
+                },
+            )
             .and_then(|()| write!(out, "e{}", self.exponent));
         written.map_err(|_| NumberError::Overflow)?;
         let len = capacity - out.len();
@@ -325,36 +307,16 @@ pub(crate) fn decimal_evidence(value: &str) -> Option<DecimalMark> {
     let commas = bytes.iter().filter(|&&b| b == b',').count();
     let last_dot = bytes.iter().rposition(|&b| b == b'.');
     let last_comma = bytes.iter().rposition(|&b| b == b',');
-    let digits_after = |pos: usize| {
-        bytes
-            .iter()
-            .skip(pos + 1)
-            .take_while(|b| b.is_ascii_digit())
-            .count()
-    };
+    let digits_after = |pos: usize| bytes.iter().skip(pos + 1).take_while(|b| b.is_ascii_digit()).count();
     let leading_zero_group = |pos: usize| {
-        let before: Vec<u8> = bytes
-            .iter()
-            .take(pos)
-            .rev()
-            .take_while(|b| b.is_ascii_digit())
-            .copied()
-            .collect();
+        let before: Vec<u8> = bytes.iter().take(pos).rev().take_while(|b| b.is_ascii_digit()).copied().collect();
         before == [b'0']
     };
     match (last_dot, last_comma) {
-        (Some(d), Some(c)) => Some(if d > c {
-            DecimalMark::Dot
-        } else {
-            DecimalMark::Comma
-        }),
-        (None, Some(c)) if commas == 1 => {
-            (digits_after(c) != 3 || leading_zero_group(c)).then_some(DecimalMark::Comma)
-        }
+        (Some(d), Some(c)) => Some(if d > c { DecimalMark::Dot } else { DecimalMark::Comma }),
+        (None, Some(c)) if commas == 1 => (digits_after(c) != 3 || leading_zero_group(c)).then_some(DecimalMark::Comma),
         (None, Some(_)) => Some(DecimalMark::Dot),
-        (Some(d), None) if dots == 1 => {
-            (digits_after(d) != 3 || leading_zero_group(d)).then_some(DecimalMark::Dot)
-        }
+        (Some(d), None) if dots == 1 => (digits_after(d) != 3 || leading_zero_group(d)).then_some(DecimalMark::Dot),
         (Some(_), None) => Some(DecimalMark::Comma),
         (None, None) => None,
     }
@@ -458,18 +420,10 @@ mod tests {
 
     #[test]
     fn overflow_and_junk_are_errors() {
-        assert_eq!(
-            money("999999999999999999999", Dot),
-            Err(NumberError::Overflow)
-        );
+        assert_eq!(money("999999999999999999999", Dot), Err(NumberError::Overflow));
         assert_eq!(money("922337203685477.5807", Dot), Ok(i64::MAX));
-        assert_eq!(
-            money("922337203685477.5808", Dot),
-            Err(NumberError::Overflow)
-        );
-        for junk in [
-            "", "abc", "1.2.3", "12a", "--5", "(5", "5)", "(-5)", "$", "e5", "1e",
-        ] {
+        assert_eq!(money("922337203685477.5808", Dot), Err(NumberError::Overflow));
+        for junk in ["", "abc", "1.2.3", "12a", "--5", "(5", "5)", "(-5)", "$", "e5", "1e"] {
             assert!(money(junk, Dot).is_err(), "{junk:?}");
         }
     }
@@ -487,11 +441,7 @@ mod tests {
 
     #[test]
     fn floats_and_percent() {
-        let float = |s: &str, mark| {
-            PlainNumber::parse(s, mark, true)
-                .and_then(|n| n.to_f64())
-                .unwrap()
-        };
+        let float = |s: &str, mark| PlainNumber::parse(s, mark, true).and_then(|n| n.to_f64()).unwrap();
         assert_eq!(float("2.5", Dot), 2.5);
         assert_eq!(float("2,5", Comma), 2.5);
         assert_eq!(float("15%", Dot), 15.0);

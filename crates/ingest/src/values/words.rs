@@ -7,11 +7,7 @@ fn same_words(value: &str, word: &str) -> bool {
         b'-' | b'_' => b' ',
         other => other.to_ascii_lowercase(),
     };
-    value.len() == word.len()
-        && value
-            .bytes()
-            .zip(word.bytes())
-            .all(|(a, b)| norm(a) == norm(b))
+    value.len() == word.len() && value.bytes().zip(word.bytes()).all(|(a, b)| norm(a) == norm(b))
 }
 
 fn any_of(value: &str, words: &[&str]) -> bool {
@@ -39,53 +35,19 @@ fn unit_of(word: &str) -> Option<(&'static str, u32)> {
     const UNITS: &[(&[&str], &str, u32)] = &[
         (&["day", "days", "daily", "d"], "day", 1),
         (&["week", "weeks", "weekly", "wk", "w"], "week", 1),
-        (
-            &["biweekly", "bi weekly", "fortnightly", "fortnight"],
-            "week",
-            2,
-        ),
-        (
-            &["month", "months", "monthly", "mo", "mos", "mth", "m"],
-            "month",
-            1,
-        ),
-        (
-            &["quarter", "quarters", "quarterly", "qtr", "q"],
-            "quarter",
-            1,
-        ),
-        (
-            &[
-                "semiannual",
-                "semi annual",
-                "semiannually",
-                "semi annually",
-                "half yearly",
-            ],
-            "month",
-            6,
-        ),
-        (
-            &[
-                "year", "years", "yearly", "annual", "annually", "yr", "yrs", "y",
-            ],
-            "year",
-            1,
-        ),
+        (&["biweekly", "bi weekly", "fortnightly", "fortnight"], "week", 2),
+        (&["month", "months", "monthly", "mo", "mos", "mth", "m"], "month", 1),
+        (&["quarter", "quarters", "quarterly", "qtr", "q"], "quarter", 1),
+        (&["semiannual", "semi annual", "semiannually", "semi annually", "half yearly"], "month", 6),
+        (&["year", "years", "yearly", "annual", "annually", "yr", "yrs", "y"], "year", 1),
     ];
-    UNITS
-        .iter()
-        .find(|(words, _, _)| any_of(word, words))
-        .map(|&(_, unit, count)| (unit, count))
+    UNITS.iter().find(|(words, _, _)| any_of(word, words)).map(|&(_, unit, count)| (unit, count))
 }
 
 /// "monthly" → month ×1; "6 months", "every 3 months" → month ×6, ×3; "biweekly" → week ×2.
 pub(crate) fn parse_interval(value: &str) -> Option<Interval> {
     let value = value.trim();
-    let value = value
-        .get(..6)
-        .filter(|p| p.eq_ignore_ascii_case("every "))
-        .map_or(value, |_| value[6..].trim_start());
+    let value = value.get(..6).filter(|p| p.eq_ignore_ascii_case("every ")).map_or(value, |_| value[6..].trim_start());
     let digits = value.bytes().take_while(u8::is_ascii_digit).count();
     let (count, rest) = if digits > 0 {
         let count: u32 = value.get(..digits)?.parse().ok()?;
@@ -99,24 +61,9 @@ pub(crate) fn parse_interval(value: &str) -> Option<Interval> {
 }
 
 pub(crate) fn parse_transaction_type(value: &str) -> Option<&'static str> {
-    if any_of(
-        value,
-        &[
-            "charge", "payment", "sale", "invoice", "debit", "charged", "paid",
-        ],
-    ) {
+    if any_of(value, &["charge", "payment", "sale", "invoice", "debit", "charged", "paid"]) {
         Some("charge")
-    } else if any_of(
-        value,
-        &[
-            "refund",
-            "credit",
-            "chargeback",
-            "credit note",
-            "refunded",
-            "creditnote",
-        ],
-    ) {
+    } else if any_of(value, &["refund", "credit", "chargeback", "credit note", "refunded", "creditnote"]) {
         Some("refund")
     } else {
         None
@@ -136,11 +83,9 @@ pub(crate) fn parse_currency(value: &str) -> Option<[u8; 3]> {
         return symbol;
     }
     match value.as_bytes() {
-        &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_alphabetic) => Some([
-            a.to_ascii_uppercase(),
-            b.to_ascii_uppercase(),
-            c.to_ascii_uppercase(),
-        ]),
+        &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_alphabetic) => {
+            Some([a.to_ascii_uppercase(), b.to_ascii_uppercase(), c.to_ascii_uppercase()])
+        }
         _ => None,
     }
 }

@@ -1,0 +1,49 @@
+//! Any bytes, as any kind of file: inspection and import must return, never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use revlens_ingest::{
+    import, inspect, suggest_mapping, ImportIo, ImportPlan, SourceOptions,
+};
+use revlens_model::{CancelToken, DatasetKind, RowBatch};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(dir) = tempfile::tempdir() else { return };
+    // The name matters: a workbook extension changes how non-workbook bytes fail.
+    let name = match data.first() {
+        Some(b) if b % 7 == 0 => "input.xlsx",
+        _ => "input.csv",
+    };
+    let path = dir.path().join(name);
+    if std::fs::write(&path, data).is_err() {
+        return;
+    }
+    let headers = inspect(&path, &SourceOptions::default())
+        .map(|i| i.headers)
+        .unwrap_or_default();
+    for (kind, skip_invalid) in [
+        (DatasetKind::Subscriptions, false),
+        (DatasetKind::Transactions, true),
+        (DatasetKind::Customers, true),
+    ] {
+        let plan = ImportPlan {
+            kind,
+            mapping: suggest_mapping(kind, &headers),
+            skip_invalid,
+            source: SourceOptions::default(),
+        };
+        let mut batches: Vec<RowBatch> = Vec::new();
+        let cancel = CancelToken::new();
+        let _ = import(
+            &path,
+            &plan,
+            ImportIo {
+                rows: &mut batches,
+                rejected: &mut |_| Ok(()),
+                original: &mut std::io::sink(),
+                progress: &mut |_| {},
+                cancel: &cancel,
+            },
+        );
+    }
+});
