@@ -1,1 +1,44 @@
+//! RevLens's use cases, one function each, over the store, the importer and the engine.
+//! The front doors (CLI, desktop app, `revlens serve`) are thin adapters over this crate.
 
+mod error;
+mod imports;
+mod mappings;
+
+pub use error::ServiceError;
+pub use imports::{ImportRequest, ImportSummary, MappingChoice, Preview};
+pub use mappings::load_mapping_file;
+
+use std::path::Path;
+
+use revlens_store::{Store, Workspace, DEFAULT_WORKSPACE};
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// An open RevLens home: the store and everything in it.
+pub struct Service {
+    store: Store,
+}
+
+impl Service {
+    pub fn open(home: &Path) -> Result<Self> {
+        Ok(Self { store: Store::open(home)? })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// The named workspace, or the default one (created on first use). A named
+    /// workspace must exist.
+    pub fn workspace(&self, name: Option<&str>) -> Result<Workspace> {
+        Ok(match name {
+            Some(name) => self.store.workspace(name)?,
+            None => self.store.workspace_or_create(DEFAULT_WORKSPACE)?,
+        })
+    }
+}

@@ -108,13 +108,13 @@ impl Staging {
     pub fn record_skipped(&mut self, row: &SkippedRow) -> Result<()> {
         let path = self.skipped_path();
         if self.skipped.is_none() {
-            let file = File::create(&path).map_err(StoreError::io(&path))?;
+            let file = File::create(&path).map_err(StoreError::io_at(&path))?;
             self.skipped = Some(BufWriter::new(file));
         }
         if let Some(writer) = self.skipped.as_mut() {
             serde_json::to_writer(&mut *writer, row)
                 .map_err(|e| StoreError::Corrupt { what: "skipped row", detail: e.to_string() })?;
-            writer.write_all(b"\n").map_err(StoreError::io(&path))?;
+            writer.write_all(b"\n").map_err(StoreError::io_at(&path))?;
         }
         Ok(())
     }
@@ -151,7 +151,7 @@ impl Store {
     pub fn begin_import(&self) -> Result<Staging> {
         let version_id = VersionId::new();
         let dir = self.layout.staging().join(version_id.to_string());
-        fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
+        fs::create_dir_all(&dir).map_err(StoreError::io_at(&dir))?;
         Ok(Staging { dir, version_id, skipped: None })
     }
 
@@ -160,7 +160,7 @@ impl Store {
     pub fn commit_import(&mut self, mut staging: Staging, new: &NewVersion) -> Result<DatasetVersion> {
         if let Some(mut writer) = staging.skipped.take() {
             let path = staging.skipped_path();
-            writer.flush().map_err(StoreError::io(&path))?;
+            writer.flush().map_err(StoreError::io_at(&path))?;
         }
         let mut placed = PlacedFiles::default();
         let layout = self.layout.clone();
@@ -393,14 +393,14 @@ fn insert_skipped_rows(tx: &Transaction<'_>, version: VersionId, path: &Path) ->
     let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(StoreError::io(path)(e)),
+        Err(e) => return Err(StoreError::io_at(path)(e)),
     };
     let mut insert = tx.prepare(
         "INSERT INTO skipped_rows (version_id, seq, line, column_name, value, expected) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     let version = version.to_string();
     for (seq, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(StoreError::io(path))?;
+        let line = line.map_err(StoreError::io_at(path))?;
         let row: SkippedRow = serde_json::from_str(&line)
             .map_err(|e| StoreError::Corrupt { what: "staged skipped rows", detail: e.to_string() })?;
         insert.execute(params![version, seq as u64, row.line, row.column, row.value, row.expected])?;
@@ -414,15 +414,15 @@ fn place_files(layout: &Layout, staging: &Staging, sha256: &str, placed: &mut Pl
     let blob = layout.blob(sha256);
     if !blob.exists() {
         if let Some(fan) = blob.parent() {
-            fs::create_dir_all(fan).map_err(StoreError::io(fan))?;
+            fs::create_dir_all(fan).map_err(StoreError::io_at(fan))?;
         }
         let original = staging.original_path();
-        fs::rename(&original, &blob).map_err(StoreError::io(&original))?;
+        fs::rename(&original, &blob).map_err(StoreError::io_at(&original))?;
         placed.0.push(blob);
     }
     let table = layout.table(staging.version_id);
     let staged_table = staging.table_path();
-    fs::rename(&staged_table, &table).map_err(StoreError::io(&staged_table))?;
+    fs::rename(&staged_table, &table).map_err(StoreError::io_at(&staged_table))?;
     placed.0.push(table);
     Ok(())
 }
@@ -495,7 +495,7 @@ fn read_dir(dir: &Path) -> Result<Vec<PathBuf>> {
     match fs::read_dir(dir) {
         Ok(entries) => Ok(entries.filter_map(|e| e.ok().map(|e| e.path())).collect()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(StoreError::io(dir)(e)),
+        Err(e) => Err(StoreError::io_at(dir)(e)),
     }
 }
 

@@ -53,7 +53,7 @@ impl Layout {
 
     pub(crate) fn create_dirs(&self) -> Result<()> {
         for dir in [self.home.clone(), self.backups(), self.staging(), self.tables(), self.blobs()] {
-            fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
+            fs::create_dir_all(&dir).map_err(StoreError::io_at(&dir))?;
         }
         Ok(())
     }

@@ -1,0 +1,37 @@
+mod datasets;
+mod import;
+mod mappings;
+mod periods;
+mod workspaces;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use revlens_service::Service;
+
+use crate::cli::{Cli, Command};
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let home = home_dir(cli.home)?;
+    let mut service =
+        Service::open(&home).with_context(|| format!("cannot open the RevLens store at {}", home.display()))?;
+    let workspace = cli.workspace.as_deref();
+    match cli.command {
+        Command::Import(args) => import::import(&mut service, workspace, args),
+        Command::Inspect(args) => import::inspect(&service, workspace, args),
+        Command::Datasets(args) => datasets::list(&service, workspace, args.format),
+        Command::Dataset(command) => datasets::run(&mut service, workspace, command),
+        Command::Mapping(command) => mappings::run(&service, workspace, command),
+        Command::Workspace(command) => workspaces::run(&service, command),
+        Command::Period(command) => periods::run(&service, workspace, command),
+    }
+}
+
+fn home_dir(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match flag {
+        Some(home) => Ok(home),
+        None => directories::ProjectDirs::from("", "", "RevLens")
+            .map(|dirs| dirs.data_dir().to_owned())
+            .context("no home directory to keep the store in; pass --home DIR or set REVLENS_HOME"),
+    }
+}

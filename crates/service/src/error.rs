@@ -1,0 +1,19 @@
+use std::path::PathBuf;
+
+use revlens_engine::TableError;
+use revlens_ingest::ImportError;
+use revlens_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Table(#[from] TableError),
+    #[error("{path}: {message}")]
+    MappingFile { path: PathBuf, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
