@@ -24,6 +24,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Show what would be imported: detected format, header, sample rows and mapping
     Inspect(InspectArgs),
+    /// Create the demo workspace "Demo SaaS" from bundled sample data
+    Demo(FormatArgs),
     /// List the datasets of the workspace
     Datasets(FormatArgs),
     /// Show, inspect or delete one dataset

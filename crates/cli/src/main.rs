@@ -1,9 +1,10 @@
 //! `revlens`: the command line. A thin adapter: it parses arguments, calls
 //! `revlens-service`, and prints. Exit codes: 0 success, 1 error, 2 usage error.
 
+#[macro_use]
+mod output;
 mod cli;
 mod commands;
-mod output;
 
 use std::process::ExitCode;
 

@@ -6,9 +6,24 @@ use revlens_ingest::{ImportError, RowError};
 use revlens_service::ServiceError;
 use serde::Serialize;
 
+/// `println!` that ends the program quietly when stdout is closed (`revlens … | head`)
+/// instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::write_line(format_args!($($arg)*))
+    };
+}
+
+pub fn write_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    if let Err(error) = writeln!(std::io::stdout().lock(), "{args}") {
+        std::process::exit(if error.kind() == std::io::ErrorKind::BrokenPipe { 0 } else { 1 });
+    }
+}
+
 /// Prints a value as pretty JSON on stdout.
 pub fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    outln!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
@@ -25,7 +40,7 @@ pub fn print_table(headers: &[&str], rows: &[Vec<String>]) {
         for (cell, width) in cells.zip(&widths) {
             let _ = write!(out, "{cell:<width$}  ");
         }
-        println!("{}", out.trim_end());
+        outln!("{}", out.trim_end());
     };
     line(&mut headers.iter().copied());
     for row in rows {

@@ -1,10 +1,12 @@
 //! RevLens's use cases, one function each, over the store, the importer and the engine.
 //! The front doors (CLI, desktop app, `revlens serve`) are thin adapters over this crate.
 
+mod demo;
 mod error;
 mod imports;
 mod mappings;
 
+pub use demo::DEMO_WORKSPACE;
 pub use error::ServiceError;
 pub use imports::{ImportRequest, ImportSummary, MappingChoice, Preview};
 pub use mappings::load_mapping_file;

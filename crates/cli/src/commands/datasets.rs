@@ -12,7 +12,7 @@ pub fn list(service: &Service, workspace: Option<&str>, format: Format) -> anyho
         Format::Json => print_json(&datasets.iter().map(DatasetRow::from).collect::<Vec<_>>()),
         Format::Text => {
             if datasets.is_empty() {
-                println!("No datasets in '{}' yet. Import one with: revlens import FILE --kind KIND", workspace.name);
+                outln!("No datasets in '{}' yet. Import one with: revlens import FILE --kind KIND", workspace.name);
                 return Ok(());
             }
             let rows: Vec<Vec<String>> = datasets
@@ -86,7 +86,7 @@ pub fn run(service: &mut Service, workspace: Option<&str>, command: DatasetComma
                 Format::Json => print_json(&rows),
                 Format::Text => {
                     if rows.is_empty() {
-                        println!("Version {} of '{}' skipped no rows.", version.version, dataset.name);
+                        outln!("Version {} of '{}' skipped no rows.", version.version, dataset.name);
                     }
                     for row in &rows {
                         let error = revlens_ingest::RowError {
@@ -95,7 +95,7 @@ pub fn run(service: &mut Service, workspace: Option<&str>, command: DatasetComma
                             value: row.value.clone(),
                             expected: row.expected.clone(),
                         };
-                        println!("{}", row_error(&error));
+                        outln!("{}", row_error(&error));
                     }
                     Ok(())
                 }
@@ -107,11 +107,11 @@ pub fn run(service: &mut Service, workspace: Option<&str>, command: DatasetComma
                 Some(number) => {
                     let version = pick_version(&dataset, Some(number))?;
                     service.store_mut().delete_version(version.id)?;
-                    println!("Deleted version {number} of '{}'.", dataset.name);
+                    outln!("Deleted version {number} of '{}'.", dataset.name);
                 }
                 None => {
                     service.store_mut().delete_dataset(dataset.id)?;
-                    println!("Deleted '{}' and its {} version(s).", dataset.name, dataset.versions.len());
+                    outln!("Deleted '{}' and its {} version(s).", dataset.name, dataset.versions.len());
                 }
             }
             Ok(())
@@ -134,7 +134,7 @@ fn pick_version(dataset: &Dataset, number: Option<u32>) -> anyhow::Result<&Datas
 }
 
 fn show(dataset: &Dataset) {
-    println!("{} ({}), id {}", dataset.name, dataset.kind, dataset.id);
+    outln!("{} ({}), id {}", dataset.name, dataset.kind, dataset.id);
     let rows: Vec<Vec<String>> = dataset
         .versions
         .iter()
@@ -154,9 +154,9 @@ fn show(dataset: &Dataset) {
     if let Some(latest) = dataset.latest() {
         let columns: Vec<&str> =
             latest.columns.as_array().into_iter().flatten().filter_map(|c| c.get("name")?.as_str()).collect();
-        println!("columns: {}", columns.join(", "));
+        outln!("columns: {}", columns.join(", "));
         for warning in &latest.warnings {
-            println!("warning: {warning}");
+            outln!("warning: {warning}");
         }
     }
 }

@@ -119,33 +119,33 @@ impl<'a> From<&'a ImportSummary> for ContractSummary<'a> {
 }
 
 fn print_summary(s: &ImportSummary) {
-    println!("Imported '{}' ({}), version {}: {} rows", s.name, s.kind, s.version, s.rows);
+    outln!("Imported '{}' ({}), version {}: {} rows", s.name, s.kind, s.version, s.rows);
     if s.skipped > 0 {
-        println!("  {} row problem(s) skipped; list them with: revlens dataset skipped {}", s.skipped, s.dataset_id);
+        outln!("  {} row problem(s) skipped; list them with: revlens dataset skipped {}", s.skipped, s.dataset_id);
     }
-    println!("  dataset  {}", s.dataset_id);
-    println!("  sha256   {}", s.sha256);
-    println!("  mapping  {}", s.mapping_source);
+    outln!("  dataset  {}", s.dataset_id);
+    outln!("  sha256   {}", s.sha256);
+    outln!("  mapping  {}", s.mapping_source);
     for (field, header) in &s.mapping.fields {
-        println!("    {field:<16} <- {header}");
+        outln!("    {field:<16} <- {header}");
     }
     for warning in &s.warnings {
-        println!("  warning: {warning}");
+        outln!("  warning: {warning}");
     }
 }
 
 fn print_preview(preview: &Preview) {
     let inspection = &preview.inspection;
-    println!("format   {}", serde_json::to_string(&inspection.format).unwrap_or_default());
+    outln!("format   {}", serde_json::to_string(&inspection.format).unwrap_or_default());
     if !inspection.sheets.is_empty() {
-        println!("sheets   {}", inspection.sheets.join(", "));
+        outln!("sheets   {}", inspection.sheets.join(", "));
     }
-    println!("header   line {}", inspection.header_line);
-    println!("mapping  {}", preview.mapping_source);
+    outln!("header   line {}", inspection.header_line);
+    outln!("mapping  {}", preview.mapping_source);
     for (field, header) in &preview.mapping.fields {
-        println!("  {field:<16} <- {header}");
+        outln!("  {field:<16} <- {header}");
     }
-    println!();
+    outln!("");
     let headers: Vec<&str> = inspection.headers.iter().map(String::as_str).collect();
     print_table(&headers, &inspection.sample);
 }

@@ -13,9 +13,7 @@ pub fn run(service: &Service, workspace: Option<&str>, command: MappingCommand) 
                 Format::Json => print_json(&mappings),
                 Format::Text => {
                     if mappings.is_empty() {
-                        println!(
-                            "No saved mappings. Save one with: revlens import FILE --kind KIND --save-mapping NAME"
-                        );
+                        outln!("No saved mappings. Save one with: revlens import FILE --kind KIND --save-mapping NAME");
                         return Ok(());
                     }
                     let rows: Vec<Vec<String>> = mappings
@@ -32,10 +30,10 @@ pub fn run(service: &Service, workspace: Option<&str>, command: MappingCommand) 
             match format {
                 Format::Json => print_json(&mapping),
                 Format::Text => {
-                    println!("{} ({})", mapping.name, mapping.kind);
+                    outln!("{} ({})", mapping.name, mapping.kind);
                     if let Some(fields) = mapping.fields.get("fields").and_then(|f| f.as_object()) {
                         for (field, header) in fields {
-                            println!("  {field:<16} <- {}", header.as_str().unwrap_or_default());
+                            outln!("  {field:<16} <- {}", header.as_str().unwrap_or_default());
                         }
                     }
                     Ok(())
@@ -44,7 +42,7 @@ pub fn run(service: &Service, workspace: Option<&str>, command: MappingCommand) 
         }
         MappingCommand::Rm { name } => {
             store.delete_mapping(workspace.id, &name)?;
-            println!("Deleted mapping '{name}'.");
+            outln!("Deleted mapping '{name}'.");
             Ok(())
         }
     }

@@ -19,6 +19,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Import(args) => import::import(&mut service, workspace, args),
         Command::Inspect(args) => import::inspect(&service, workspace, args),
+        Command::Demo(args) => {
+            let demo = service.create_demo_workspace()?;
+            datasets::list(&service, Some(&demo.name), args.format)
+        }
         Command::Datasets(args) => datasets::list(&service, workspace, args.format),
         Command::Dataset(command) => datasets::run(&mut service, workspace, command),
         Command::Mapping(command) => mappings::run(&service, workspace, command),

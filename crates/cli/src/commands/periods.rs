@@ -23,12 +23,12 @@ pub fn run(service: &Service, workspace: Option<&str>, command: PeriodCommand) -
         }
         PeriodCommand::Create { name, from, to } => {
             let period = store.create_period(workspace.id, &name, from, to)?;
-            println!("Created period '{}'.", period.name);
+            outln!("Created period '{}'.", period.name);
             Ok(())
         }
         PeriodCommand::Rm { name } => {
             store.delete_period(workspace.id, &name)?;
-            println!("Deleted period '{name}'; versions pinned to it are unpinned.");
+            outln!("Deleted period '{name}'; versions pinned to it are unpinned.");
             Ok(())
         }
         PeriodCommand::Pin { dataset, period, version } => {
@@ -41,7 +41,7 @@ pub fn run(service: &Service, workspace: Option<&str>, command: PeriodCommand) -
                 bail!("'{}' has no version {}", dataset.name, version.unwrap_or(0));
             };
             store.pin_version(target.id, Some(period.id))?;
-            println!("Pinned version {} of '{}' to '{}'.", target.version, dataset.name, period.name);
+            outln!("Pinned version {} of '{}' to '{}'.", target.version, dataset.name, period.name);
             Ok(())
         }
     }

@@ -22,13 +22,13 @@ pub fn run(service: &Service, command: WorkspaceCommand) -> anyhow::Result<()> {
         }
         WorkspaceCommand::Create { name } => {
             let workspace = store.create_workspace(&name)?;
-            println!("Created workspace '{}'.", workspace.name);
+            outln!("Created workspace '{}'.", workspace.name);
             Ok(())
         }
         WorkspaceCommand::Rename { name, new_name } => {
             let workspace = store.workspace(&name)?;
             store.rename_workspace(workspace.id, &new_name)?;
-            println!("Renamed '{}' to '{}'.", workspace.name, new_name.trim());
+            outln!("Renamed '{}' to '{}'.", workspace.name, new_name.trim());
             Ok(())
         }
         WorkspaceCommand::Rm { name, yes } => {
@@ -41,7 +41,7 @@ pub fn run(service: &Service, command: WorkspaceCommand) -> anyhow::Result<()> {
                 );
             }
             store.delete_workspace(workspace.id)?;
-            println!("Deleted workspace '{}' and its {datasets} dataset(s).", workspace.name);
+            outln!("Deleted workspace '{}' and its {datasets} dataset(s).", workspace.name);
             Ok(())
         }
     }
