@@ -7,6 +7,8 @@
 //! up by month. The per-customer tables are written out in the comments below; the
 //! expected CSV is their column sums.
 
+#![allow(clippy::unwrap_used)] // test data: a panic is the failure report
+
 mod common;
 
 use common::*;

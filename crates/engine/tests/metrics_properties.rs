@@ -3,12 +3,11 @@
 //! month and every customer it walks every row, tests "active on the month's last day"
 //! with calendar dates, and sums exact rationals.
 
-mod common;
+#![allow(clippy::unwrap_used)] // test data: a panic is the failure report
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, Days, NaiveDate};
-use common::*;
 use polars::prelude::*;
 use proptest::prelude::*;
 use revlens_engine::metrics::*;

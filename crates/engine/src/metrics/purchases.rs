@@ -1,7 +1,8 @@
 //! Transactional activity: per customer and month, the purchases and the revenue.
 //!
-//! For e-commerce data "active" means a purchase in the month (a charge with a positive
-//! amount) and revenue is the month's sum, net of refunds (a refund counts as minus its
+//! For e-commerce data "active" means a purchase in the month (any transaction that is
+//! not a refund and not a negative credit — a free order of 0.00 is still a purchase)
+//! and revenue is the month's sum, net of refunds (a refund counts as minus its
 //! absolute amount). Each transaction is converted at its own month's rate and rounded
 //! once to a Money unit; the sums are integer.
 
@@ -14,7 +15,7 @@ use super::spans::is_refund;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PurchaseMonth {
     pub month: YearMonth,
-    /// Charges with a positive amount.
+    /// Transactions that are neither refunds nor negative.
     pub purchases: u32,
     /// Net revenue in Money units.
     pub revenue: i64,
@@ -50,7 +51,7 @@ impl PurchaseLedger {
             let refund = is_refund(types[row]);
             let signed = if refund { -amount.abs() } else { amount };
             let revenue = (signed as f64 * fx).round() as i64;
-            let purchase_day = (!refund && amount > 0).then_some(day);
+            let purchase_day = (!refund && amount >= 0).then_some(day);
             rows.push((customer, month.index(), revenue, purchase_day));
         }
         rows.sort_unstable_by_key(|&(customer, month, _, _)| (customer, month));

@@ -1,6 +1,6 @@
 //! Canonical frames for tests, built the way `table.rs` stores them: every canonical
 //! column of the kind, in `kind.fields()` order, unmapped ones all-null.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use chrono::NaiveDate;
 use polars::prelude::*;
