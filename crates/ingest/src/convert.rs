@@ -100,7 +100,7 @@ impl Evidence {
                 }
             }
         }
-        Formats { columns, warnings, european }
+        Formats { columns, warnings }
     }
 }
 
@@ -115,8 +115,6 @@ pub(crate) struct ColumnFormat {
 pub(crate) struct Formats {
     pub(crate) columns: Vec<ColumnFormat>,
     pub(crate) warnings: Vec<String>,
-    #[allow(dead_code)]
-    pub(crate) european: bool,
 }
 
 /// A converted cell waiting for the rest of its row to pass.

@@ -17,6 +17,8 @@ pub(crate) const HEADER_SEARCH_ROWS: usize = 50;
 const WIDTH_PROBE_ROWS: usize = 10;
 
 const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+/// Parser buffer for the in-memory sample (the file passes use a bigger one).
+const SMALL_BUFFER: usize = 8 * 1024;
 
 /// The kind of file, from its first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,7 +153,7 @@ pub(crate) fn decode_sample(bytes: &[u8], encoding: TextEncoding) -> String {
 
 /// Parses the records of a decoded sample; a record cut by the sample's end is dropped.
 pub(crate) fn sample_rows(text: &str, delimiter: u8, complete: bool, limit: usize) -> Vec<Row> {
-    let mut reader = csv_reader(LineIndexed::new(text.as_bytes()), delimiter);
+    let mut reader = csv_reader(LineIndexed::new(text.as_bytes()), delimiter, SMALL_BUFFER);
     let mut record = csv::ByteRecord::new();
     let mut rows = Vec::new();
     while rows.len() < limit {
@@ -215,7 +217,9 @@ pub(crate) fn find_header(rows: &[Row]) -> Option<usize> {
             // Nothing below (yet): a lone label row is the header of an empty table.
             return Some(index);
         };
-        let close = labels >= data_width - data_width / 4;
+        // Allow a few unnamed columns (an index column, a blank separator column).
+        let missing_allowed = if data_width >= 3 { (data_width / 4).max(1) } else { 0 };
+        let close = labels + missing_allowed >= data_width;
         if close && (labels >= 2 || data_width == 1) {
             return Some(index);
         }
@@ -263,6 +267,13 @@ mod tests {
         let header = find_header(&rows).unwrap();
         assert_eq!(rows[header].line, 4);
         assert_eq!(header_names(&rows[header]), ["Customer", "Amount", "Start"]);
+    }
+
+    #[test]
+    fn an_unnamed_index_column_is_allowed() {
+        let rows = rows(",customer,amount\n0,c1,10\n1,c2,11\n", b',');
+        assert_eq!(find_header(&rows), Some(0));
+        assert_eq!(header_names(&rows[0]), ["column_1", "customer", "amount"]);
     }
 
     #[test]

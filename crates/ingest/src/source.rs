@@ -94,12 +94,15 @@ pub(crate) trait InputStats {
     }
 }
 
-pub(crate) fn csv_reader<R: Read>(input: R, delimiter: u8) -> csv::Reader<R> {
+/// Parser buffer for reading files: large reads, few calls.
+const FILE_BUFFER: usize = 256 * 1024;
+
+pub(crate) fn csv_reader<R: Read>(input: R, delimiter: u8, buffer: usize) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .buffer_capacity(256 * 1024)
+        .buffer_capacity(buffer)
         .from_reader(input)
 }
 
@@ -183,7 +186,7 @@ pub(crate) struct CsvRecords<R> {
 impl<R: Read + InputStats> CsvRecords<R> {
     pub(crate) fn new(input: R, delimiter: u8, path: &Path) -> Self {
         CsvRecords {
-            reader: csv_reader(LineIndexed::new(input), delimiter),
+            reader: csv_reader(LineIndexed::new(input), delimiter, FILE_BUFFER),
             record: ByteRecord::new(),
             path: path.to_path_buf(),
         }
@@ -227,7 +230,7 @@ mod tests {
     use super::*;
 
     fn lines(text: &str) -> Vec<u64> {
-        let mut reader = csv_reader(LineIndexed::new(text.as_bytes()), b',');
+        let mut reader = csv_reader(LineIndexed::new(text.as_bytes()), b',', 64);
         let mut record = ByteRecord::new();
         let mut lines = Vec::new();
         while reader.read_byte_record(&mut record).unwrap() {

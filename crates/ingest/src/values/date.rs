@@ -611,3 +611,38 @@ mod tests {
         assert!(!looks_like_date("45292"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn iso_round_trips(days in -700_000i32..2_900_000) {
+            // Back from days to a civil date, then through the parser.
+            let z = days + 719_468;
+            let era = z.div_euclid(146_097);
+            let doe = z.rem_euclid(146_097);
+            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+            let mp = (5 * doy + 2) / 153;
+            let d = doy - (153 * mp + 2) / 5 + 1;
+            let m = if mp < 10 { mp + 3 } else { mp - 9 };
+            let y = yoe + era * 400 + i32::from(m <= 2);
+            prop_assume!((1..=9999).contains(&y));
+            let text = format!("{y:04}-{m:02}-{d:02}");
+            prop_assert_eq!(parse_date(&text, DateFormat::Iso), Some(days));
+        }
+
+        #[test]
+        fn date_parsing_never_panics(text in "[0-9A-Za-z /:.,+\\-TZ]{0,40}") {
+            let mut evidence = DateEvidence::default();
+            evidence.observe(&text);
+            let _ = evidence.decide(false);
+            for format in DateFormat::ALL {
+                let _ = parse_date(&text, format);
+            }
+        }
+    }
+}

@@ -308,9 +308,11 @@ pub(crate) fn decimal_evidence(value: &str) -> Option<DecimalMark> {
     let last_dot = bytes.iter().rposition(|&b| b == b'.');
     let last_comma = bytes.iter().rposition(|&b| b == b',');
     let digits_after = |pos: usize| bytes.iter().skip(pos + 1).take_while(|b| b.is_ascii_digit()).count();
+    // "0,125": a thousands group never starts the number with a lone zero.
     let leading_zero_group = |pos: usize| {
-        let before: Vec<u8> = bytes.iter().take(pos).rev().take_while(|b| b.is_ascii_digit()).copied().collect();
-        before == [b'0']
+        let before = bytes.get(..pos).unwrap_or(&[]);
+        let group = before.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+        group == 1 && before.last() == Some(&b'0')
     };
     match (last_dot, last_comma) {
         (Some(d), Some(c)) => Some(if d > c { DecimalMark::Dot } else { DecimalMark::Comma }),
@@ -461,5 +463,59 @@ mod tests {
         assert_eq!(decimal_evidence("1,234,567"), Some(Dot));
         assert_eq!(decimal_evidence("1.234.567"), Some(Comma));
         assert_eq!(decimal_evidence("42"), None);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Writes `units` as a decimal with thousands groups, in either style.
+    fn format_units(units: i64, mark: DecimalMark, group: &str) -> String {
+        let scale = revlens_model::MONEY_SCALE.unsigned_abs();
+        let (whole, frac) = (units.unsigned_abs() / scale, units.unsigned_abs() % scale);
+        let digits = whole.to_string();
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push_str(group);
+            }
+            grouped.push(c);
+        }
+        let point = match mark {
+            DecimalMark::Dot => '.',
+            DecimalMark::Comma => ',',
+        };
+        let sign = if units < 0 { "-" } else { "" };
+        format!("{sign}{grouped}{point}{frac:04}")
+    }
+
+    proptest! {
+        #[test]
+        fn money_round_trips_in_both_styles(
+            units in -10_i64.pow(17)..10_i64.pow(17),
+            comma in any::<bool>(),
+            group_choice in 0usize..4,
+        ) {
+            let (mark, groups): (DecimalMark, &[&str]) = if comma {
+                (DecimalMark::Comma, &[".", " ", "\u{a0}", ""])
+            } else {
+                (DecimalMark::Dot, &[",", "'", "\u{202f}", ""])
+            };
+            let text = format_units(units, mark, groups[group_choice]);
+            let parsed = PlainNumber::parse(&text, mark, false).and_then(|n| n.to_money_units());
+            prop_assert_eq!(parsed, Ok(units), "{}", text);
+        }
+
+        #[test]
+        fn number_parsing_never_panics(text in "\\PC{0,40}") {
+            for mark in [DecimalMark::Dot, DecimalMark::Comma] {
+                if let Ok(n) = PlainNumber::parse(&text, mark, true) {
+                    let _ = (n.to_money_units(), n.to_integer(), n.to_f64());
+                }
+            }
+            let _ = decimal_evidence(&text);
+        }
     }
 }
