@@ -39,46 +39,59 @@ pub(crate) struct MrrLedger {
     points: Vec<Point>,
 }
 
-/// Sort key of an event: customer, then month.
-fn event_key(customer: u32, month: YearMonth) -> u64 {
-    // Bias the month so that any i32 orders correctly as u32.
-    let month = (month.index() as u32) ^ 0x8000_0000;
-    (u64::from(customer) << 32) | u64::from(month)
-}
-
-fn month_of_key(key: u64) -> YearMonth {
-    YearMonth::from_index(((key as u32) ^ 0x8000_0000) as i32)
+/// Groups items by customer in O(n) (a counting sort: customer ids are dense), keeping
+/// each customer's items contiguous; `offsets[c]..offsets[c + 1]` are customer `c`'s.
+pub(crate) fn group_by_customer<T: Copy>(
+    customers: usize,
+    items: impl Iterator<Item = (u32, T)> + Clone,
+) -> (Vec<usize>, Vec<T>) {
+    let mut offsets = vec![0usize; customers + 1];
+    for (customer, _) in items.clone() {
+        offsets[customer as usize + 1] += 1;
+    }
+    for c in 0..customers {
+        offsets[c + 1] += offsets[c];
+    }
+    let mut next = offsets.clone();
+    let mut grouped: Vec<Option<T>> = vec![None; offsets[customers]];
+    for (customer, item) in items {
+        let slot = &mut next[customer as usize];
+        grouped[*slot] = Some(item);
+        *slot += 1;
+    }
+    (offsets, grouped.into_iter().flatten().collect())
 }
 
 impl MrrLedger {
     /// `customers` is the number of customer ids (spans use ids below it).
     pub fn build(customers: usize, spans: &[Span]) -> Self {
-        let mut events: Vec<(u64, i64)> = Vec::with_capacity(spans.len() * 2);
-        for span in spans {
-            events.push((event_key(span.customer, span.first), span.units));
-            if let Some(end) = span.end {
-                events.push((event_key(span.customer, end), -span.units));
-            }
-        }
-        events.sort_unstable_by_key(|&(key, _)| key);
+        // Each span starts adding its amount at its first month and stops at its end.
+        let events = spans.iter().flat_map(|span| {
+            let start = Some((span.customer, (span.first, span.units)));
+            let stop = span.end.map(|end| (span.customer, (end, -span.units)));
+            start.into_iter().chain(stop)
+        });
+        let (event_offsets, mut events) = group_by_customer(customers, events);
 
         let mut offsets = Vec::with_capacity(customers + 1);
         let mut points = Vec::with_capacity(events.len());
-        let mut at = 0;
-        for customer in 0..customers as u64 {
+        for customer in 0..customers {
             offsets.push(points.len());
+            let own = &mut events[event_offsets[customer]..event_offsets[customer + 1]];
+            own.sort_unstable_by_key(|&(month, _)| month);
             let mut running: i64 = 0;
             let mut current: i64 = 0;
-            while at < events.len() && events[at].0 >> 32 == customer {
-                let key = events[at].0;
-                while at < events.len() && events[at].0 == key {
-                    running += events[at].1;
+            let mut at = 0;
+            while at < own.len() {
+                let month = own[at].0;
+                while at < own.len() && own[at].0 == month {
+                    running += own[at].1;
                     at += 1;
                 }
                 // A credit can outweigh the charges; MRR is never negative.
                 let mrr = Money(running.max(0)).round_to_cents().0;
                 if mrr != current {
-                    points.push(Point { month: month_of_key(key), mrr });
+                    points.push(Point { month, mrr });
                     current = mrr;
                 }
             }

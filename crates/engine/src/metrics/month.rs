@@ -70,15 +70,6 @@ impl YearMonth {
         epoch_day_of_date(self.last_day())
     }
 
-    /// The month as one integer, consecutive months consecutive integers.
-    pub(crate) fn index(self) -> i32 {
-        self.0
-    }
-
-    pub(crate) fn from_index(index: i32) -> Self {
-        YearMonth(index)
-    }
-
     /// Every month from `self` to `last`, both included.
     pub fn through(self, last: YearMonth) -> impl Iterator<Item = YearMonth> {
         (self.0..=last.0).map(YearMonth)

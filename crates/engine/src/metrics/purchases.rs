@@ -9,6 +9,7 @@
 use super::currency::Converter;
 use super::error::MetricsResult;
 use super::input::{CustomerIds, TableReader};
+use super::ledger::group_by_customer;
 use super::month::YearMonth;
 use super::spans::is_refund;
 
@@ -21,6 +22,15 @@ pub(crate) struct PurchaseMonth {
     pub revenue: i64,
     /// The latest purchase date of the month (Date32), if any purchase.
     pub last_purchase_day: Option<i32>,
+}
+
+/// One transaction, converted: its month, signed revenue and, if it is a purchase, its
+/// date.
+#[derive(Clone, Copy, Debug)]
+struct Transaction {
+    month: YearMonth,
+    revenue: i64,
+    purchase_day: Option<i32>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -37,8 +47,7 @@ impl PurchaseLedger {
         let currencies = reader.text("currency")?;
         let types = reader.text("type")?;
 
-        // (customer, month index, revenue units, purchase day)
-        let mut rows: Vec<(u32, i32, i64, Option<i32>)> = Vec::with_capacity(reader.height());
+        let mut rows: Vec<(u32, Transaction)> = Vec::with_capacity(reader.height());
         for row in 0..reader.height() {
             let (Some(customer), Some(amount), Some(day)) = (customers[row].map(str::trim), amounts[row], dates[row])
             else {
@@ -52,33 +61,27 @@ impl PurchaseLedger {
             let signed = if refund { -amount.abs() } else { amount };
             let revenue = (signed as f64 * fx).round() as i64;
             let purchase_day = (!refund && amount >= 0).then_some(day);
-            rows.push((customer, month.index(), revenue, purchase_day));
+            rows.push((customer, Transaction { month, revenue, purchase_day }));
         }
-        rows.sort_unstable_by_key(|&(customer, month, _, _)| (customer, month));
+        let (row_offsets, mut rows) = group_by_customer(ids.len(), rows.into_iter());
 
         let mut offsets = Vec::with_capacity(ids.len() + 1);
         let mut months: Vec<PurchaseMonth> = Vec::new();
-        let mut at = 0;
-        for customer in 0..ids.len() as u32 {
+        for customer in 0..ids.len() {
             offsets.push(months.len());
-            while at < rows.len() && rows[at].0 == customer {
-                let month = rows[at].1;
-                let mut entry = PurchaseMonth {
-                    month: YearMonth::from_index(month),
-                    purchases: 0,
-                    revenue: 0,
-                    last_purchase_day: None,
-                };
-                while at < rows.len() && rows[at].0 == customer && rows[at].1 == month {
-                    let (_, _, revenue, day) = rows[at];
+            let own = &mut rows[row_offsets[customer]..row_offsets[customer + 1]];
+            own.sort_unstable_by_key(|t| t.month);
+            for &Transaction { month, revenue, purchase_day: day } in own.iter() {
+                if months.len() == offsets[customer] || months.last().map(|m| m.month) != Some(month) {
+                    months.push(PurchaseMonth { month, purchases: 0, revenue: 0, last_purchase_day: None });
+                }
+                if let Some(entry) = months.last_mut() {
                     entry.revenue += revenue;
                     if let Some(day) = day {
                         entry.purchases += 1;
                         entry.last_purchase_day = entry.last_purchase_day.max(Some(day));
                     }
-                    at += 1;
                 }
-                months.push(entry);
             }
         }
         offsets.push(months.len());
