@@ -119,6 +119,13 @@ pub fn read_table(path: &Path) -> Result<DataFrame, TableError> {
     ParquetReader::new(file).finish().map_err(|source| TableError::Polars { path: path.to_owned(), source })
 }
 
+/// A canonical table as a lazy frame, for the metrics to read only the columns they need.
+pub fn scan_table(path: &Path) -> Result<LazyFrame, TableError> {
+    let polars_error = |source| TableError::Polars { path: path.to_owned(), source };
+    let path_ref = PlRefPath::try_from_path(path).map_err(polars_error)?;
+    LazyFrame::scan_parquet(path_ref, ScanArgsParquet::default()).map_err(polars_error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
