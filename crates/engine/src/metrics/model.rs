@@ -186,16 +186,17 @@ impl RevenueModel {
         &self.settings
     }
 
-    /// Changes only the months reported (from, to, as-of) without rebuilding.
-    pub fn set_months(
-        &mut self,
-        from: Option<YearMonth>,
-        to: Option<YearMonth>,
-        as_of: Option<YearMonth>,
-    ) -> MetricsResult<()> {
-        let settings = MetricSettings { from, to, as_of, ..self.settings.clone() };
+    /// Applies new query-time settings (from, to, as-of, churn inactivity days, gross
+    /// margin) without rebuilding. An error when `settings` would change the model
+    /// itself (its [`MetricSettings::model_key`] differs): build a new model then.
+    pub fn reconfigure(&mut self, settings: &MetricSettings) -> MetricsResult<()> {
         settings.validate()?;
-        self.settings = settings;
+        if settings.model_key() != self.settings.model_key() {
+            return Err(MetricsError::InvalidSetting(
+                "currency, invoice interval, past-due grace or discount handling changed: build a new model".into(),
+            ));
+        }
+        self.settings = settings.clone();
         Ok(())
     }
 

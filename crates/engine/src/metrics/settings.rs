@@ -168,6 +168,22 @@ impl MetricSettings {
         hex::encode(Sha256::digest(canonical.as_bytes()))
     }
 
+    /// A stable key over only the parameters a [`super::RevenueModel`] is built from
+    /// (reporting currency, invoice interval, past-due grace, discounts). Models with
+    /// equal keys over the same dataset versions and rates are interchangeable; the
+    /// other parameters are applied per query with [`super::RevenueModel::reconfigure`].
+    pub fn model_key(&self) -> String {
+        let model_only = MetricSettings {
+            churn_inactivity_days: 0,
+            gross_margin_pct: 100.0,
+            from: None,
+            to: None,
+            as_of: None,
+            ..self.clone()
+        };
+        model_only.cache_key()
+    }
+
     pub(crate) fn validate(&self) -> Result<(), super::MetricsError> {
         use super::MetricsError::InvalidSetting;
         if !(self.gross_margin_pct > 0.0 && self.gross_margin_pct <= 100.0) {
@@ -208,6 +224,9 @@ mod tests {
             MetricSettings { to: "2025-01".parse().ok(), ..base.clone() },
             MetricSettings { as_of: "2025-01".parse().ok(), ..base.clone() },
         ];
+        // Only the first two and the past-due and discount variants change the model.
+        let model_changes: Vec<bool> = variants.iter().map(|v| v.model_key() != base.model_key()).collect();
+        assert_eq!(model_changes, vec![true, true, false, false, true, true, false, false, false]);
         let mut keys: Vec<String> = variants.iter().map(MetricSettings::cache_key).collect();
         keys.push(base.cache_key());
         let count = keys.len();
