@@ -32,10 +32,11 @@ impl Profiles {
         let churn_days = reader.date("churn_date")?;
         let mut profiles = Profiles {
             by_customer: Vec::new(),
-            has_churn_column: churned.iter().any(Option::is_some) || churn_days.iter().any(Option::is_some),
+            has_churn_column: churned.values().next().is_some() || churn_days.values().next().is_some(),
         };
         for row in 0..reader.height() {
-            let customer = customers[row]
+            let customer = customers
+                .get(row)
                 .map(str::trim)
                 .filter(|c| !c.is_empty())
                 .ok_or_else(|| reader.row_error(row, "customer_id is empty"))?;
@@ -45,9 +46,9 @@ impl Profiles {
             }
             // A customer listed twice keeps the first non-empty value of each field.
             let entry = profiles.by_customer[id].get_or_insert_with(Profile::default);
-            entry.signup = entry.signup.or(signups[row].map(YearMonth::of_epoch_day));
-            entry.churned = entry.churned.or(churned[row]);
-            entry.churn_day = entry.churn_day.or(churn_days[row]);
+            entry.signup = entry.signup.or(signups.get(row).map(YearMonth::of_epoch_day));
+            entry.churned = entry.churned.or(churned.get(row));
+            entry.churn_day = entry.churn_day.or(churn_days.get(row));
         }
         Ok(profiles)
     }

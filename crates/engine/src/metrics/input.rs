@@ -75,45 +75,57 @@ impl TableReader {
         self.frame.column(name).ok()
     }
 
-    pub fn text(&self, name: &str) -> MetricsResult<Vec<Option<&str>>> {
-        match self.column(name) {
-            Some(column) => Ok(column.str()?.iter().collect()),
-            None => Ok(vec![None; self.height()]),
-        }
+    pub fn text(&self, name: &str) -> MetricsResult<ColumnView<'_, StringType>> {
+        self.view(name, |c| c.str())
     }
 
-    pub fn int(&self, name: &str) -> MetricsResult<Vec<Option<i64>>> {
-        match self.column(name) {
-            Some(column) => Ok(column.i64()?.iter().collect()),
-            None => Ok(vec![None; self.height()]),
-        }
+    pub fn int(&self, name: &str) -> MetricsResult<ColumnView<'_, Int64Type>> {
+        self.view(name, |c| c.i64())
     }
 
     /// Days since 1970-01-01.
-    pub fn date(&self, name: &str) -> MetricsResult<Vec<Option<i32>>> {
-        match self.column(name) {
-            Some(column) => Ok(column.date()?.physical().iter().collect()),
-            None => Ok(vec![None; self.height()]),
-        }
+    pub fn date(&self, name: &str) -> MetricsResult<ColumnView<'_, Int32Type>> {
+        self.view(name, |c| Ok(c.date()?.physical()))
     }
 
-    pub fn float(&self, name: &str) -> MetricsResult<Vec<Option<f64>>> {
-        match self.column(name) {
-            Some(column) => Ok(column.f64()?.iter().collect()),
-            None => Ok(vec![None; self.height()]),
-        }
+    pub fn float(&self, name: &str) -> MetricsResult<ColumnView<'_, Float64Type>> {
+        self.view(name, |c| c.f64())
     }
 
-    pub fn flag(&self, name: &str) -> MetricsResult<Vec<Option<bool>>> {
-        match self.column(name) {
-            Some(column) => Ok(column.bool()?.iter().collect()),
-            None => Ok(vec![None; self.height()]),
-        }
+    pub fn flag(&self, name: &str) -> MetricsResult<ColumnView<'_, BooleanType>> {
+        self.view(name, |c| c.bool())
+    }
+
+    fn view<'a, T: PolarsDataType>(
+        &'a self,
+        name: &str,
+        typed: impl Fn(&'a Column) -> PolarsResult<&'a ChunkedArray<T>>,
+    ) -> MetricsResult<ColumnView<'a, T>> {
+        let array = self.column(name).map(typed).transpose()?;
+        Ok(ColumnView { array })
     }
 
     /// An error about row `index` (0-based) of this table, numbered from 1 for people.
     pub fn row_error(&self, index: usize, message: impl Into<String>) -> MetricsError {
         MetricsError::InvalidRow { table: self.table, row: index + 1, message: message.into() }
+    }
+}
+
+/// A typed, borrowed column; an absent optional column reads as all-null. Values are
+/// read in place (no copy of the column).
+pub(crate) struct ColumnView<'a, T: PolarsDataType> {
+    array: Option<&'a ChunkedArray<T>>,
+}
+
+impl<'a, T: PolarsDataType> ColumnView<'a, T> {
+    /// The value of `row`, which must be below the table's height.
+    pub fn get(&self, row: usize) -> Option<T::Physical<'a>> {
+        self.array.and_then(|array| array.get(row))
+    }
+
+    /// The non-null values.
+    pub fn values(&self) -> impl Iterator<Item = T::Physical<'a>> + 'a {
+        self.array.into_iter().flat_map(|array| array.iter().flatten())
     }
 }
 
@@ -145,12 +157,12 @@ impl CustomerIds {
 }
 
 /// The distinct currency codes of a column, upper-cased.
-pub(crate) fn distinct_currencies(values: &[Option<&str>]) -> BTreeSet<String> {
+pub(crate) fn distinct_currencies(values: &ColumnView<'_, StringType>) -> BTreeSet<String> {
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut last: Option<&str> = None;
-    for value in values.iter().flatten() {
+    for value in values.values() {
         // Consecutive rows mostly repeat a currency: skip the set lookup then.
-        if last == Some(*value) {
+        if last == Some(value) {
             continue;
         }
         last = Some(value);

@@ -122,7 +122,7 @@ impl RevenueModel {
             BillingKind::Subscriptions => subscription_dates(&reader)?,
             BillingKind::Transactions => {
                 let mut bounds = DateBounds::default();
-                for day in reader.date("date")?.into_iter().flatten() {
+                for day in reader.date("date")?.values() {
                     bounds.add(day);
                 }
                 bounds

@@ -49,15 +49,16 @@ impl PurchaseLedger {
 
         let mut rows: Vec<(u32, Transaction)> = Vec::with_capacity(reader.height());
         for row in 0..reader.height() {
-            let (Some(customer), Some(amount), Some(day)) = (customers[row].map(str::trim), amounts[row], dates[row])
+            let (Some(customer), Some(amount), Some(day)) =
+                (customers.get(row).map(str::trim), amounts.get(row), dates.get(row))
             else {
                 // The span pass reports these rows; here they would only repeat it.
                 continue;
             };
             let customer = ids.intern(customer);
             let month = YearMonth::of_epoch_day(day);
-            let fx = converter.factor(currencies[row], month)?;
-            let refund = is_refund(types[row]);
+            let fx = converter.factor(currencies.get(row), month)?;
+            let refund = is_refund(types.get(row));
             let signed = if refund { -amount.abs() } else { amount };
             let revenue = (signed as f64 * fx).round() as i64;
             let purchase_day = (!refund && amount >= 0).then_some(day);

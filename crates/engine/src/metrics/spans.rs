@@ -51,10 +51,10 @@ impl DateBounds {
 /// judged at the latest of them.
 pub(crate) fn subscription_dates(reader: &TableReader) -> MetricsResult<DateBounds> {
     let mut bounds = DateBounds::default();
-    for day in reader.date("start_date")?.into_iter().flatten() {
+    for day in reader.date("start_date")?.values() {
         bounds.add(day);
     }
-    for day in reader.date("end_date")?.into_iter().flatten() {
+    for day in reader.date("end_date")?.values() {
         bounds.add(day);
     }
     Ok(bounds)
@@ -123,34 +123,35 @@ pub(crate) fn subscription_spans(
 
     let mut spans = Vec::with_capacity(reader.height());
     for row in 0..reader.height() {
-        let customer = customers[row]
+        let customer = customers
+            .get(row)
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .ok_or_else(|| reader.row_error(row, "customer_id is empty"))?;
         let customer = ids.intern(customer);
-        let amount = amounts[row].ok_or_else(|| reader.row_error(row, "amount is empty"))?;
-        let start = starts[row].ok_or_else(|| reader.row_error(row, "start_date is empty"))?;
-        let unit = match intervals[row] {
+        let amount = amounts.get(row).ok_or_else(|| reader.row_error(row, "amount is empty"))?;
+        let start = starts.get(row).ok_or_else(|| reader.row_error(row, "start_date is empty"))?;
+        let unit = match intervals.get(row) {
             Some(text) => text.parse::<IntervalUnit>().map_err(|e| reader.row_error(row, e))?,
             None => IntervalUnit::Month,
         };
-        let count = counts[row].unwrap_or(1);
+        let count = counts.get(row).unwrap_or(1);
         let interval = u32::try_from(count)
             .ok()
             .and_then(|count| BillingInterval::new(unit, count))
             .ok_or_else(|| reader.row_error(row, format!("interval_count {count} is not a positive whole number")))?;
-        let quantity = quantities[row].unwrap_or(1.0);
+        let quantity = quantities.get(row).unwrap_or(1.0);
         let discount = match settings.discounts {
-            DiscountHandling::Apply => discounts[row].unwrap_or(0.0),
+            DiscountHandling::Apply => discounts.get(row).unwrap_or(0.0),
             DiscountHandling::Ignore => 0.0,
         };
         if !(0.0..=100.0).contains(&discount) {
             return Err(reader.row_error(row, format!("discount_pct {discount} is not between 0 and 100")));
         }
 
-        let mut end = ends[row];
+        let mut end = ends.get(row);
         if let Some(grace) = settings.past_due_grace_days {
-            if is_past_due(statuses[row]) {
+            if is_past_due(statuses.get(row)) {
                 let unpaid_since = last_renewal(date_of_epoch_day(start), interval, reference);
                 let cutoff = epoch_day_of_date(add_days(unpaid_since, u64::from(grace)));
                 end = Some(end.map_or(cutoff, |end| end.min(cutoff)));
@@ -161,7 +162,7 @@ pub(crate) fn subscription_spans(
         if end.is_some_and(|end| end <= first) {
             continue;
         }
-        let fx = converter.factor(currencies[row], first)?;
+        let fx = converter.factor(currencies.get(row), first)?;
         let (numerator, denominator) = unit.per_month();
         let per_month = (numerator, denominator * i64::from(interval.count));
         let units = monthly_units(amount, quantity * (100.0 - discount) / 100.0 * fx, per_month);
@@ -230,17 +231,18 @@ pub(crate) fn transaction_spans(
 
     let mut spans = Vec::with_capacity(reader.height());
     for row in 0..reader.height() {
-        let customer = customers[row]
+        let customer = customers
+            .get(row)
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .ok_or_else(|| reader.row_error(row, "customer_id is empty"))?;
         let customer = ids.intern(customer);
-        let amount = amounts[row].ok_or_else(|| reader.row_error(row, "amount is empty"))?;
-        let date = dates[row].ok_or_else(|| reader.row_error(row, "date is empty"))?;
-        if is_refund(types[row]) || amount <= 0 {
+        let amount = amounts.get(row).ok_or_else(|| reader.row_error(row, "amount is empty"))?;
+        let date = dates.get(row).ok_or_else(|| reader.row_error(row, "date is empty"))?;
+        if is_refund(types.get(row)) || amount <= 0 {
             continue;
         }
-        let (start, end, per_month) = match (period_starts[row], period_ends[row]) {
+        let (start, end, per_month) = match (period_starts.get(row), period_ends.get(row)) {
             (Some(start), Some(end)) if end >= start => {
                 let start = date_of_epoch_day(start);
                 let (end, length) = service_period(start, date_of_epoch_day(end));
@@ -267,7 +269,7 @@ pub(crate) fn transaction_spans(
         if end <= first {
             continue;
         }
-        let fx = converter.factor(currencies[row], YearMonth::of_epoch_day(date))?;
+        let fx = converter.factor(currencies.get(row), YearMonth::of_epoch_day(date))?;
         let units = monthly_units(amount, fx, per_month);
         if units != 0 {
             spans.push(Span { customer, first, end: Some(end), units });
