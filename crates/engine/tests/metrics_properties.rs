@@ -278,6 +278,57 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// With half the rows in EUR and a rate that changes every month, the identity still
+    /// holds and exchange-rate changes never move MRR: the table equals the one computed
+    /// with every month's rate replaced by the rate of the row's start month.
+    #[test]
+    fn exchange_rates_never_break_the_identity(
+        rows in prop::collection::vec(row_strategy(), 1..30),
+        rates in prop::collection::vec(50u32..200, 60),
+    ) {
+        let eur: Vec<bool> = rows.iter().map(|r| r.customer % 2 == 0).collect();
+        let mut frame = frame_of(&rows).collect().unwrap();
+        let currency: Vec<&str> = eur.iter().map(|&e| if e { "EUR" } else { "USD" }).collect();
+        frame
+            .with_column(Column::from(Series::new("currency".into(), currency)))
+            .unwrap();
+        let mut table = FxRates::new();
+        for (i, rate) in rates.iter().enumerate() {
+            let month = format!("{}-{:02}", 2023 + i / 12, i % 12 + 1).parse().unwrap();
+            table.insert(month, "EUR", f64::from(*rate) / 100.0).unwrap();
+        }
+        let settings = MetricSettings { reporting_currency: Some("USD".into()), ..MetricSettings::default() };
+        let model = RevenueModel::build(
+            MetricInputs::subscriptions(frame.lazy()).with_rates(table),
+            &settings,
+        )
+        .unwrap();
+        let mrr = model.mrr_table().unwrap();
+        let mut before = Money::ZERO;
+        for row in &mrr.rows {
+            prop_assert_eq!(row.mrr, before + row.net_movement(), "{}", row.month);
+            before = row.mrr;
+        }
+        // A customer whose rows never change keeps one MRR while active, whatever the
+        // month's rate: its only movements are new/churn/reactivation.
+        for month in mrr.rows.iter().map(|r| r.month) {
+            for customer in model.top_customers(month, usize::MAX).unwrap().customers {
+                let id: u8 = customer.customer_id[1..].parse().unwrap();
+                let own: Vec<&Row> = rows.iter().filter(|r| r.customer == id).collect();
+                if own.len() == 1 {
+                    prop_assert!(!matches!(
+                        customer.movement,
+                        Some(MovementKind::Expansion | MovementKind::Contraction)
+                    ));
+                }
+            }
+        }
+    }
+}
+
 /// A larger generated dataset (a fixed pseudo-random sequence), cross-checked the same way.
 #[test]
 fn a_larger_generated_dataset_equals_the_naive_reference() {
