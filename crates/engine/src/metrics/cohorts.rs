@@ -29,8 +29,32 @@ pub enum CohortBy {
     /// The first month with MRR (or with a purchase, for purchase activity).
     #[default]
     FirstPaid,
-    /// The month of the customer's signup_date (customers table).
+    /// The month of the customer's signup_date (customers table). Customers without a
+    /// signup_date are in no cohort; those that signed up but never paid are in their
+    /// cohort and never active.
     Signup,
+}
+
+impl std::str::FromStr for CohortBasis {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "logo" | "logos" | "customers" => Ok(CohortBasis::Logo),
+            "revenue" | "mrr" => Ok(CohortBasis::Revenue),
+            other => Err(format!("unknown cohort basis '{other}': expected logo or revenue")),
+        }
+    }
+}
+
+impl std::str::FromStr for CohortBy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "first-paid" | "first-paid-month" | "first-purchase" => Ok(CohortBy::FirstPaid),
+            "signup" | "signup-date" | "signup-month" => Ok(CohortBy::Signup),
+            other => Err(format!("unknown cohort grouping '{other}': expected first-paid or signup")),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -102,6 +102,26 @@ impl fmt::Display for BillingInterval {
     }
 }
 
+/// Reads "month", "quarter", "year", "week", "day", or "6 months" / "6 month" / "6-month".
+impl FromStr for BillingInterval {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let text = s.trim().to_ascii_lowercase().replace('-', " ");
+        let (count, unit) = match text.split_once(' ') {
+            Some((count, unit)) => (
+                count
+                    .trim()
+                    .parse::<u32>()
+                    .map_err(|_| format!("'{s}' is not an interval: expected e.g. month or 6 months"))?,
+                unit.trim().trim_end_matches('s'),
+            ),
+            None => (1, text.as_str()),
+        };
+        let unit: IntervalUnit = unit.parse()?;
+        BillingInterval::new(unit, count).ok_or_else(|| format!("'{s}': the count must be at least 1"))
+    }
+}
+
 /// How discounts affect MRR.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -207,6 +227,15 @@ impl MetricSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn intervals_parse() {
+        assert_eq!("month".parse(), Ok(BillingInterval::MONTHLY));
+        assert_eq!("6 months".parse(), Ok(BillingInterval::new(IntervalUnit::Month, 6).unwrap()));
+        assert_eq!("2-week".parse(), Ok(BillingInterval::new(IntervalUnit::Week, 2).unwrap()));
+        assert!("0 months".parse::<BillingInterval>().is_err());
+        assert!("fortnight".parse::<BillingInterval>().is_err());
+    }
 
     #[test]
     fn cache_key_is_stable_and_sensitive_to_every_parameter() {
