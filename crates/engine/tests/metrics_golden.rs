@@ -252,16 +252,18 @@ fn churn_provided_computed_and_unknown_with_reasons() {
 
     // Without a customers table the reason says there is no churn column; as of
     // 2025-03, H (last paid 2025-02) has churned and E, I have not yet.
-    let mut model = golden_model(&usd());
-    model.reconfigure(&MetricSettings { as_of: "2025-03".parse().ok(), ..usd() }).unwrap();
-    let report = model.churn().unwrap();
+    let model = golden_model(&usd());
+    let march = model.with_settings(&MetricSettings { as_of: "2025-03".parse().ok(), ..usd() }).unwrap();
+    let report = march.churn().unwrap();
     let h = report.customers.iter().find(|c| c.customer_id == "H").unwrap();
     assert_eq!(h.churned, Some(true));
     assert_eq!(h.reason, "computed: last paid month 2025-02, no churn column");
     let e = report.customers.iter().find(|c| c.customer_id == "E").unwrap();
     assert_eq!(e.churned, Some(false));
     // A model parameter cannot change without a rebuild.
-    assert!(model.reconfigure(&MetricSettings { discounts: DiscountHandling::Ignore, ..usd() }).is_err());
+    assert!(model.with_settings(&MetricSettings { discounts: DiscountHandling::Ignore, ..usd() }).is_err());
+    // The model's own view still judges churn at its own as-of month (2025-07).
+    assert_eq!(model.churn().unwrap().as_of.to_string(), "2025-07-31");
 }
 
 #[test]

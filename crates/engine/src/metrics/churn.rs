@@ -15,6 +15,7 @@ use super::customers::Profile;
 use super::error::MetricsResult;
 use super::model::{BillingKind, RevenueModel};
 use super::month::{date_of_epoch_day, YearMonth};
+use super::settings::MetricSettings;
 use revlens_model::Money;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -76,7 +77,12 @@ fn computed_for_subscriptions(model: &RevenueModel, customer: u32, as_of: YearMo
     }
 }
 
-fn computed_for_transactions(model: &RevenueModel, customer: u32, as_of_day: i32) -> Computed {
+fn computed_for_transactions(
+    model: &RevenueModel,
+    settings: &MetricSettings,
+    customer: u32,
+    as_of_day: i32,
+) -> Computed {
     let as_of = date_of_epoch_day(as_of_day);
     let Some(purchases) = model.purchases.as_ref() else {
         return Computed { churned: None, reason: "no purchase data".into() };
@@ -84,7 +90,7 @@ fn computed_for_transactions(model: &RevenueModel, customer: u32, as_of_day: i32
     if (customer as usize) >= model.billed_customers {
         return Computed { churned: None, reason: "no billing rows".into() };
     }
-    let threshold = i64::from(model.settings.churn_inactivity_days);
+    let threshold = i64::from(settings.churn_inactivity_days);
     match purchases.last_purchase_until(customer, as_of_day) {
         None => Computed { churned: None, reason: format!("no purchase up to {as_of}") },
         Some(day) => {
@@ -113,9 +119,9 @@ fn provided(profile: Option<&Profile>, as_of_day: i32) -> Option<(bool, String)>
     })
 }
 
-pub(crate) fn churn_report(model: &RevenueModel) -> MetricsResult<ChurnReport> {
-    let as_of_month = model.as_of_month()?;
-    let as_of_day = match (model.kind, model.settings.as_of) {
+pub(crate) fn churn_report(model: &RevenueModel, settings: &MetricSettings) -> MetricsResult<ChurnReport> {
+    let as_of_month = model.as_of_month_for(settings)?;
+    let as_of_day = match (model.kind, settings.as_of) {
         (BillingKind::Transactions, None) => model.last_day,
         _ => as_of_month.last_epoch_day(),
     };
@@ -125,7 +131,7 @@ pub(crate) fn churn_report(model: &RevenueModel) -> MetricsResult<ChurnReport> {
         .map(|customer| {
             let computed = match model.kind {
                 BillingKind::Subscriptions => computed_for_subscriptions(model, customer, as_of_month),
-                BillingKind::Transactions => computed_for_transactions(model, customer, as_of_day),
+                BillingKind::Transactions => computed_for_transactions(model, settings, customer, as_of_day),
             };
             let provided = provided(profiles.and_then(|p| p.get(customer)), as_of_day);
             let (churned, churn_source, reason) = match (&provided, computed.churned) {

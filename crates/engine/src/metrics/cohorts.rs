@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{MetricsError, MetricsResult};
 use super::model::{BillingKind, RevenueModel};
 use super::month::{MonthRange, YearMonth};
+use super::settings::MetricSettings;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -181,8 +182,12 @@ impl Accumulator {
     }
 }
 
-pub(crate) fn cohort_table(model: &RevenueModel, options: CohortOptions) -> MetricsResult<CohortTable> {
-    let range = model.report_range()?;
+pub(crate) fn cohort_table(
+    model: &RevenueModel,
+    settings: &MetricSettings,
+    options: CohortOptions,
+) -> MetricsResult<CohortTable> {
+    let range = model.range_for(settings)?;
     let activity = options.activity.unwrap_or(match model.kind {
         BillingKind::Transactions => CohortActivity::Purchases,
         BillingKind::Subscriptions => CohortActivity::Mrr,

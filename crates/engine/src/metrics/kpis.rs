@@ -9,6 +9,7 @@ use super::ledger::{value_at, MrrLedger};
 use super::model::RevenueModel;
 use super::month::{MonthRange, YearMonth};
 use super::movements::monthly_flows;
+use super::settings::MetricSettings;
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct KpiRow {
@@ -75,13 +76,13 @@ fn twelve_month_retention(ledger: &MrrLedger, range: MonthRange) -> Vec<(i64, i6
     sums
 }
 
-pub(crate) fn kpi_table(model: &RevenueModel) -> MetricsResult<KpiTable> {
-    let range = model.report_range()?;
+pub(crate) fn kpi_table(model: &RevenueModel, settings: &MetricSettings) -> MetricsResult<KpiTable> {
+    let range = model.range_for(settings)?;
     // One month more at the front: each month's rates divide by the month before.
     let extended = MonthRange { first: range.first.prev(), last: range.last };
     let flows = monthly_flows(&model.ledger, extended);
     let retention = twelve_month_retention(&model.ledger, range);
-    let margin = model.settings.gross_margin_pct / 100.0;
+    let margin = settings.gross_margin_pct / 100.0;
 
     let rows = range
         .months()
@@ -112,7 +113,7 @@ pub(crate) fn kpi_table(model: &RevenueModel) -> MetricsResult<KpiTable> {
             }
         })
         .collect();
-    Ok(KpiTable { currency: model.reporting_currency.clone(), gross_margin_pct: model.settings.gross_margin_pct, rows })
+    Ok(KpiTable { currency: model.reporting_currency.clone(), gross_margin_pct: settings.gross_margin_pct, rows })
 }
 
 #[cfg(test)]

@@ -51,7 +51,7 @@ pub use cohorts::{CohortActivity, CohortBasis, CohortBy, CohortOptions, CohortRo
 pub use currency::FxRates;
 pub use error::{MetricsError, MetricsResult};
 pub use kpis::{KpiRow, KpiTable};
-pub use model::{BillingData, BillingKind, MetricInputs, RevenueModel};
+pub use model::{BillingData, BillingKind, MetricInputs, ModelView, RevenueModel};
 pub use month::{MonthRange, ParseMonthError, YearMonth};
 pub use movements::MovementKind;
 pub use mrr::{ArrComposition, MrrRow, MrrTable};
@@ -59,29 +59,52 @@ pub use render::{Cell, OutputFormat, Tabular};
 pub use settings::{BillingInterval, DiscountHandling, IntervalUnit, MetricSettings};
 pub use top::{TopCustomer, TopCustomers};
 
-impl RevenueModel {
+impl ModelView<'_> {
     /// MRR, ARR, active customers and movements for every month of the report range.
     pub fn mrr_table(&self) -> MetricsResult<MrrTable> {
-        mrr::mrr_table(self)
+        mrr::mrr_table(self.model, &self.settings)
     }
 
     /// ARPA, churn rates, 12-month NRR/GRR, quick ratio and LTV per month.
     pub fn kpis(&self) -> MetricsResult<KpiTable> {
-        kpis::kpi_table(self)
+        kpis::kpi_table(self.model, &self.settings)
     }
 
     /// The `limit` customers with the most MRR at the end of `month`.
     pub fn top_customers(&self, month: YearMonth, limit: usize) -> MetricsResult<TopCustomers> {
-        top::top_customers(self, month, limit)
+        top::top_customers(self.model, month, limit)
     }
 
-    /// Logo or revenue retention by cohort.
+    /// Logo or revenue retention by cohort, over the report range.
     pub fn cohorts(&self, options: CohortOptions) -> MetricsResult<CohortTable> {
-        cohorts::cohort_table(self, options)
+        cohorts::cohort_table(self.model, &self.settings, options)
     }
 
     /// Every customer's churn verdict, source and reason at the as-of month.
     pub fn churn(&self) -> MetricsResult<ChurnReport> {
-        churn::churn_report(self)
+        churn::churn_report(self.model, &self.settings)
+    }
+}
+
+/// Shortcuts for the settings the model was built with.
+impl RevenueModel {
+    pub fn mrr_table(&self) -> MetricsResult<MrrTable> {
+        self.view().mrr_table()
+    }
+
+    pub fn kpis(&self) -> MetricsResult<KpiTable> {
+        self.view().kpis()
+    }
+
+    pub fn top_customers(&self, month: YearMonth, limit: usize) -> MetricsResult<TopCustomers> {
+        self.view().top_customers(month, limit)
+    }
+
+    pub fn cohorts(&self, options: CohortOptions) -> MetricsResult<CohortTable> {
+        self.view().cohorts(options)
+    }
+
+    pub fn churn(&self) -> MetricsResult<ChurnReport> {
+        self.view().churn()
     }
 }

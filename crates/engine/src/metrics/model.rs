@@ -30,6 +30,29 @@ pub enum BillingKind {
     Transactions,
 }
 
+/// A model under one set of query-time settings; its methods compute the tables.
+#[derive(Debug, Clone)]
+pub struct ModelView<'a> {
+    pub(crate) model: &'a RevenueModel,
+    pub(crate) settings: MetricSettings,
+}
+
+impl ModelView<'_> {
+    pub fn settings(&self) -> &MetricSettings {
+        &self.settings
+    }
+
+    /// The months the tables cover under these settings (an error naming the data's
+    /// range when they leave it).
+    pub fn report_range(&self) -> MetricsResult<MonthRange> {
+        self.model.range_for(&self.settings)
+    }
+
+    pub fn as_of_month(&self) -> MetricsResult<YearMonth> {
+        self.model.as_of_month_for(&self.settings)
+    }
+}
+
 /// Everything a metric may read.
 pub struct MetricInputs {
     pub billing: BillingData,
@@ -81,8 +104,9 @@ const TRANSACTION_OPTIONAL: [(&str, ColumnType); 4] = [
 ];
 
 /// Built once per dataset versions and model settings; every table is then a pass over
-/// it. Cache it (or its results) under [`MetricSettings::cache_key`] plus the dataset
-/// version ids.
+/// it. Cache it under [`MetricSettings::model_key`] plus the dataset version ids (and
+/// the rates' fingerprint), and query other months through [`RevenueModel::with_settings`];
+/// cache finished tables under [`MetricSettings::cache_key`].
 #[derive(Debug)]
 pub struct RevenueModel {
     pub(crate) kind: BillingKind,
@@ -186,25 +210,30 @@ impl RevenueModel {
         &self.settings
     }
 
-    /// Applies new query-time settings (from, to, as-of, churn inactivity days, gross
-    /// margin) without rebuilding. An error when `settings` would change the model
+    /// A view of this model under other query-time settings (from, to, as-of, churn
+    /// inactivity days, gross margin) — no rebuild, and the model can stay shared
+    /// behind an `Arc` in a cache. An error when `settings` would change the model
     /// itself (its [`MetricSettings::model_key`] differs): build a new model then.
-    pub fn reconfigure(&mut self, settings: &MetricSettings) -> MetricsResult<()> {
+    pub fn with_settings(&self, settings: &MetricSettings) -> MetricsResult<ModelView<'_>> {
         settings.validate()?;
         if settings.model_key() != self.settings.model_key() {
             return Err(MetricsError::InvalidSetting(
                 "currency, invoice interval, past-due grace or discount handling changed: build a new model".into(),
             ));
         }
-        self.settings = settings.clone();
-        Ok(())
+        Ok(ModelView { model: self, settings: settings.clone() })
+    }
+
+    /// The view under the settings the model was built with.
+    pub fn view(&self) -> ModelView<'_> {
+        ModelView { model: self, settings: self.settings.clone() }
     }
 
     /// The months of the tables: the settings' from/to, defaulting to the data's range;
     /// an error naming the data's range when the request leaves it.
-    pub fn report_range(&self) -> MetricsResult<MonthRange> {
-        let first = self.settings.from.unwrap_or(self.data_range.first);
-        let last = self.settings.to.unwrap_or(self.data_range.last);
+    pub(crate) fn range_for(&self, settings: &MetricSettings) -> MetricsResult<MonthRange> {
+        let first = settings.from.unwrap_or(self.data_range.first);
+        let last = settings.to.unwrap_or(self.data_range.last);
         if first > last {
             return Err(MetricsError::InvertedRange { from: first, to: last });
         }
@@ -218,8 +247,8 @@ impl RevenueModel {
     }
 
     /// The month churn is judged at: the as-of setting, or the data's last month.
-    pub fn as_of_month(&self) -> MetricsResult<YearMonth> {
-        let month = self.settings.as_of.unwrap_or(self.data_range.last);
+    pub(crate) fn as_of_month_for(&self, settings: &MetricSettings) -> MetricsResult<YearMonth> {
+        let month = settings.as_of.unwrap_or(self.data_range.last);
         self.check_month(month)?;
         Ok(month)
     }

@@ -7,6 +7,7 @@ use super::error::MetricsResult;
 use super::model::RevenueModel;
 use super::month::YearMonth;
 use super::movements::monthly_flows;
+use super::settings::MetricSettings;
 
 /// One month of the MRR table. Movements are positive magnitudes against the month
 /// before; `mrr = previous mrr + new + reactivation + expansion − contraction − churn`
@@ -65,8 +66,8 @@ pub struct MrrTable {
     pub rows: Vec<MrrRow>,
 }
 
-pub(crate) fn mrr_table(model: &RevenueModel) -> MetricsResult<MrrTable> {
-    let range = model.report_range()?;
+pub(crate) fn mrr_table(model: &RevenueModel, settings: &MetricSettings) -> MetricsResult<MrrTable> {
+    let range = model.range_for(settings)?;
     let rows = range
         .months()
         .zip(monthly_flows(&model.ledger, range))
