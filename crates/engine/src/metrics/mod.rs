@@ -27,6 +27,25 @@
 //! # Currencies
 //! See [`currency`]: each row converts at the rate of the month its amount was set, so
 //! exchange-rate changes are never movements.
+//!
+//! # Decisions the contract leaves open
+//! - The data's range runs from the month of its earliest date to the month of its
+//!   latest (subscriptions: start and end dates; transactions: invoice dates). Tables
+//!   default to it; a from/to outside it is an error that names it.
+//! - Subscriptions: end_date is exclusive, so the active months are
+//!   `month(start) ≤ M < month(end)`. Status past_due/unpaid matters only with a grace
+//!   setting: the status is read as of the data's latest date, the unpaid period as
+//!   starting at the last renewal before it.
+//! - Invoices: a service period's end may be inclusive or exclusive (whole months are
+//!   recognised either way); without a period an invoice covers `[date, date +
+//!   interval)`. Every non-refund charge above zero is treated as recurring: the
+//!   canonical table cannot tell one-off charges apart. Refunds never move MRR.
+//! - A customer's MRR is never negative (credits are floored at zero).
+//! - Purchases (transactional cohorts and churn): every non-refund transaction of zero
+//!   or more is a purchase (free orders count); revenue is net of refunds.
+//! - Churn as of a month M is judged at M's end: subscriptions churned when MRR(M) = 0
+//!   after having had MRR; transactions when the last purchase is N days or more before
+//!   the as-of date (the end of M, or the data's latest date when no as-of is given).
 
 mod churn;
 mod cohorts;

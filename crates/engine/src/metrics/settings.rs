@@ -191,7 +191,7 @@ impl MetricSettings {
     /// A stable key over only the parameters a [`super::RevenueModel`] is built from
     /// (reporting currency, invoice interval, past-due grace, discounts). Models with
     /// equal keys over the same dataset versions and rates are interchangeable; the
-    /// other parameters are applied per query with [`super::RevenueModel::reconfigure`].
+    /// other parameters are applied per query with [`super::RevenueModel::with_settings`].
     pub fn model_key(&self) -> String {
         let model_only = MetricSettings {
             churn_inactivity_days: 0,
