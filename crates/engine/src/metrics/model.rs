@@ -2,6 +2,7 @@
 //! which every table is a cheap pass.
 
 use polars::prelude::LazyFrame;
+use revlens_model::DatasetKind;
 use serde::Serialize;
 
 use super::currency::{Converter, FxRates};
@@ -70,6 +71,18 @@ impl MetricInputs {
 
     pub fn transactions(frame: LazyFrame) -> Self {
         MetricInputs { billing: BillingData::Transactions(frame), customers: None, rates: None }
+    }
+
+    /// The inputs for a billing dataset of `kind`; only subscriptions and transactions
+    /// (invoices) carry revenue metrics.
+    pub fn for_kind(kind: DatasetKind, frame: LazyFrame) -> MetricsResult<Self> {
+        match kind {
+            DatasetKind::Subscriptions => Ok(Self::subscriptions(frame)),
+            DatasetKind::Transactions => Ok(Self::transactions(frame)),
+            other => Err(MetricsError::InvalidSetting(format!(
+                "revenue metrics need a subscriptions or transactions (invoices) dataset, not {other}"
+            ))),
+        }
     }
 
     pub fn with_customers(mut self, customers: LazyFrame) -> Self {
