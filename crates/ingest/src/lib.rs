@@ -146,6 +146,17 @@ pub fn inspect(path: &Path, options: &SourceOptions) -> Result<Inspection, Impor
 }
 
 /// Imports the whole file according to `plan`, streaming batches to `io.rows`.
+///
+/// Batches are written as the second pass goes, so on `Err` (invalid rows without
+/// `skip_invalid`, cancellation, a sink failure) the sink may already hold some rows:
+/// discard them. Once a row fails and `skip_invalid` is off, no further batches are
+/// written; every problem is still counted.
+///
+/// Reading rules a caller may want to show: dates already in ISO form (`2024-01-31`) are
+/// accepted in every date column whatever format the column was detected as (they are
+/// unambiguous, and workbook date cells arrive that way); ambiguous day/month columns add
+/// a line to [`ImportOutcome::warnings`]; one byte that is not UTF-8 anywhere in the file
+/// makes the whole file Windows-1252.
 pub fn import(path: &Path, plan: &ImportPlan, io: ImportIo<'_>) -> Result<ImportOutcome, ImportError> {
     pipeline::import(path, plan, io)
 }

@@ -740,6 +740,25 @@ fn xlsx_sheet_by_name_or_number() {
     }
 }
 
+/// `libreoffice_export.{xls,ods}` were made by LibreOffice 7.4 from a CSV with a title
+/// row, a blank row, the id column typed as text and the date column as dates:
+/// `soffice --headless --infilter="CSV:44,34,UTF8,1,1/2/2/1/3/5" --convert-to xls book.csv`
+#[test]
+fn real_xls_and_ods_files() {
+    for (name, kind) in [("libreoffice_export.xls", WorkbookKind::Xls), ("libreoffice_export.ods", WorkbookKind::Ods)] {
+        let path = corpus(name);
+        let inspection = inspect(&path, &SourceOptions::default()).unwrap();
+        assert_eq!(inspection.sheets, ["book"], "{name}");
+        assert_eq!(inspection.headers, ["Customer ID", "Amount", "Start Date"]);
+        let imported = Run::new(Subscriptions).import(&path).unwrap();
+        assert_eq!(imported.outcome.format, SourceFormat::Workbook { workbook: kind, sheet: "book".into() });
+        assert_eq!(imported.outcome.header_line, 3, "{name}");
+        assert_eq!(imported.strings("customer_id"), ["00123", "c2"], "{name}");
+        assert_eq!(imported.money("amount"), [Some(105_000), Some(199_900)]);
+        assert_eq!(imported.dates("start_date"), some_dates(&[(2024, 1, 5), (2024, 2, 29)]), "{name}");
+    }
+}
+
 #[test]
 fn xlsx_bytes_win_over_the_extension() {
     let dir = tempfile::tempdir().unwrap();
