@@ -154,7 +154,11 @@ struct Pacer<'p> {
     last_bytes: u64,
 }
 
-impl Pacer<'_> {
+impl<'p> Pacer<'p> {
+    fn new(progress: &'p mut dyn FnMut(Progress), cancel: &'p revlens_model::CancelToken, bytes_total: u64) -> Self {
+        Pacer { progress, cancel, phase: Phase::Scanning, bytes_total, last_rows: 0, last_bytes: 0 }
+    }
+
     fn start(&mut self, phase: Phase) -> Result<(), ImportError> {
         self.phase = phase;
         self.last_rows = 0;
@@ -219,7 +223,25 @@ struct Emitter<'e> {
     listed: Vec<RowError>,
 }
 
-impl Emitter<'_> {
+impl<'e> Emitter<'e> {
+    fn new(
+        sink: &'e mut dyn BatchSink,
+        rejected: &'e mut dyn FnMut(&RowError) -> Result<(), SinkError>,
+        skip_invalid: bool,
+        layout: &Layout,
+    ) -> Self {
+        Emitter {
+            sink,
+            rejected,
+            skip_invalid,
+            batch: BatchBuilder::new(layout, BATCH_ROWS),
+            rows: 0,
+            skipped: 0,
+            problems: 0,
+            listed: Vec::new(),
+        }
+    }
+
     fn accept(&mut self, converter: &Converter<'_>, row: &Row) -> Result<(), ImportError> {
         // Once the import is bound to fail, building batches is wasted work.
         if self.problems > 0 && !self.skip_invalid {
@@ -375,6 +397,9 @@ impl<R: Read + InputStats> InputStats for TextInput<R> {
             TextInput::Decoded(d) => d.get_mut().sink_failure(),
         }
     }
+    fn binary_offset(&self) -> Option<u64> {
+        self.inner().binary_offset()
+    }
 }
 
 impl<R: Read> InputStats for Tee<'_, R> {
@@ -383,6 +408,9 @@ impl<R: Read> InputStats for Tee<'_, R> {
     }
     fn sink_failure(&mut self) -> Option<io::Error> {
         self.original_failed.take()
+    }
+    fn binary_offset(&self) -> Option<u64> {
+        self.first_nul
     }
 }
 
@@ -402,14 +430,7 @@ fn import_text(
     let layout = Layout::plan(path, plan.kind, &plan.mapping, &text.headers)?;
     let open = || File::open(path).map_err(io_error(path));
     let mut evidence = Evidence::new(&layout);
-    let mut pacer = Pacer {
-        progress: &mut *io.progress,
-        cancel: io.cancel,
-        phase: Phase::Scanning,
-        bytes_total: sample.file_len,
-        last_rows: 0,
-        last_bytes: 0,
-    };
+    let mut pacer = Pacer::new(&mut *io.progress, io.cancel, sample.file_len);
 
     // Pass 1: copy, hash, check the bytes, gather evidence.
     pacer.start(Phase::Scanning)?;
@@ -417,25 +438,7 @@ fn import_text(
     let tee = Tee::new(open()?, &mut *io.original, check_bytes);
     let input = TextInput::new(tee, text.encoding).map_err(io_error(path))?;
     let mut records = CsvRecords::new(input, text.delimiter, path);
-    let binary = |records: &CsvRecords<TextInput<Tee<'_, File>>>| match records.input().inner().first_nul {
-        Some(offset) => Err(ImportError::Binary { path: path.to_path_buf(), offset }),
-        None => Ok(()),
-    };
-    let data_rows = {
-        let mut row = Row::default();
-        let mut data_rows = 0u64;
-        while records.next_row(&mut row)? {
-            binary(&records)?;
-            if row.line <= text.header_line || row.is_blank() {
-                continue;
-            }
-            data_rows += 1;
-            evidence.observe(&row);
-            pacer.tick(data_rows, records.bytes_done())?;
-        }
-        binary(&records)?;
-        data_rows
-    };
+    let data_rows = scan(&mut records, text.header_line, &mut evidence, &mut pacer)?;
     let tee = match records.into_input() {
         TextInput::Plain(tee) => tee,
         TextInput::Decoded(decoder) => decoder.into_inner(),
@@ -464,16 +467,7 @@ fn import_text(
     let input = TextInput::new(counting, encoding).map_err(io_error(path))?;
     let mut records = CsvRecords::new(input, text.delimiter, path);
     let mut converter = Converter::new(&layout, &formats);
-    let mut emitter = Emitter {
-        sink: &mut *io.rows,
-        rejected: &mut *io.rejected,
-        skip_invalid: plan.skip_invalid,
-        batch: BatchBuilder::new(&layout, BATCH_ROWS),
-        rows: 0,
-        skipped: 0,
-        problems: 0,
-        listed: Vec::new(),
-    };
+    let mut emitter = Emitter::new(&mut *io.rows, &mut *io.rejected, plan.skip_invalid, &layout);
     emit(&mut records, text.header_line, &mut converter, &mut emitter, &mut pacer)?;
     pacer.report(emitter.rows + emitter.skipped, sample.file_len)?;
     let scanned =
@@ -488,14 +482,7 @@ fn import_workbook(
     sample: &Sample,
     kind: WorkbookKind,
 ) -> Result<ImportOutcome, ImportError> {
-    let mut pacer = Pacer {
-        progress: &mut *io.progress,
-        cancel: io.cancel,
-        phase: Phase::Scanning,
-        bytes_total: sample.file_len,
-        last_rows: 0,
-        last_bytes: 0,
-    };
+    let mut pacer = Pacer::new(&mut *io.progress, io.cancel, sample.file_len);
     pacer.start(Phase::Scanning)?;
     // The original goes to the caller as it is read, in chunks, like a text file.
     let bytes = std::fs::read(path).map_err(io_error(path))?;
@@ -526,16 +513,7 @@ fn import_workbook(
     pacer.start(Phase::Importing)?;
     let mut records = SheetRecords::new(&sheet.range, file_bytes);
     let mut converter = Converter::new(&layout, &formats);
-    let mut emitter = Emitter {
-        sink: &mut *io.rows,
-        rejected: &mut *io.rejected,
-        skip_invalid: plan.skip_invalid,
-        batch: BatchBuilder::new(&layout, BATCH_ROWS),
-        rows: 0,
-        skipped: 0,
-        problems: 0,
-        listed: Vec::new(),
-    };
+    let mut emitter = Emitter::new(&mut *io.rows, &mut *io.rejected, plan.skip_invalid, &layout);
     emit(&mut records, header_line, &mut converter, &mut emitter, &mut pacer)?;
     let scanned = Scanned {
         format: SourceFormat::Workbook { workbook: kind, sheet: sheet.name },

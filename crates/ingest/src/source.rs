@@ -92,6 +92,10 @@ pub(crate) trait InputStats {
     fn sink_failure(&mut self) -> Option<std::io::Error> {
         None
     }
+    /// Offset of the first byte that makes the file binary (a NUL in 8-bit text).
+    fn binary_offset(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Parser buffer for reading files: large reads, few calls.
@@ -192,10 +196,6 @@ impl<R: Read + InputStats> CsvRecords<R> {
         }
     }
 
-    pub(crate) fn input(&self) -> &R {
-        self.reader.get_ref().get_ref()
-    }
-
     pub(crate) fn into_input(self) -> R {
         self.reader.into_inner().into_inner()
     }
@@ -204,10 +204,17 @@ impl<R: Read + InputStats> CsvRecords<R> {
 impl<R: Read + InputStats> RecordSource for CsvRecords<R> {
     fn next_row(&mut self, row: &mut Row) -> Result<bool, ImportError> {
         match self.reader.read_byte_record(&mut self.record) {
-            Ok(false) => Ok(false),
+            Ok(false) => match self.reader.get_ref().get_ref().binary_offset() {
+                Some(offset) => Err(ImportError::Binary { path: self.path.clone(), offset }),
+                None => Ok(false),
+            },
             Ok(true) => {
+                let input = self.reader.get_mut();
+                if let Some(offset) = input.get_ref().binary_offset() {
+                    return Err(ImportError::Binary { path: self.path.clone(), offset });
+                }
                 let position = self.record.position().map_or(0, csv::Position::byte);
-                row.clear(self.reader.get_mut().line_at(position));
+                row.clear(input.line_at(position));
                 for field in &self.record {
                     row.push_bytes(field);
                 }

@@ -439,6 +439,21 @@ fn binary_junk() {
 }
 
 #[test]
+fn a_nul_byte_after_the_detection_sample_is_binary_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("late_nul.csv");
+    let mut bytes = b"customer,amount,start\n".to_vec();
+    while bytes.len() < 1_100_000 {
+        bytes.extend_from_slice(b"c1,1,2024-01-01\n");
+    }
+    let offset = bytes.len() as u64;
+    bytes.extend_from_slice(b"c2,\0,2024-01-01\n");
+    std::fs::write(&path, &bytes).unwrap();
+    let err = expect_err(Run::new(Subscriptions).import(&path));
+    assert!(matches!(err, ImportError::Binary { offset: at, .. } if at == offset + 3), "{err:?}");
+}
+
+#[test]
 fn no_header_row() {
     let err = expect_err(import_file("no_header.csv", Subscriptions));
     assert!(matches!(err, ImportError::NoHeader { scanned: 3, .. }), "{err:?}");
