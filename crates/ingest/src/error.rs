@@ -37,6 +37,8 @@ pub enum ImportError {
     NoRows { path: PathBuf, header_line: u64 },
     #[error("{path}: header '{header}' appears twice (columns {first} and {second}); rename one of them")]
     DuplicateHeader { path: PathBuf, header: String, first: usize, second: usize },
+    #[error("{path}: a record after line {after_line} is longer than {limit} bytes; is a quote left open?")]
+    RecordTooLong { path: PathBuf, after_line: u64, limit: u64 },
     #[error("invalid source option: {0}")]
     Options(String),
     #[error("mapping: {0}")]

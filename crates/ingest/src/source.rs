@@ -123,11 +123,28 @@ pub(crate) struct LineIndexed<R> {
     offset: u64,
     /// Line feeds already behind the parser.
     lines_before: u64,
+    /// Where the last record started, and its line: a record may not grow past
+    /// [`MAX_RECORD_BYTES`] from there, so broken quoting cannot exhaust memory.
+    last_record: u64,
+    last_line: u64,
+    pub(crate) too_long: bool,
 }
+
+/// The longest record accepted. A 1 MB cell is fine; a runaway quoted field that swallows
+/// the rest of a multi-GB file is not.
+pub(crate) const MAX_RECORD_BYTES: u64 = 64 * 1024 * 1024;
 
 impl<R> LineIndexed<R> {
     pub(crate) fn new(inner: R) -> Self {
-        LineIndexed { inner, breaks: VecDeque::new(), offset: 0, lines_before: 0 }
+        LineIndexed {
+            inner,
+            breaks: VecDeque::new(),
+            offset: 0,
+            lines_before: 0,
+            last_record: 0,
+            last_line: 0,
+            too_long: false,
+        }
     }
 
     /// The 1-based line of the record the parser reports at byte `position`. The parser
@@ -149,7 +166,14 @@ impl<R> LineIndexed<R> {
             .take_while(|&(cursor, &entry)| entry & !LINE_FEED == cursor)
             .filter(|&(_, &entry)| entry & LINE_FEED != 0)
             .count() as u64;
-        self.lines_before + leading + 1
+        self.last_record = position;
+        self.last_line = self.lines_before + leading + 1;
+        self.last_line
+    }
+
+    /// The line of the last record read before this one.
+    pub(crate) fn last_line(&self) -> u64 {
+        self.last_line
     }
 
     pub(crate) fn get_ref(&self) -> &R {
@@ -167,6 +191,11 @@ impl<R> LineIndexed<R> {
 
 impl<R: Read> Read for LineIndexed<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // The parser's own read-ahead comes on top of the record itself.
+        if self.offset.saturating_sub(self.last_record) > MAX_RECORD_BYTES + FILE_BUFFER as u64 {
+            self.too_long = true;
+            return Err(std::io::Error::other("record too long"));
+        }
         let n = self.inner.read(buf)?;
         for (i, &b) in buf.iter().take(n).enumerate() {
             match b {
@@ -220,10 +249,20 @@ impl<R: Read + InputStats> RecordSource for CsvRecords<R> {
                 }
                 Ok(true)
             }
-            Err(error) => Err(match self.reader.get_mut().get_mut().sink_failure() {
-                Some(failure) => ImportError::Sink(Box::new(failure)),
-                None => ImportError::Io { path: self.path.clone(), source: std::io::Error::from(error) },
-            }),
+            Err(error) => {
+                let input = self.reader.get_mut();
+                if input.too_long {
+                    return Err(ImportError::RecordTooLong {
+                        path: self.path.clone(),
+                        after_line: input.last_line(),
+                        limit: MAX_RECORD_BYTES,
+                    });
+                }
+                Err(match input.get_mut().sink_failure() {
+                    Some(failure) => ImportError::Sink(Box::new(failure)),
+                    None => ImportError::Io { path: self.path.clone(), source: std::io::Error::from(error) },
+                })
+            }
         }
     }
 

@@ -587,6 +587,18 @@ fn a_one_megabyte_cell() {
 }
 
 #[test]
+fn an_unclosed_quote_cannot_swallow_the_file_into_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("open_quote.csv");
+    let mut text = String::from("customer,amount,start\nc1,1,2024-01-01\nc2,\"2,2024-01-01\n");
+    let filler = "x,1,2024-01-01\n".repeat(5_000_000);
+    text.push_str(&filler);
+    std::fs::write(&path, text).unwrap();
+    let err = expect_err(Run::new(Subscriptions).import(&path));
+    assert!(matches!(err, ImportError::RecordTooLong { after_line: 2, limit: 67_108_864, .. }), "{err:?}");
+}
+
+#[test]
 fn cancellation() {
     let run = Run::new(Subscriptions);
     run.cancel.cancel();
