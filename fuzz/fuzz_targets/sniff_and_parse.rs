@@ -1,20 +1,30 @@
 //! Any bytes, as any kind of file: inspection and import must return, never panic.
 #![no_main]
 
+use std::sync::OnceLock;
+
 use libfuzzer_sys::fuzz_target;
 use revlens_ingest::{
     import, inspect, suggest_mapping, ImportIo, ImportPlan, SourceOptions,
 };
 use revlens_model::{CancelToken, DatasetKind, RowBatch};
 
+/// One directory for the whole run: creating one per input would dominate the time.
+fn scratch() -> Option<&'static std::path::Path> {
+    static DIR: OnceLock<Option<tempfile::TempDir>> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().ok())
+        .as_ref()
+        .map(|d| d.path())
+}
+
 fuzz_target!(|data: &[u8]| {
-    let Ok(dir) = tempfile::tempdir() else { return };
+    let Some(dir) = scratch() else { return };
     // The name matters: a workbook extension changes how non-workbook bytes fail.
     let name = match data.first() {
         Some(b) if b % 7 == 0 => "input.xlsx",
         _ => "input.csv",
     };
-    let path = dir.path().join(name);
+    let path = dir.join(name);
     if std::fs::write(&path, data).is_err() {
         return;
     }

@@ -90,6 +90,8 @@ impl PlainNumber {
                 Some(c) if is_minus(c) && !negative => negative = true,
                 Some('+') => {}
                 Some('(') if !open_paren && !negative => open_paren = true,
+                // The common case: the digits start here, no currency to look for.
+                Some(c) if c.is_ascii_digit() || c == '.' || c == ',' => break,
                 _ => match strip_currency_prefix(s) {
                     Some(rest) => {
                         s = rest;
@@ -109,6 +111,7 @@ impl PlainNumber {
                 Some(c) if is_minus(c) && !negative => negative = true,
                 Some(')') if open_paren && !close_paren => close_paren = true,
                 Some('%') if allow_percent && !percent => percent = true,
+                Some(c) if c.is_ascii_digit() => break,
                 _ => match strip_currency_suffix(s) {
                     Some(rest) => {
                         s = rest;
