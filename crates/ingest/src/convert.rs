@@ -467,3 +467,82 @@ impl BatchBuilder {
         RowBatch { columns }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::Mapping;
+
+    fn layout(headers: &[&str], fields: &[(&str, &str)]) -> Layout {
+        let headers: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
+        let mapping = Mapping {
+            kind: DatasetKind::Subscriptions,
+            fields: fields.iter().map(|(f, h)| (f.to_string(), h.to_string())).collect(),
+        };
+        Layout::plan(Path::new("x.csv"), DatasetKind::Subscriptions, &mapping, &headers).unwrap()
+    }
+
+    fn row(fields: &[&str]) -> Row {
+        let mut row = Row::default();
+        row.clear(2);
+        fields.iter().for_each(|f| row.push_field(f));
+        row
+    }
+
+    fn amount_mark(values: &[&[&str]], semicolon: bool) -> DecimalMark {
+        let layout = layout(
+            &["c", "a", "s", "q"],
+            &[("customer_id", "c"), ("amount", "a"), ("start_date", "s"), ("quantity", "q")],
+        );
+        let mut evidence = Evidence::new(&layout);
+        values.iter().for_each(|v| evidence.observe(&row(v)));
+        let formats = evidence.decide(&layout, semicolon);
+        formats.columns[layout.field_index("amount").unwrap()].mark
+    }
+
+    #[test]
+    fn an_ambiguous_thousands_value_follows_the_file() {
+        let ambiguous: &[&str] = &["x", "1,234", "2024-01-01", ""];
+        assert_eq!(amount_mark(&[ambiguous], false), DecimalMark::Dot);
+        let ambiguous: &[&str] = &["x", "1.234", "2024-01-01", ""];
+        assert_eq!(amount_mark(&[ambiguous], true), DecimalMark::Comma);
+        // Another column showing a decimal comma makes the file European.
+        let other: &[&str] = &["x", "1.234", "2024-01-01", "2,5"];
+        assert_eq!(amount_mark(&[other], false), DecimalMark::Comma);
+        // The column's own evidence beats the file's habits.
+        let own: &[&str] = &["x", "1,234.50", "2024-01-01", ""];
+        assert_eq!(amount_mark(&[own], true), DecimalMark::Dot);
+    }
+
+    #[test]
+    fn rows_convert_or_list_every_problem() {
+        let layout = layout(
+            &["c", "a", "s", "i"],
+            &[("customer_id", "c"), ("amount", "a"), ("start_date", "s"), ("interval", "i")],
+        );
+        let formats = Evidence::new(&layout).decide(&layout, false);
+        let mut converter = Converter::new(&layout, &formats);
+        assert!(converter.convert(&row(&["00123", "$5", "2024-01-01", "6 months"])));
+        let mut batch = BatchBuilder::new(&layout, 4);
+        converter.commit(&row(&["00123", "$5", "2024-01-01", "6 months"]), &mut batch);
+        let batch = batch.take();
+        let column = |name: &str| &batch.columns.iter().find(|c| c.name == name).unwrap().values;
+        assert_eq!(column("customer_id"), &ColumnValues::Text(vec![Some("00123".into())]));
+        assert_eq!(column("amount"), &ColumnValues::Money(vec![Some(50_000)]));
+        assert_eq!(column("interval"), &ColumnValues::Text(vec![Some("month".into())]));
+        assert_eq!(column("interval_count"), &ColumnValues::Integer(vec![Some(6)]));
+
+        assert!(!converter.convert(&row(&["", "abc", "2024-02-30", "monthly"])));
+        let expected: Vec<&str> = converter.errors.iter().map(|e| e.expected.as_str()).collect();
+        assert_eq!(
+            expected,
+            [
+                "a value (the column 'customer_id' is required)",
+                "an amount like 1234.56",
+                "a valid date in the format YYYY-MM-DD"
+            ]
+        );
+    }
+}
