@@ -6,6 +6,10 @@ use std::io::{self, Read, Write};
 use encoding_rs::{CoderResult, Decoder, Encoding};
 use sha2::{Digest, Sha256};
 
+use crate::detect::encoding_of;
+use crate::source::InputStats;
+use crate::TextEncoding;
+
 const DECODE_BUFFER: usize = 64 * 1024;
 
 /// Transcodes any `encoding_rs` encoding to UTF-8 as it is read, in bounded memory.
@@ -227,6 +231,82 @@ impl<R: Read> Read for Counting<R> {
         let n = self.inner.read(buf)?;
         self.bytes += n as u64;
         Ok(n)
+    }
+}
+
+/// The reader under the CSV parser: raw bytes, or transcoded to UTF-8.
+pub(crate) enum TextInput<R> {
+    Plain(R),
+    Decoded(DecodingReader<R>),
+}
+
+impl<R: Read> TextInput<R> {
+    /// Skips a UTF-8 BOM, and transcodes anything that is not UTF-8.
+    pub(crate) fn new(mut inner: R, encoding: TextEncoding) -> io::Result<Self> {
+        match encoding {
+            TextEncoding::Utf8 => Ok(TextInput::Plain(inner)),
+            TextEncoding::Utf8Bom => {
+                let mut bom = [0u8; 3];
+                inner.read_exact(&mut bom)?;
+                Ok(TextInput::Plain(inner))
+            }
+            TextEncoding::Windows1252 => {
+                // A BOM-marked file that turned out not to be UTF-8: drop the BOM anyway.
+                Ok(TextInput::Decoded(DecodingReader::new(inner, encoding_of(encoding))))
+            }
+            TextEncoding::Utf16Le | TextEncoding::Utf16Be => {
+                Ok(TextInput::Decoded(DecodingReader::new(inner, encoding_of(encoding))))
+            }
+        }
+    }
+
+    pub(crate) fn inner(&self) -> &R {
+        match self {
+            TextInput::Plain(r) => r,
+            TextInput::Decoded(d) => d.get_ref(),
+        }
+    }
+}
+
+impl<R: Read> Read for TextInput<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            TextInput::Plain(r) => r.read(buf),
+            TextInput::Decoded(d) => d.read(buf),
+        }
+    }
+}
+
+impl<R: Read + InputStats> InputStats for TextInput<R> {
+    fn byte_count(&self) -> u64 {
+        self.inner().byte_count()
+    }
+    fn sink_failure(&mut self) -> Option<io::Error> {
+        match self {
+            TextInput::Plain(r) => r.sink_failure(),
+            TextInput::Decoded(d) => d.get_mut().sink_failure(),
+        }
+    }
+    fn binary_offset(&self) -> Option<u64> {
+        self.inner().binary_offset()
+    }
+}
+
+impl<R: Read> InputStats for Tee<'_, R> {
+    fn byte_count(&self) -> u64 {
+        self.bytes
+    }
+    fn sink_failure(&mut self) -> Option<io::Error> {
+        self.original_failed.take()
+    }
+    fn binary_offset(&self) -> Option<u64> {
+        self.first_nul
+    }
+}
+
+impl<R: Read> InputStats for Counting<R> {
+    fn byte_count(&self) -> u64 {
+        self.bytes
     }
 }
 

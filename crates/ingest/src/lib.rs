@@ -11,6 +11,7 @@ mod detect;
 mod error;
 mod layout;
 mod mapping;
+mod pacer;
 mod pipeline;
 mod source;
 mod values;

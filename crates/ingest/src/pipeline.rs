@@ -11,21 +11,19 @@ use revlens_model::{BatchSink, SinkError};
 use sha2::{Digest, Sha256};
 
 use crate::convert::{BatchBuilder, Converter, Evidence, Formats};
-use crate::decode::{Counting, DecodingReader, Tee};
+use crate::decode::{Counting, Tee, TextInput};
 use crate::detect::{self, FileKind, Sample, HEADER_SEARCH_ROWS};
 use crate::layout::Layout;
-use crate::source::{CsvRecords, InputStats, RecordSource, Row};
+use crate::pacer::{Pacer, PROGRESS_BYTES};
+use crate::source::{CsvRecords, RecordSource, Row};
 use crate::workbook::{self, SheetRecords};
 use crate::{
-    ImportError, ImportIo, ImportOutcome, ImportPlan, Inspection, Phase, Progress, RowError, SourceFormat,
-    SourceOptions, TextEncoding, WorkbookKind, MAX_LISTED_ERRORS, SAMPLE_ROWS,
+    ImportError, ImportIo, ImportOutcome, ImportPlan, Inspection, Phase, RowError, SourceFormat, SourceOptions,
+    TextEncoding, WorkbookKind, MAX_LISTED_ERRORS, SAMPLE_ROWS,
 };
 
 /// Rows per batch handed to the sink.
 pub(crate) const BATCH_ROWS: usize = 64 * 1024;
-/// Progress and cancellation are checked this often (whichever comes first).
-const PROGRESS_ROWS: u64 = 64 * 1024;
-const PROGRESS_BYTES: u64 = 1024 * 1024;
 /// Rows of the sample parsed for detection (blank ones included).
 const SAMPLE_PARSE_ROWS: usize = 4 * (HEADER_SEARCH_ROWS + SAMPLE_ROWS);
 
@@ -141,53 +139,6 @@ pub(crate) fn inspect(path: &Path, options: &SourceOptions) -> Result<Inspection
                 sample: found.sample,
             })
         }
-    }
-}
-
-/// Progress reports and cancellation checks at a bounded cadence.
-struct Pacer<'p> {
-    progress: &'p mut dyn FnMut(Progress),
-    cancel: &'p revlens_model::CancelToken,
-    phase: Phase,
-    bytes_total: u64,
-    last_rows: u64,
-    last_bytes: u64,
-}
-
-impl<'p> Pacer<'p> {
-    fn new(progress: &'p mut dyn FnMut(Progress), cancel: &'p revlens_model::CancelToken, bytes_total: u64) -> Self {
-        Pacer { progress, cancel, phase: Phase::Scanning, bytes_total, last_rows: 0, last_bytes: 0 }
-    }
-
-    fn start(&mut self, phase: Phase) -> Result<(), ImportError> {
-        self.phase = phase;
-        self.last_rows = 0;
-        self.last_bytes = 0;
-        self.report(0, 0)
-    }
-
-    fn report(&mut self, rows: u64, bytes: u64) -> Result<(), ImportError> {
-        self.last_rows = rows;
-        self.last_bytes = bytes;
-        (self.progress)(Progress {
-            phase: self.phase,
-            bytes_done: bytes.min(self.bytes_total),
-            bytes_total: self.bytes_total,
-            rows,
-        });
-        if self.cancel.is_cancelled() {
-            return Err(ImportError::Cancelled);
-        }
-        Ok(())
-    }
-
-    fn tick(&mut self, rows: u64, bytes: u64) -> Result<(), ImportError> {
-        if rows.saturating_sub(self.last_rows) >= PROGRESS_ROWS
-            || bytes.saturating_sub(self.last_bytes) >= PROGRESS_BYTES
-        {
-            self.report(rows, bytes)?;
-        }
-        Ok(())
     }
 }
 
@@ -342,82 +293,6 @@ fn finish(path: &Path, layout: &Layout, scanned: Scanned, emitter: Emitter<'_>) 
         columns: layout.output_columns(),
         warnings: scanned.formats.warnings,
     })
-}
-
-/// The reader under the CSV parser: raw bytes, or transcoded to UTF-8.
-enum TextInput<R> {
-    Plain(R),
-    Decoded(DecodingReader<R>),
-}
-
-impl<R: Read> TextInput<R> {
-    /// Skips a UTF-8 BOM, and transcodes anything that is not UTF-8.
-    fn new(mut inner: R, encoding: TextEncoding) -> io::Result<Self> {
-        match encoding {
-            TextEncoding::Utf8 => Ok(TextInput::Plain(inner)),
-            TextEncoding::Utf8Bom => {
-                let mut bom = [0u8; 3];
-                inner.read_exact(&mut bom)?;
-                Ok(TextInput::Plain(inner))
-            }
-            TextEncoding::Windows1252 => {
-                // A BOM-marked file that turned out not to be UTF-8: drop the BOM anyway.
-                Ok(TextInput::Decoded(DecodingReader::new(inner, detect::encoding_of(encoding))))
-            }
-            TextEncoding::Utf16Le | TextEncoding::Utf16Be => {
-                Ok(TextInput::Decoded(DecodingReader::new(inner, detect::encoding_of(encoding))))
-            }
-        }
-    }
-
-    fn inner(&self) -> &R {
-        match self {
-            TextInput::Plain(r) => r,
-            TextInput::Decoded(d) => d.get_ref(),
-        }
-    }
-}
-
-impl<R: Read> Read for TextInput<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            TextInput::Plain(r) => r.read(buf),
-            TextInput::Decoded(d) => d.read(buf),
-        }
-    }
-}
-
-impl<R: Read + InputStats> InputStats for TextInput<R> {
-    fn byte_count(&self) -> u64 {
-        self.inner().byte_count()
-    }
-    fn sink_failure(&mut self) -> Option<io::Error> {
-        match self {
-            TextInput::Plain(r) => r.sink_failure(),
-            TextInput::Decoded(d) => d.get_mut().sink_failure(),
-        }
-    }
-    fn binary_offset(&self) -> Option<u64> {
-        self.inner().binary_offset()
-    }
-}
-
-impl<R: Read> InputStats for Tee<'_, R> {
-    fn byte_count(&self) -> u64 {
-        self.bytes
-    }
-    fn sink_failure(&mut self) -> Option<io::Error> {
-        self.original_failed.take()
-    }
-    fn binary_offset(&self) -> Option<u64> {
-        self.first_nul
-    }
-}
-
-impl<R: Read> InputStats for Counting<R> {
-    fn byte_count(&self) -> u64 {
-        self.bytes
-    }
 }
 
 fn import_text(
