@@ -3,7 +3,15 @@
 //! Two streaming passes over the file: the first hashes it (SHA-256, copying the original
 //! bytes to the caller), settles the encoding, and gathers per-column evidence (date
 //! formats, decimal separators) from every value; the second parses, validates and emits
-//! batches. Memory stays bounded by the batch size, not the file size.
+//! batches. Memory stays bounded by the batch size, not the file size (and by
+//! [`ImportError::RecordTooLong`]'s limit for a single record).
+//!
+//! Where things live: `detect` (magic bytes, encoding, delimiter, header row), `decode`
+//! (transcoding, copying and hashing readers), `source` (records with their line numbers),
+//! `workbook` (calamine sheets as text rows), `values` (number, date and word parsers),
+//! `mapping` and `layout` (which header feeds which output column), `convert` (evidence,
+//! formats, row validation, batches), `pacer` (progress and cancellation), `pipeline`
+//! (the two passes).
 
 mod convert;
 mod decode;
