@@ -5,3 +5,4 @@
 mod helpers;
 mod import;
 mod manage;
+mod metrics;

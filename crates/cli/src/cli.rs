@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use revlens_engine::metrics::{BillingInterval, CohortBasis, CohortBy, OutputFormat, YearMonth};
 use revlens_model::DatasetKind;
 
 #[derive(Debug, Parser)]
@@ -40,6 +41,92 @@ pub enum Command {
     /// Reporting periods (C1, C2 … or 2025-Q1) that dataset versions can be pinned to
     #[command(subcommand)]
     Period(PeriodCommand),
+    /// Revenue metrics: MRR and movements, KPIs, cohorts, top customers
+    #[command(subcommand)]
+    Metrics(MetricsCommand),
+    /// Churn per customer: provided or computed, with the reason
+    Churn {
+        #[command(flatten)]
+        data: MetricArgs,
+        /// The month whose end churn is judged at [default: the data's last month]
+        #[arg(long, value_name = "YYYY-MM")]
+        as_of: Option<YearMonth>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MetricsCommand {
+    /// month,mrr,arr,customers,new,expansion,contraction,churn,reactivation
+    Mrr(MetricArgs),
+    /// month,arpa,logo_churn_rate,revenue_churn_rate,nrr_12m,grr_12m,quick_ratio,ltv
+    Kpis(MetricArgs),
+    /// cohort,size,m0,…,mN: logo or revenue retention
+    Cohorts {
+        #[command(flatten)]
+        data: MetricArgs,
+        #[arg(long, default_value = "logo", value_parser = parse_from_str::<CohortBasis>)]
+        basis: CohortBasis,
+        #[arg(long, default_value = "first-paid", value_parser = parse_from_str::<CohortBy>)]
+        cohort_by: CohortBy,
+    },
+    /// The customers with the most MRR in a month
+    TopCustomers {
+        #[command(flatten)]
+        data: MetricArgs,
+        #[arg(long, value_name = "YYYY-MM")]
+        month: YearMonth,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+}
+
+/// Where a metric's data comes from and the settings it is computed with.
+#[derive(Debug, Args)]
+pub struct MetricArgs {
+    /// A file to compute from (imported into a temporary store)
+    #[arg(required_unless_present = "dataset", conflicts_with = "dataset")]
+    pub file: Option<PathBuf>,
+    /// A stored dataset (id, id prefix or name) to compute from
+    #[arg(long, value_name = "ID")]
+    pub dataset: Option<String>,
+    /// subscriptions or transactions (invoices)
+    #[arg(long, value_parser = parse_kind)]
+    pub kind: DatasetKind,
+    /// A customers file (signup cohorts, provided churn)
+    #[arg(long, value_name = "FILE", conflicts_with = "customers_dataset")]
+    pub customers: Option<PathBuf>,
+    /// A stored customers dataset
+    #[arg(long, value_name = "ID")]
+    pub customers_dataset: Option<String>,
+    /// First month [default: the data's first]
+    #[arg(long, value_name = "YYYY-MM")]
+    pub from: Option<YearMonth>,
+    /// Last month [default: the data's last]
+    #[arg(long, value_name = "YYYY-MM")]
+    pub to: Option<YearMonth>,
+    /// Reporting currency (ISO code) [default: the data's single currency]
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
+    /// Exchange rates: a CSV of month,currency,rate into the reporting currency
+    #[arg(long, value_name = "FILE")]
+    pub rates: Option<PathBuf>,
+    /// Service period assumed for invoices without one, e.g. month, year, "6 months"
+    #[arg(long, value_parser = parse_from_str::<BillingInterval>)]
+    pub invoice_interval: Option<BillingInterval>,
+    /// Transactions: days without a purchase after which a customer has churned
+    #[arg(long, value_name = "DAYS")]
+    pub churn_days: Option<u32>,
+    /// Gross margin in percent, for LTV
+    #[arg(long, value_name = "PCT")]
+    pub gross_margin: Option<f64>,
+    /// Days a past-due subscription still counts [default: until it ends]
+    #[arg(long, value_name = "DAYS")]
+    pub past_due_grace_days: Option<u32>,
+    /// Ignore discount_pct: MRR at list price
+    #[arg(long)]
+    pub ignore_discounts: bool,
+    #[arg(long, default_value = "table", value_parser = parse_from_str::<OutputFormat>)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -190,6 +277,13 @@ pub enum PeriodCommand {
 
 fn parse_kind(text: &str) -> Result<DatasetKind, String> {
     text.parse().map_err(|e: revlens_model::ParseKindError| e.to_string())
+}
+
+fn parse_from_str<T: std::str::FromStr>(text: &str) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse().map_err(|e: T::Err| e.to_string())
 }
 
 fn parse_delimiter(text: &str) -> Result<char, String> {

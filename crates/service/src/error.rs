@@ -1,5 +1,6 @@
 use std::path::PathBuf;
 
+use revlens_engine::metrics::MetricsError;
 use revlens_engine::TableError;
 use revlens_ingest::ImportError;
 use revlens_store::StoreError;
@@ -12,6 +13,8 @@ pub enum ServiceError {
     Import(#[from] ImportError),
     #[error(transparent)]
     Table(#[from] TableError),
+    #[error(transparent)]
+    Metrics(#[from] MetricsError),
     #[error("{path}: {message}")]
     MappingFile { path: PathBuf, message: String },
     #[error("{0}")]

@@ -5,11 +5,13 @@ mod demo;
 mod error;
 mod imports;
 mod mappings;
+mod metrics;
 
 pub use demo::DEMO_WORKSPACE;
 pub use error::ServiceError;
 pub use imports::{ImportRequest, ImportSummary, MappingChoice, Preview};
 pub use mappings::load_mapping_file;
+pub use metrics::{DataSource, MetricQuery, MetricsRequest};
 
 use std::path::Path;
 

@@ -1,6 +1,7 @@
 mod datasets;
 mod import;
 mod mappings;
+mod metrics;
 mod periods;
 mod workspaces;
 
@@ -28,6 +29,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Mapping(command) => mappings::run(&service, workspace, command),
         Command::Workspace(command) => workspaces::run(&service, command),
         Command::Period(command) => periods::run(&service, workspace, command),
+        Command::Metrics(command) => metrics::run(&mut service, workspace, command),
+        Command::Churn { data, as_of } => metrics::churn(&mut service, workspace, data, as_of),
     }
 }
 
