@@ -1,0 +1,1 @@
+//! The RevLens sync server (under construction).
