@@ -39,9 +39,23 @@ pub(crate) struct MrrLedger {
     points: Vec<Point>,
 }
 
+/// A span starting (+) or stopping (−) its monthly amount at a month.
+#[derive(Clone, Copy, Debug)]
+struct Event {
+    month: YearMonth,
+    delta: i64,
+}
+
+/// A placeholder for [`group_by_customer`] to overwrite.
+impl Default for Event {
+    fn default() -> Self {
+        Event { month: YearMonth::of_epoch_day(0), delta: 0 }
+    }
+}
+
 /// Groups items by customer in O(n) (a counting sort: customer ids are dense), keeping
 /// each customer's items contiguous; `offsets[c]..offsets[c + 1]` are customer `c`'s.
-pub(crate) fn group_by_customer<T: Copy>(
+pub(crate) fn group_by_customer<T: Copy + Default>(
     customers: usize,
     items: impl Iterator<Item = (u32, T)> + Clone,
 ) -> (Vec<usize>, Vec<T>) {
@@ -53,13 +67,13 @@ pub(crate) fn group_by_customer<T: Copy>(
         offsets[c + 1] += offsets[c];
     }
     let mut next = offsets.clone();
-    let mut grouped: Vec<Option<T>> = vec![None; offsets[customers]];
+    let mut grouped = vec![T::default(); offsets[customers]];
     for (customer, item) in items {
         let slot = &mut next[customer as usize];
-        grouped[*slot] = Some(item);
+        grouped[*slot] = item;
         *slot += 1;
     }
-    (offsets, grouped.into_iter().flatten().collect())
+    (offsets, grouped)
 }
 
 impl MrrLedger {
@@ -67,8 +81,8 @@ impl MrrLedger {
     pub fn build(customers: usize, spans: &[Span]) -> Self {
         // Each span starts adding its amount at its first month and stops at its end.
         let events = spans.iter().flat_map(|span| {
-            let start = Some((span.customer, (span.first, span.units)));
-            let stop = span.end.map(|end| (span.customer, (end, -span.units)));
+            let start = Some((span.customer, Event { month: span.first, delta: span.units }));
+            let stop = span.end.map(|end| (span.customer, Event { month: end, delta: -span.units }));
             start.into_iter().chain(stop)
         });
         let (event_offsets, mut events) = group_by_customer(customers, events);
@@ -78,14 +92,14 @@ impl MrrLedger {
         for customer in 0..customers {
             offsets.push(points.len());
             let own = &mut events[event_offsets[customer]..event_offsets[customer + 1]];
-            own.sort_unstable_by_key(|&(month, _)| month);
+            own.sort_unstable_by_key(|event| event.month);
             let mut running: i64 = 0;
             let mut current: i64 = 0;
             let mut at = 0;
             while at < own.len() {
-                let month = own[at].0;
-                while at < own.len() && own[at].0 == month {
-                    running += own[at].1;
+                let month = own[at].month;
+                while at < own.len() && own[at].month == month {
+                    running += own[at].delta;
                     at += 1;
                 }
                 // A credit can outweigh the charges; MRR is never negative.

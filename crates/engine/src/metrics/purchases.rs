@@ -33,6 +33,13 @@ struct Transaction {
     purchase_day: Option<i32>,
 }
 
+/// A placeholder for [`group_by_customer`] to overwrite.
+impl Default for Transaction {
+    fn default() -> Self {
+        Transaction { month: YearMonth::of_epoch_day(0), revenue: 0, purchase_day: None }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub(crate) struct PurchaseLedger {
     offsets: Vec<usize>,
