@@ -1,0 +1,320 @@
+//! Identity routes: first-owner setup, login, refresh, logout, and `/v1/me`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{Duration, Utc};
+use revlens_sync::{
+    ErrorBody, LoginRequest, MeResponse, OrgMembership, RefreshRequest, SetupRequest, TokenResponse, User,
+};
+use rusqlite::{Connection, OptionalExtension};
+
+use super::error::ApiError;
+use super::extractor::ApiJson;
+use super::{ApiContext, AuthUser, ClientAddr};
+use crate::audit::{self, AuditEvent};
+use crate::configuration::Settings;
+use crate::limiter::LoginLimiter;
+use crate::security::{check_password_policy, hash_token, new_token, normalize_email};
+use crate::time::{now_text, to_text};
+
+/// Issues an access token and a refresh token in session `family_id`.
+pub fn issue_session(
+    conn: &Connection,
+    settings: &Settings,
+    user_id: &str,
+    family_id: &str,
+) -> Result<TokenResponse, ApiError> {
+    let now = Utc::now();
+    let ttl_secs =
+        |secs: u64| Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000).min(100 * 365 * 86_400));
+    let access = new_token()?;
+    let refresh = new_token()?;
+    let insert = "INSERT INTO auth_tokens (token_hash, kind, user_id, family_id, created_at, expires_at)
+                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    conn.execute(
+        insert,
+        rusqlite::params![
+            hash_token(&access),
+            "access",
+            user_id,
+            family_id,
+            to_text(now),
+            to_text(now + ttl_secs(settings.access_token_ttl_secs))
+        ],
+    )?;
+    conn.execute(
+        insert,
+        rusqlite::params![
+            hash_token(&refresh),
+            "refresh",
+            user_id,
+            family_id,
+            to_text(now),
+            to_text(now + ttl_secs(settings.refresh_token_ttl_secs))
+        ],
+    )?;
+    Ok(TokenResponse { access_token: access, refresh_token: refresh, expires_in: settings.access_token_ttl_secs })
+}
+
+/// Creates an org and its owner (first-owner setup, and `admin create-owner`).
+pub fn create_org_with_owner(
+    conn: &Connection,
+    email: &str,
+    name: &str,
+    org_name: &str,
+    password_hash: &str,
+) -> Result<(String, String), ApiError> {
+    let org_name = org_name.trim();
+    if org_name.is_empty() || org_name.len() > 200 {
+        return Err(ApiError::validation("the org name must have 1 to 200 characters"));
+    }
+    let exists: Option<String> =
+        conn.query_row("SELECT id FROM users WHERE email = ?1", [email], |r| r.get(0)).optional()?;
+    if exists.is_some() {
+        return Err(ApiError::Conflict("an account with this email already exists".into()));
+    }
+    let now = now_text();
+    let user_id = uuid::Uuid::now_v7().to_string();
+    let org_id = uuid::Uuid::now_v7().to_string();
+    conn.execute(
+        "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        rusqlite::params![user_id, email, name.trim(), password_hash, now],
+    )?;
+    conn.execute(
+        "INSERT INTO orgs (id, name, version, created_at) VALUES (?1, ?2, 0, ?3)",
+        rusqlite::params![org_id, org_name, now],
+    )?;
+    conn.execute(
+        "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, 'owner', ?3)",
+        rusqlite::params![org_id, user_id, now],
+    )?;
+    audit::record(
+        conn,
+        &AuditEvent {
+            org_id: Some(&org_id),
+            actor_user_id: Some(&user_id),
+            action: "org.create",
+            object_kind: Some("org"),
+            object_id: Some(&org_id),
+            client_addr: None,
+        },
+    )?;
+    Ok((user_id, org_id))
+}
+
+/// Redeems the one-time setup token printed at first start: creates the first org and its
+/// owner, and signs them in.
+#[utoipa::path(post, path = "/v1/setup", tag = "auth", request_body = SetupRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody)))]
+pub async fn setup(
+    State(ctx): State<ApiContext>,
+    addr: ClientAddr,
+    ApiJson(req): ApiJson<SetupRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let email = normalize_email(&req.email)?;
+    check_password_policy(&req.password)?;
+    let passwords = ctx.passwords.clone();
+    let password = req.password.clone();
+    let hash = tokio::task::spawn_blocking(move || passwords.hash(&password))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))??;
+    let token_hash = hash_token(&req.token);
+    let settings = ctx.settings.clone();
+    let tokens = ctx
+        .db
+        .tx(move |tx| {
+            let unused: Option<String> = tx
+                .query_row(
+                    "SELECT token_hash FROM setup_tokens WHERE token_hash = ?1 AND used_at IS NULL",
+                    [&token_hash],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let users: i64 = tx.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
+            if unused.is_none() || users > 0 {
+                return Err(ApiError::InvalidCredentials);
+            }
+            tx.execute("UPDATE setup_tokens SET used_at = ?1 WHERE token_hash = ?2", [&now_text(), &token_hash])?;
+            let (user_id, _org) = create_org_with_owner(tx, &email, &req.name, &req.org, &hash)?;
+            audit::record_auth(tx, &user_id, "auth.setup", addr.as_deref())?;
+            issue_session(tx, &settings, &user_id, &uuid::Uuid::now_v7().to_string())
+        })
+        .await?;
+    Ok(Json(tokens))
+}
+
+/// Signs in with email and password. Failures are counted per account and per client address
+/// and locked out with exponential back-off (429 with `Retry-After`); every failure says only
+/// `invalid_credentials`.
+#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(
+    State(ctx): State<ApiContext>,
+    addr: ClientAddr,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let email = req.email.trim().to_lowercase();
+    let account_key = LoginLimiter::account_key(&email);
+    let ip_key = LoginLimiter::ip_key(addr.or_unknown());
+    if let Err(retry_after_secs) = ctx.limiter.check(&[&account_key, &ip_key]) {
+        ctx.metrics.login_failed();
+        return Err(ApiError::RateLimited { retry_after_secs });
+    }
+    let lookup_email = email.clone();
+    let account: Option<(String, String)> = ctx
+        .db
+        .tx(move |tx| {
+            Ok(tx
+                .query_row("SELECT id, password_hash FROM users WHERE email = ?1", [&lookup_email], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?)
+        })
+        .await?;
+    let passwords = ctx.passwords.clone();
+    let stored = account.as_ref().map(|(_, hash)| hash.clone());
+    let password = req.password;
+    let verified = tokio::task::spawn_blocking(move || passwords.verify(stored.as_deref(), &password))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let settings = ctx.settings.clone();
+    let client = addr.clone();
+    match (account, verified) {
+        (Some((user_id, _)), true) => {
+            ctx.limiter.succeed(&account_key);
+            let tokens = ctx
+                .db
+                .tx(move |tx| {
+                    audit::record_auth(tx, &user_id, "auth.login", client.as_deref())?;
+                    issue_session(tx, &settings, &user_id, &uuid::Uuid::now_v7().to_string())
+                })
+                .await?;
+            tracing::info!("login succeeded");
+            Ok(Json(tokens))
+        }
+        (account, _) => {
+            ctx.limiter.fail_login(&account_key, &ip_key);
+            ctx.metrics.login_failed();
+            if let Some((user_id, _)) = account {
+                ctx.db.tx(move |tx| audit::record_auth(tx, &user_id, "auth.login_failed", client.as_deref())).await?;
+            }
+            tracing::info!("login failed");
+            Err(ApiError::InvalidCredentials)
+        }
+    }
+}
+
+enum RefreshOutcome {
+    Renewed(TokenResponse),
+    Refused,
+}
+
+/// Exchanges a refresh token for a new pair. A refresh token works once: presenting a used
+/// one again revokes every token of its session (someone else may hold a copy).
+#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody)))]
+pub async fn refresh(
+    State(ctx): State<ApiContext>,
+    addr: ClientAddr,
+    ApiJson(req): ApiJson<RefreshRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let hash = hash_token(req.refresh_token.trim());
+    let settings = ctx.settings.clone();
+    let outcome = ctx
+        .db
+        .tx(move |tx| {
+            type Row = (String, String, String, Option<String>, Option<String>);
+            let row: Option<Row> = tx
+                .query_row(
+                    "SELECT user_id, family_id, expires_at, used_at, revoked_at FROM auth_tokens
+                     WHERE token_hash = ?1 AND kind = 'refresh'",
+                    [&hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )
+                .optional()?;
+            let Some((user_id, family_id, expires_at, used_at, revoked_at)) = row else {
+                return Ok(RefreshOutcome::Refused);
+            };
+            let now = now_text();
+            if used_at.is_some() || revoked_at.is_some() {
+                if revoked_at.is_none() {
+                    revoke_family(tx, &family_id)?;
+                    audit::record_auth(tx, &user_id, "auth.refresh_reuse", addr.as_deref())?;
+                    tracing::warn!("refresh token reused; session revoked");
+                }
+                return Ok(RefreshOutcome::Refused);
+            }
+            if expires_at <= now {
+                return Ok(RefreshOutcome::Refused);
+            }
+            tx.execute("UPDATE auth_tokens SET used_at = ?1 WHERE token_hash = ?2", [&now, &hash])?;
+            audit::record_auth(tx, &user_id, "auth.refresh", addr.as_deref())?;
+            Ok(RefreshOutcome::Renewed(issue_session(tx, &settings, &user_id, &family_id)?))
+        })
+        .await?;
+    match outcome {
+        RefreshOutcome::Renewed(tokens) => Ok(Json(tokens)),
+        RefreshOutcome::Refused => Err(ApiError::InvalidCredentials),
+    }
+}
+
+fn revoke_family(conn: &Connection, family_id: &str) -> Result<(), ApiError> {
+    conn.execute(
+        "UPDATE auth_tokens SET revoked_at = ?1 WHERE family_id = ?2 AND revoked_at IS NULL",
+        [&now_text(), family_id],
+    )?;
+    Ok(())
+}
+
+/// Ends the caller's session: its access and refresh tokens stop working.
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn logout(State(ctx): State<ApiContext>, user: AuthUser, addr: ClientAddr) -> Result<StatusCode, ApiError> {
+    ctx.db
+        .tx(move |tx| {
+            revoke_family(tx, &user.family_id)?;
+            audit::record_auth(tx, &user.user_id, "auth.logout", addr.as_deref())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in user and their orgs with roles.
+#[utoipa::path(get, path = "/v1/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
+pub async fn me(State(ctx): State<ApiContext>, user: AuthUser) -> Result<Json<MeResponse>, ApiError> {
+    let me = ctx
+        .db
+        .tx(move |tx| {
+            let user = load_user(tx, &user.user_id)?;
+            let orgs = memberships(tx, &user.id)?;
+            Ok(MeResponse { user, orgs })
+        })
+        .await?;
+    Ok(Json(me))
+}
+
+pub fn load_user(conn: &Connection, user_id: &str) -> Result<User, ApiError> {
+    conn.query_row("SELECT id, email, name FROM users WHERE id = ?1", [user_id], |r| {
+        Ok(User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? })
+    })
+    .optional()?
+    .ok_or(ApiError::Unauthorized)
+}
+
+fn memberships(conn: &Connection, user_id: &str) -> Result<Vec<OrgMembership>, ApiError> {
+    let mut stmt = conn.prepare(
+        "SELECT o.id, o.name, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id
+         WHERE m.user_id = ?1 ORDER BY o.name, o.id",
+    )?;
+    let rows =
+        stmt.query_map([user_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+    let mut orgs = Vec::new();
+    for row in rows {
+        let (id, name, role) = row?;
+        let role = role.parse().map_err(|e| ApiError::internal(format!("{e}")))?;
+        orgs.push(OrgMembership { id, name, role });
+    }
+    Ok(orgs)
+}

@@ -1,0 +1,119 @@
+//! The HTTP API: one [`ApiContext`], one error type ([`error::ApiError`]), the [`AuthUser`]
+//! extractor, and one module per area.
+
+pub mod auth;
+pub mod blobs;
+pub mod error;
+pub mod extractor;
+pub mod meta;
+pub mod orgs;
+pub mod share;
+pub mod sync;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, MatchedPath, State};
+use axum::http::{HeaderName, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use revlens_sync::Role;
+use rusqlite::{Connection, OptionalExtension};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::authz::{authorize, Action};
+use crate::blobs::BlobStore;
+use crate::configuration::Settings;
+use crate::db::Db;
+use crate::limiter::LoginLimiter;
+use crate::metrics::Metrics;
+use crate::security::PasswordHasherConfig;
+use error::ApiError;
+pub use extractor::{AuthUser, ClientAddr};
+
+/// Everything a handler may need; cheap to clone.
+#[derive(Clone)]
+pub struct ApiContext {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub blobs: Arc<dyn BlobStore>,
+    pub passwords: Arc<PasswordHasherConfig>,
+    pub limiter: Arc<LoginLimiter>,
+    pub metrics: Arc<Metrics>,
+    /// The base of share-link URLs, without a trailing slash.
+    pub public_url: Arc<str>,
+}
+
+/// The caller's role in `org`, when it allows `action`. Not a member: [`ApiError::NotFound`]
+/// (an org one does not belong to looks absent); a member whose role does not allow it:
+/// [`ApiError::Forbidden`].
+pub fn require(conn: &Connection, user: &AuthUser, org: &str, action: Action) -> Result<Role, ApiError> {
+    let role: Option<String> = conn
+        .query_row("SELECT role FROM memberships WHERE org_id = ?1 AND user_id = ?2", [org, &user.user_id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let role: Role = role.ok_or(ApiError::NotFound)?.parse().map_err(|e| ApiError::internal(format!("{e}")))?;
+    authorize(role, action)?;
+    Ok(role)
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application: routes, body limits, request ids, logs and metrics.
+pub fn router(ctx: ApiContext) -> Router {
+    let max_blob = ctx.settings.max_blob_bytes;
+    let max_json = ctx.settings.max_json_bytes;
+    let blob_routes = Router::new()
+        .route("/v1/orgs/{org}/blobs/{sha256}", get(blobs::get_blob).put(blobs::put_blob))
+        .layer(DefaultBodyLimit::max(max_blob));
+    let api = Router::new()
+        .route("/healthz", get(meta::healthz))
+        .route("/metrics", get(meta::metrics))
+        .route("/openapi.json", get(meta::openapi))
+        .route("/v1/setup", post(auth::setup))
+        .route("/v1/auth/login", post(auth::login))
+        .route("/v1/auth/refresh", post(auth::refresh))
+        .route("/v1/auth/logout", post(auth::logout))
+        .route("/v1/me", get(auth::me))
+        .route("/v1/orgs/{org}/invitations", post(orgs::create_invitation).get(orgs::list_invitations))
+        .route("/v1/orgs/{org}/invitations/{id}", delete(orgs::revoke_invitation))
+        .route("/v1/invitations/accept", post(orgs::accept_invitation))
+        .route("/v1/orgs/{org}/audit", get(orgs::audit))
+        .route("/v1/orgs/{org}/push", post(sync::push))
+        .route("/v1/orgs/{org}/pull", get(sync::pull))
+        .route("/v1/orgs/{org}/share-links", post(share::create_share_link).get(share::list_share_links))
+        .route("/v1/orgs/{org}/share-links/{id}", delete(share::revoke_share_link))
+        .route("/s/{token}", get(share::open_share_link))
+        .layer(DefaultBodyLimit::max(max_json));
+    api.merge(blob_routes)
+        .fallback(|| async { ApiError::NotFound })
+        .layer(middleware::from_fn_with_state(ctx.clone(), track_metrics))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<Body>| {
+                    // The route template, never the raw URI: a share link's path holds its token.
+                    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
+                    let request_id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+                    tracing::info_span!("request", method = %req.method(), route, request_id)
+                })
+                .on_request(())
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(ctx)
+}
+
+async fn track_metrics(State(ctx): State<ApiContext>, req: Request<Body>, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(req).await;
+    ctx.metrics.record_request(&method, &route, response.status().as_u16(), started.elapsed());
+    response
+}

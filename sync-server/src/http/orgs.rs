@@ -1,0 +1,351 @@
+//! Org routes: invitations and the audit log.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{Duration, Utc};
+use revlens_sync::{
+    AcceptInvitationRequest, AcceptInvitationResponse, AuditEntry, CreateInvitationRequest, ErrorBody, Invitation,
+    InvitationCreated, OrgMembership, Role,
+};
+use rusqlite::OptionalExtension;
+use serde::Deserialize;
+
+use super::auth::{issue_session, load_user};
+use super::error::ApiError;
+use super::extractor::{ApiJson, ApiQuery};
+use super::{require, ApiContext, AuthUser, ClientAddr};
+use crate::audit::{self, AuditEvent};
+use crate::authz::Action;
+use crate::security::{check_password_policy, hash_token, new_token, normalize_email};
+use crate::time::{from_text, now_text, to_text};
+
+/// Invites `email` into the org with `role`. The token is in this answer only; it works once,
+/// for 7 days (by default), until revoked.
+#[utoipa::path(post, path = "/v1/orgs/{org}/invitations", tag = "orgs", security(("bearer" = [])),
+    params(("org" = String, Path, description = "org id")), request_body = CreateInvitationRequest,
+    responses((status = 200, body = InvitationCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn create_invitation(
+    State(ctx): State<ApiContext>,
+    user: AuthUser,
+    addr: ClientAddr,
+    Path(org): Path<String>,
+    ApiJson(req): ApiJson<CreateInvitationRequest>,
+) -> Result<Json<InvitationCreated>, ApiError> {
+    let email = normalize_email(&req.email)?;
+    let action = if req.role == Role::Owner { Action::InviteOwner } else { Action::Invite };
+    let ttl = Duration::seconds(i64::try_from(ctx.settings.invitation_ttl_secs).unwrap_or(7 * 86_400));
+    let created = ctx
+        .db
+        .tx(move |tx| {
+            require(tx, &user, &org, action)?;
+            let id = uuid::Uuid::now_v7().to_string();
+            let token = new_token()?;
+            let now = Utc::now();
+            let expires_at = now + ttl;
+            tx.execute(
+                "INSERT INTO invitations (id, org_id, email, role, token_hash, created_by, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![
+                    id,
+                    org,
+                    email,
+                    req.role.as_str(),
+                    hash_token(&token),
+                    user.user_id,
+                    to_text(now),
+                    to_text(expires_at)
+                ],
+            )?;
+            audit::record(
+                tx,
+                &AuditEvent {
+                    org_id: Some(&org),
+                    actor_user_id: Some(&user.user_id),
+                    action: "invitation.create",
+                    object_kind: Some("invitation"),
+                    object_id: Some(&id),
+                    client_addr: addr.as_deref(),
+                },
+            )?;
+            Ok(InvitationCreated { id, token, expires_at })
+        })
+        .await?;
+    Ok(Json(created))
+}
+
+/// The org's invitations, newest first (without their tokens).
+#[utoipa::path(get, path = "/v1/orgs/{org}/invitations", tag = "orgs", security(("bearer" = [])),
+    params(("org" = String, Path, description = "org id")),
+    responses((status = 200, body = Vec<Invitation>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_invitations(
+    State(ctx): State<ApiContext>,
+    user: AuthUser,
+    Path(org): Path<String>,
+) -> Result<Json<Vec<Invitation>>, ApiError> {
+    let list = ctx
+        .db
+        .tx(move |tx| {
+            require(tx, &user, &org, Action::ListInvitations)?;
+            let mut stmt = tx.prepare(
+                "SELECT id, email, role, created_at, expires_at, accepted_at, revoked_at FROM invitations
+                 WHERE org_id = ?1 ORDER BY id DESC",
+            )?;
+            let rows = stmt.query_map([&org], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, email, role, created_at, expires_at, accepted_at, revoked_at) = row?;
+                out.push(Invitation {
+                    id,
+                    email,
+                    role: role.parse().map_err(|e| ApiError::internal(format!("{e}")))?,
+                    created_at: from_text(&created_at),
+                    expires_at: from_text(&expires_at),
+                    accepted_at: accepted_at.as_deref().map(from_text),
+                    revoked_at: revoked_at.as_deref().map(from_text),
+                });
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(list))
+}
+
+/// Revokes a pending invitation.
+#[utoipa::path(delete, path = "/v1/orgs/{org}/invitations/{id}", tag = "orgs", security(("bearer" = [])),
+    params(("org" = String, Path, description = "org id"), ("id" = String, Path, description = "invitation id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn revoke_invitation(
+    State(ctx): State<ApiContext>,
+    user: AuthUser,
+    addr: ClientAddr,
+    Path((org, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    ctx.db
+        .tx(move |tx| {
+            require(tx, &user, &org, Action::RevokeInvitation)?;
+            let changed = tx.execute(
+                "UPDATE invitations SET revoked_at = ?1
+                 WHERE id = ?2 AND org_id = ?3 AND revoked_at IS NULL AND accepted_at IS NULL",
+                [&now_text(), &id, &org],
+            )?;
+            if changed == 0 {
+                return Err(ApiError::NotFound);
+            }
+            audit::record(
+                tx,
+                &AuditEvent {
+                    org_id: Some(&org),
+                    actor_user_id: Some(&user.user_id),
+                    action: "invitation.revoke",
+                    object_kind: Some("invitation"),
+                    object_id: Some(&id),
+                    client_addr: addr.as_deref(),
+                },
+            )
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Accepts an invitation: creates the account (new email) or links it (existing account, whose
+/// password must be given), adds the membership, and signs in. An unknown, used, revoked or
+/// expired token is refused with `invalid_credentials`.
+#[utoipa::path(post, path = "/v1/invitations/accept", tag = "orgs", request_body = AcceptInvitationRequest,
+    responses((status = 200, body = AcceptInvitationResponse), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn accept_invitation(
+    State(ctx): State<ApiContext>,
+    addr: ClientAddr,
+    ApiJson(req): ApiJson<AcceptInvitationRequest>,
+) -> Result<Json<AcceptInvitationResponse>, ApiError> {
+    let token_hash = hash_token(req.token.trim());
+    let lookup = token_hash.clone();
+    // (invitation id, email, existing account's password hash)
+    let found: Option<(String, String, Option<String>)> = ctx
+        .db
+        .tx(move |tx| {
+            let inv: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT id, email FROM invitations WHERE token_hash = ?1
+                     AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?2",
+                    [&lookup, &now_text()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((id, email)) = inv else { return Ok(None) };
+            let hash =
+                tx.query_row("SELECT password_hash FROM users WHERE email = ?1", [&email], |r| r.get(0)).optional()?;
+            Ok(Some((id, email, hash)))
+        })
+        .await?;
+    let Some((invitation_id, email, existing_hash)) = found else { return Err(ApiError::InvalidCredentials) };
+    let passwords = ctx.passwords.clone();
+    let password = req.password.clone();
+    let new_hash = match existing_hash {
+        Some(hash) => {
+            let ok = tokio::task::spawn_blocking(move || passwords.verify(Some(&hash), &password))
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            if !ok {
+                return Err(ApiError::InvalidCredentials);
+            }
+            None
+        }
+        None => {
+            check_password_policy(&req.password)?;
+            let name = req.name.trim();
+            if name.is_empty() || name.len() > 200 {
+                return Err(ApiError::validation("the name must have 1 to 200 characters"));
+            }
+            let hash = tokio::task::spawn_blocking(move || passwords.hash(&password))
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))??;
+            Some(hash)
+        }
+    };
+    let settings = ctx.settings.clone();
+    let name = req.name.trim().to_owned();
+    let response = ctx
+        .db
+        .tx(move |tx| {
+            let inv: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT org_id, role FROM invitations WHERE id = ?1 AND token_hash = ?2
+                     AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?3",
+                    [&invitation_id, &token_hash, &now_text()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((org_id, role)) = inv else { return Err(ApiError::InvalidCredentials) };
+            let now = now_text();
+            let user_id = match &new_hash {
+                Some(hash) => {
+                    let id = uuid::Uuid::now_v7().to_string();
+                    tx.execute(
+                        "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        rusqlite::params![id, email, name, hash, now],
+                    )
+                    .map_err(|_| ApiError::Conflict("the account was created meanwhile; try again".into()))?;
+                    id
+                }
+                None => tx.query_row("SELECT id FROM users WHERE email = ?1", [&email], |r| r.get(0))?,
+            };
+            let member: Option<String> = tx
+                .query_row(
+                    "SELECT role FROM memberships WHERE org_id = ?1 AND user_id = ?2",
+                    [&org_id, &user_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if member.is_some() {
+                return Err(ApiError::Conflict("this account is already a member of the org".into()));
+            }
+            tx.execute(
+                "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![org_id, user_id, role, now],
+            )?;
+            tx.execute("UPDATE invitations SET accepted_at = ?1 WHERE id = ?2", [&now, &invitation_id])?;
+            audit::record(
+                tx,
+                &AuditEvent {
+                    org_id: Some(&org_id),
+                    actor_user_id: Some(&user_id),
+                    action: "invitation.accept",
+                    object_kind: Some("invitation"),
+                    object_id: Some(&invitation_id),
+                    client_addr: addr.as_deref(),
+                },
+            )?;
+            let org_name: String = tx.query_row("SELECT name FROM orgs WHERE id = ?1", [&org_id], |r| r.get(0))?;
+            let user = load_user(tx, &user_id)?;
+            let tokens = issue_session(tx, &settings, &user_id, &uuid::Uuid::now_v7().to_string())?;
+            let role = role.parse().map_err(|e| ApiError::internal(format!("{e}")))?;
+            Ok(AcceptInvitationResponse { user, org: OrgMembership { id: org_id, name: org_name, role }, tokens })
+        })
+        .await?;
+    Ok(Json(response))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// The org's audit log, oldest first, as JSON or CSV.
+#[utoipa::path(get, path = "/v1/orgs/{org}/audit", tag = "orgs", security(("bearer" = [])),
+    params(("org" = String, Path, description = "org id"), AuditQuery),
+    responses((status = 200, body = Vec<AuditEntry>, description = "JSON, or text/csv with the same columns"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn audit(
+    State(ctx): State<ApiContext>,
+    user: AuthUser,
+    Path(org): Path<String>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> Result<Response, ApiError> {
+    let csv = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => return Err(ApiError::validation(format!("unknown format {other:?} (expected json or csv)"))),
+    };
+    let entries = ctx
+        .db
+        .tx(move |tx| {
+            require(tx, &user, &org, Action::ReadAudit)?;
+            let mut stmt = tx.prepare(
+                "SELECT id, at, org_id, actor_user_id, action, object_kind, object_id, client_addr FROM audit_log
+                 WHERE org_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([&org], |r| {
+                Ok(AuditEntry {
+                    id: r.get(0)?,
+                    at: from_text(&r.get::<_, String>(1)?),
+                    org_id: r.get(2)?,
+                    actor_user_id: r.get(3)?,
+                    action: r.get(4)?,
+                    object_kind: r.get(5)?,
+                    object_id: r.get(6)?,
+                    client_addr: r.get(7)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await?;
+    if !csv {
+        return Ok(Json(entries).into_response());
+    }
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| ApiError::internal(format!("csv: {e}"));
+    writer
+        .write_record(["id", "at", "org_id", "actor_user_id", "action", "object_kind", "object_id", "client_addr"])
+        .map_err(io)?;
+    for e in &entries {
+        let at = to_text(e.at);
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        writer
+            .write_record([
+                e.id.clone(),
+                at,
+                opt(&e.org_id),
+                opt(&e.actor_user_id),
+                e.action.clone(),
+                opt(&e.object_kind),
+                opt(&e.object_id),
+                opt(&e.client_addr),
+            ])
+            .map_err(io)?;
+    }
+    let bytes = writer.into_inner().map_err(|e| ApiError::internal(format!("csv: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
+}

@@ -1,0 +1,271 @@
+//! Share links: a read-only view of one object, expiring and revocable.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use chrono::{Duration, Utc};
+use revlens_sync::{CreateShareLinkRequest, ErrorBody, ShareLink, ShareLinkCreated};
+use rusqlite::OptionalExtension;
+
+use super::error::ApiError;
+use super::extractor::ApiJson;
+use super::{require, ApiContext, AuthUser, ClientAddr};
+use crate::audit::{self, AuditEvent};
+use crate::authz::Action;
+use crate::security::{hash_token, new_token};
+use crate::time::{from_text, now_text, to_text};
+
+/// Links live at most this long.
+const MAX_LIFETIME_DAYS: i64 = 366;
+
+/// Creates a link to one live object. The token (and the URL holding it) is in this answer only.
+#[utoipa::path(post, path = "/v1/orgs/{org}/share-links", tag = "share", security(("bearer" = [])),
+    params(("org" = String, Path, description = "org id")), request_body = CreateShareLinkRequest,
+    responses((status = 200, body = ShareLinkCreated), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn create_share_link(
+    State(ctx): State<ApiContext>,
+    user: AuthUser,
+    addr: ClientAddr,
+    Path(org): Path<String>,
+    ApiJson(req): ApiJson<CreateShareLinkRequest>,
+) -> Result<Json<ShareLinkCreated>, ApiError> {
+    let now = Utc::now();
+    if req.expires_at <= now || req.expires_at > now + Duration::days(MAX_LIFETIME_DAYS) {
+        return Err(ApiError::validation(format!("expires_at must be in the future, within {MAX_LIFETIME_DAYS} days")));
+    }
+    let public_url = ctx.public_url.clone();
+    let created = ctx
+        .db
+        .tx(move |tx| {
+            require(tx, &user, &org, Action::CreateShareLink)?;
+            let live: Option<bool> = tx
+                .query_row(
+                    "SELECT deleted FROM objects WHERE org_id = ?1 AND kind = ?2 AND id = ?3",
+                    [&org, req.kind.as_str(), &req.id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if live != Some(false) {
+                return Err(ApiError::NotFound);
+            }
+            let id = uuid::Uuid::now_v7().to_string();
+            let token = new_token()?;
+            tx.execute(
+                "INSERT INTO share_links (id, org_id, kind, object_id, token_hash, created_by, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![
+                    id,
+                    org,
+                    req.kind.as_str(),
+                    req.id,
+                    hash_token(&token),
+                    user.user_id,
+                    to_text(now),
+                    to_text(req.expires_at)
+                ],
+            )?;
+            audit::record(
+                tx,
+                &AuditEvent {
+                    org_id: Some(&org),
+                    actor_user_id: Some(&user.user_id),
+                    action: "share_link.create",
+                    object_kind: Some(req.kind.as_str()),
+                    object_id: Some(&req.id),
+                    client_addr: addr.as_deref(),
+                },
+            )?;
+            let url = format!("{public_url}/s/{token}");
+            Ok(ShareLinkCreated { id, token, url, expires_at: req.expires_at })
+        })
+        .await?;
+    Ok(Json(created))
+}
+
+/// The org's share links, newest first (without their tokens).
+#[utoipa::path(get, path = "/v1/orgs/{org}/share-links", tag = "share", security(("bearer" = [])),
+    params(("org" = String, Path, description = "org id")),
+    responses((status = 200, body = Vec<ShareLink>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_share_links(
+    State(ctx): State<ApiContext>,
+    user: AuthUser,
+    Path(org): Path<String>,
+) -> Result<Json<Vec<ShareLink>>, ApiError> {
+    let links = ctx
+        .db
+        .tx(move |tx| {
+            require(tx, &user, &org, Action::ListShareLinks)?;
+            let mut stmt = tx.prepare(
+                "SELECT id, kind, object_id, created_by, created_at, expires_at, revoked_at FROM share_links
+                 WHERE org_id = ?1 ORDER BY id DESC",
+            )?;
+            let rows = stmt.query_map([&org], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, kind, object_id, created_by, created_at, expires_at, revoked_at) = row?;
+                out.push(ShareLink {
+                    id,
+                    kind: kind.parse().map_err(|e| ApiError::internal(format!("{e}")))?,
+                    object_id,
+                    created_by,
+                    created_at: from_text(&created_at),
+                    expires_at: from_text(&expires_at),
+                    revoked_at: revoked_at.as_deref().map(from_text),
+                });
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(links))
+}
+
+/// Revokes a share link: it stops opening at once.
+#[utoipa::path(delete, path = "/v1/orgs/{org}/share-links/{id}", tag = "share", security(("bearer" = [])),
+    params(("org" = String, Path, description = "org id"), ("id" = String, Path, description = "share link id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn revoke_share_link(
+    State(ctx): State<ApiContext>,
+    user: AuthUser,
+    addr: ClientAddr,
+    Path((org, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    ctx.db
+        .tx(move |tx| {
+            require(tx, &user, &org, Action::RevokeShareLink)?;
+            let changed = tx.execute(
+                "UPDATE share_links SET revoked_at = ?1 WHERE id = ?2 AND org_id = ?3 AND revoked_at IS NULL",
+                [&now_text(), &id, &org],
+            )?;
+            if changed == 0 {
+                return Err(ApiError::NotFound);
+            }
+            audit::record(
+                tx,
+                &AuditEvent {
+                    org_id: Some(&org),
+                    actor_user_id: Some(&user.user_id),
+                    action: "share_link.revoke",
+                    object_kind: Some("share_link"),
+                    object_id: Some(&id),
+                    client_addr: addr.as_deref(),
+                },
+            )
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The read-only page behind a share link: the object's current snapshot. For now the page
+/// shows the object's JSON body; charts rendered on the server come later.
+#[utoipa::path(get, path = "/s/{token}", tag = "share", params(("token" = String, Path, description = "share token")),
+    responses((status = 200, content_type = "text/html", description = "the page"), (status = 404, content_type = "text/html", description = "invalid, revoked or expired")))]
+pub async fn open_share_link(
+    State(ctx): State<ApiContext>,
+    addr: ClientAddr,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let hash = hash_token(&token);
+    let found = ctx
+        .db
+        .tx(move |tx| {
+            let row: Option<(String, String, String, String, i64, Option<String>)> = tx
+                .query_row(
+                    "SELECT s.org_id, s.kind, s.object_id, o.name, ob.rev, ob.body
+                     FROM share_links s
+                     JOIN orgs o ON o.id = s.org_id
+                     JOIN objects ob ON ob.org_id = s.org_id AND ob.kind = s.kind AND ob.id = s.object_id
+                     WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 AND ob.deleted = 0",
+                    [&hash, &now_text()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                )
+                .optional()?;
+            if let Some((org, kind, object_id, ..)) = &row {
+                audit::record(
+                    tx,
+                    &AuditEvent {
+                        org_id: Some(org),
+                        action: "share_link.open",
+                        object_kind: Some(kind),
+                        object_id: Some(object_id),
+                        client_addr: addr.as_deref(),
+                        ..Default::default()
+                    },
+                )?;
+            }
+            Ok(row)
+        })
+        .await?;
+    let headers = [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"),
+        (header::HeaderName::from_static("x-robots-tag"), "noindex"),
+    ];
+    let Some((_, kind, object_id, org_name, rev, body)) = found else {
+        let page = page("Link unavailable", "<p>This link is invalid, has expired or was revoked.</p>");
+        return Ok((StatusCode::NOT_FOUND, headers, Html(page)).into_response());
+    };
+    let pretty = body
+        .as_deref()
+        .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_default();
+    let content = format!(
+        "<p class=\"meta\">{} · {} <code>{}</code> · revision {rev} · read-only</p><pre>{}</pre>",
+        escape(&org_name),
+        escape(&kind),
+        escape(&object_id),
+        escape(&pretty)
+    );
+    Ok((headers, Html(page(&format!("Shared {kind}"), &content))).into_response())
+}
+
+fn page(title: &str, content: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} · RevLens</title>\
+         <style>body{{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem}}\
+         pre{{background:#f5f5f5;padding:1rem;overflow:auto}}.meta{{color:#555}}</style></head>\
+         <body><h1>{}</h1>{content}</body></html>",
+        escape(title),
+        escape(title)
+    )
+}
+
+/// Escapes text for HTML element content and attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            super::escape("<script>\"x\" & 'y'</script>"),
+            "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;"
+        );
+    }
+}

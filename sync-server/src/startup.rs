@@ -1,0 +1,126 @@
+//! Building the server from its settings: data directory, database, blob store, first-start
+//! setup token, listener.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::blobs::LocalBlobStore;
+use crate::configuration::Settings;
+use crate::db::{Db, DbError};
+use crate::http::error::ApiError;
+use crate::http::{self, ApiContext};
+use crate::limiter::LoginLimiter;
+use crate::metrics::Metrics;
+use crate::security::{hash_token, new_token, PasswordHasherConfig};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot prepare the data directory {path}: {source}")]
+    DataDir { path: std::path::PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("{0}")]
+    Api(#[from] ApiError),
+}
+
+/// A built server, bound to its port, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    router: axum::Router,
+    setup_token: Option<String>,
+}
+
+/// Opens the data directory and the database, and builds the shared context.
+pub fn build_context(settings: Settings) -> Result<ApiContext, StartupError> {
+    let data_err = |source| StartupError::DataDir { path: settings.data_dir.clone(), source };
+    std::fs::create_dir_all(&settings.data_dir).map_err(data_err)?;
+    let blobs = LocalBlobStore::new(settings.blobs_dir()).map_err(data_err)?;
+    let db = Db::open_url(&settings.database_url())?;
+    let passwords = PasswordHasherConfig::new(&settings.argon2)?;
+    let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{}", settings.bind));
+    Ok(ApiContext {
+        limiter: Arc::new(LoginLimiter::new(settings.login.clone())),
+        settings: Arc::new(settings),
+        db,
+        blobs: Arc::new(blobs),
+        passwords: Arc::new(passwords),
+        metrics: Arc::new(Metrics::default()),
+        public_url: public_url.trim_end_matches('/').into(),
+    })
+}
+
+impl Application {
+    /// Binds `settings.bind` (port 0 picks a free port) and prepares everything. When the
+    /// database has no user yet, a one-time setup token is made (see [`Self::setup_token`]).
+    pub async fn build(mut settings: Settings) -> Result<Self, StartupError> {
+        let addr = settings.bind;
+        let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
+        let local_addr = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?;
+        settings.bind = local_addr;
+        let ctx = build_context(settings)?;
+        let setup_token = ctx
+            .db
+            .tx(|tx| {
+                let users: i64 = tx.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
+                if users > 0 {
+                    return Ok(None);
+                }
+                // A fresh token each start; older ones stop working.
+                tx.execute("DELETE FROM setup_tokens WHERE used_at IS NULL", [])?;
+                let token = new_token()?;
+                tx.execute(
+                    "INSERT INTO setup_tokens (token_hash, created_at) VALUES (?1, ?2)",
+                    [&hash_token(&token), &crate::time::now_text()],
+                )?;
+                Ok(Some(token))
+            })
+            .await?;
+        Ok(Self { listener, local_addr, router: http::router(ctx), setup_token })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    /// The one-time token that `POST /v1/setup` redeems, when no user exists yet.
+    pub fn setup_token(&self) -> Option<&str> {
+        self.setup_token.as_deref()
+    }
+
+    /// Serves until the process gets Ctrl-C or SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,82 @@
+//! The permission matrix, through HTTP: each role in its own org.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{assert_error, json_ok, spawn_app, Session, TestApp};
+
+async fn team(app: &TestApp) -> Vec<(&'static str, Session)> {
+    let owner = app.owner("owner@example.com", "Acme").await;
+    let admin = app.member(&owner, "admin@example.com", "admin").await;
+    let analyst = app.member(&owner, "analyst@example.com", "analyst").await;
+    let viewer = app.member(&owner, "viewer@example.com", "viewer").await;
+    vec![("owner", owner), ("admin", admin), ("analyst", analyst), ("viewer", viewer)]
+}
+
+#[tokio::test]
+async fn each_role_may_do_what_the_matrix_says() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let org = team[0].1.org_id.clone();
+    let owner = team[0].1.clone();
+    let put = json!([{"mutation_id": 1, "kind": "dashboard", "id": "d1", "base_rev": 0, "body": {"title": "MRR"}}]);
+    json_ok(app.push(&owner, "owner-client", put).await).await;
+
+    // (route, allowed for owner, admin, analyst, viewer)
+    for (i, (role, who)) in team.iter().enumerate() {
+        let expect = |allowed: [bool; 4]| allowed[i];
+        let mutation =
+            json!([{"mutation_id": 1, "kind": "scenario", "id": format!("s-{role}"), "base_rev": 0, "body": {}}]);
+        let cases: Vec<(reqwest::Response, bool)> = vec![
+            (app.get(&format!("/v1/orgs/{org}/pull?cookie=0"), &who.access).await, true),
+            (app.push(who, &format!("{role}-client"), mutation).await, expect([true, true, true, false])),
+            (
+                app.post(
+                    &format!("/v1/orgs/{org}/share-links"),
+                    Some(&who.access),
+                    json!({"kind": "dashboard", "id": "d1", "expires_at": crate::helpers::later()}),
+                )
+                .await,
+                expect([true, true, true, false]),
+            ),
+            (app.get(&format!("/v1/orgs/{org}/share-links"), &who.access).await, expect([true, true, true, false])),
+            (app.invite(who, &format!("new-{role}@example.com"), "viewer").await, expect([true, true, false, false])),
+            (app.invite(who, &format!("owner-{role}@example.com"), "owner").await, expect([true, false, false, false])),
+            (app.get(&format!("/v1/orgs/{org}/invitations"), &who.access).await, expect([true, true, false, false])),
+            (app.get(&format!("/v1/orgs/{org}/audit"), &who.access).await, expect([true, true, false, false])),
+            (
+                app.get(&format!("/v1/orgs/{org}/audit?format=csv"), &who.access).await,
+                expect([true, true, false, false]),
+            ),
+        ];
+        for (n, (response, allowed)) in cases.into_iter().enumerate() {
+            if allowed {
+                assert_eq!(response.status(), StatusCode::OK, "{role}, case {n}: {}", response.text().await.unwrap());
+            } else {
+                assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn viewers_read_but_never_write() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let viewer = &team[3].1;
+    let del = json!([{"mutation_id": 1, "kind": "dashboard", "id": "d1", "base_rev": 1, "deleted": true}]);
+    assert_error(app.push(viewer, "v", del).await, StatusCode::FORBIDDEN, "forbidden").await;
+    let blob = app
+        .client
+        .put(format!("{}/v1/orgs/{}/blobs/{}", app.address, viewer.org_id, "0".repeat(64)))
+        .bearer_auth(&viewer.access)
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_error(blob, StatusCode::FORBIDDEN, "forbidden").await;
+    let pulled = app.pull(viewer, 0, "v").await;
+    assert_eq!(pulled["changes"], json!([]));
+    let logout = app.request(Method::POST, "/v1/auth/logout", Some(&viewer.access), None).await;
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+}
