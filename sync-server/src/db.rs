@@ -15,7 +15,10 @@ use sha2::{Digest, Sha256};
 use crate::http::error::ApiError;
 
 /// The embedded migrations, in order: (version, name, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (2, "revision_authors", include_str!("../migrations/0002_revision_authors.sql")),
+];
 
 /// Why the database could not be opened or migrated.
 #[derive(Debug, thiserror::Error)]

@@ -8,9 +8,12 @@
 //! - [`orgs`]: roles, invitations, the audit log.
 //! - [`sync`]: mutations, push and pull (the Replicache-style change feed).
 //! - [`share`]: read-only share links.
+//! - `client` (feature `client`): a small async HTTP client of the API.
 //! - [`ErrorBody`]: every error response, `{"error": {"code", "message"}}`.
 
 pub mod auth;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod orgs;
 pub mod share;
 pub mod sync;

@@ -203,8 +203,9 @@ fn write(
         rusqlite::params![site.org, kind.as_str(), id, rev, version, text, deleted, conflict_of, site.user, now],
     )?;
     conn.execute(
-        "INSERT INTO object_revisions (org_id, kind, id, rev, body, deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        rusqlite::params![site.org, kind.as_str(), id, rev, text, deleted],
+        "INSERT INTO object_revisions (org_id, kind, id, rev, body, deleted, client_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        rusqlite::params![site.org, kind.as_str(), id, rev, text, deleted, site.client_id],
     )?;
     audit::record(
         conn,
@@ -226,7 +227,7 @@ fn apply(conn: &Connection, site: &Site<'_>, m: &Mutation) -> Result<MutationRes
     let mutation_id = m.mutation_id;
     let applied = |rev, merged| MutationResult::Applied { mutation_id, rev, merged };
 
-    if m.base_rev == current_rev {
+    if m.base_rev == current_rev || only_own_revisions_since(conn, site, m, current_rev)? {
         return match op {
             MutationOp::Put(body) => {
                 let action = if current.is_none() { "object.create" } else { "object.update" };
@@ -269,6 +270,26 @@ fn apply(conn: &Connection, site: &Site<'_>, m: &Mutation) -> Result<MutationRes
         (MutationOp::Delete, Some(c)) if c.deleted => Ok(applied(current_rev, false)),
         (MutationOp::Delete, _) => Ok(MutationResult::Conflict { mutation_id, server, conflict_copy_id: None }),
     }
+}
+
+/// Whether every revision after `m.base_rev` was written by the pushing client itself: its
+/// mutation was then made on top of them (a client's log is sequential), so it is not stale.
+fn only_own_revisions_since(
+    conn: &Connection,
+    site: &Site<'_>,
+    m: &Mutation,
+    current_rev: u64,
+) -> Result<bool, ApiError> {
+    if m.base_rev >= current_rev {
+        return Ok(false);
+    }
+    let others: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM object_revisions WHERE org_id = ?1 AND kind = ?2 AND id = ?3 AND rev > ?4
+             AND (client_id IS NULL OR client_id <> ?5)",
+        rusqlite::params![site.org, m.kind.as_str(), m.id, to_i64(m.base_rev, "base_rev")?, site.client_id],
+        |r| r.get(0),
+    )?;
+    Ok(others == 0)
 }
 
 /// Keeps the client's losing edit as a new object of the same kind, `conflict_of` the original.

@@ -113,6 +113,25 @@ async fn true_conflicts_keep_both_versions() {
 }
 
 #[tokio::test]
+async fn a_client_builds_on_its_own_unacknowledged_edits() {
+    let app = spawn_app().await;
+    let ann = app.owner("ann@example.com", "Acme").await;
+    // Offline, the client edits the same object twice: both edits name revision 0.
+    let offline = json!([
+        {"mutation_id": 1, "kind": "dashboard", "id": "d1", "base_rev": 0, "body": {"title": "MRR"}},
+        {"mutation_id": 2, "kind": "dashboard", "id": "d1", "base_rev": 0, "body": {"title": "MRR", "range": "24m"}},
+        {"mutation_id": 3, "kind": "dashboard", "id": "d1", "base_rev": 0, "body": {"title": "MRR!", "range": "24m"}},
+    ]);
+    let pushed = json_ok(app.push(&ann, "laptop", offline).await).await;
+    assert_eq!(statuses(&pushed), ["applied", "applied", "applied"]);
+    assert_eq!(pushed["results"][2]["rev"], 3);
+    // Another client on the same stale base still conflicts.
+    let other =
+        json!([{"mutation_id": 1, "kind": "dashboard", "id": "d1", "base_rev": 1, "body": {"title": "Revenue"}}]);
+    assert_eq!(statuses(&json_ok(app.push(&ann, "desktop", other).await).await), ["conflict"]);
+}
+
+#[tokio::test]
 async fn pull_pages_with_a_monotonic_cookie() {
     let app = spawn_app().await;
     let ann = app.owner("ann@example.com", "Acme").await;
