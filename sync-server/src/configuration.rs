@@ -89,6 +89,8 @@ pub enum ConfigError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("invalid settings in {path}: {source}")]
     Parse { path: PathBuf, source: toml::de::Error },
+    #[error("environment variable {name}: {message}")]
+    Env { name: &'static str, message: String },
 }
 
 impl Settings {
@@ -98,6 +100,33 @@ impl Settings {
         let text =
             std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
         toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.to_owned(), source })
+    }
+
+    /// Overrides from environment variables (`var` reads one; `std::env::var` in the binary):
+    /// `REVLENS_SYNC_PUBLIC_URL`, `REVLENS_SYNC_ACCESS_TOKEN_TTL_SECS`,
+    /// `REVLENS_SYNC_REFRESH_TOKEN_TTL_SECS`, `REVLENS_SYNC_INVITATION_TTL_SECS`,
+    /// `REVLENS_SYNC_MAX_BLOB_BYTES`. (`--bind`, `--data-dir`, `--database-url` and `--config` have
+    /// their own variables, read with the command line.)
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn number<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, ConfigError> {
+            value.trim().parse().map_err(|_| ConfigError::Env { name, message: "expected a whole number".into() })
+        }
+        if let Some(url) = var("REVLENS_SYNC_PUBLIC_URL") {
+            self.public_url = Some(url);
+        }
+        for (name, target) in [
+            ("REVLENS_SYNC_ACCESS_TOKEN_TTL_SECS", &mut self.access_token_ttl_secs),
+            ("REVLENS_SYNC_REFRESH_TOKEN_TTL_SECS", &mut self.refresh_token_ttl_secs),
+            ("REVLENS_SYNC_INVITATION_TTL_SECS", &mut self.invitation_ttl_secs),
+        ] {
+            if let Some(value) = var(name) {
+                *target = number(name, &value)?;
+            }
+        }
+        if let Some(value) = var("REVLENS_SYNC_MAX_BLOB_BYTES") {
+            self.max_blob_bytes = number("REVLENS_SYNC_MAX_BLOB_BYTES", &value)?;
+        }
+        Ok(())
     }
 
     pub fn database_url(&self) -> String {
@@ -127,5 +156,21 @@ mod tests {
         std::fs::write(&path, "acces_token_ttl = 60\n")?;
         assert!(Settings::load(Some(&path)).is_err(), "unknown keys are refused");
         Ok(())
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file() {
+        let mut settings = Settings::default();
+        let env = |name: &str| match name {
+            "REVLENS_SYNC_ACCESS_TOKEN_TTL_SECS" => Some("120".to_owned()),
+            "REVLENS_SYNC_PUBLIC_URL" => Some("https://sync.example.com".to_owned()),
+            _ => None,
+        };
+        assert!(settings.apply_env(env).is_ok());
+        assert_eq!(settings.access_token_ttl_secs, 120);
+        assert_eq!(settings.public_url.as_deref(), Some("https://sync.example.com"));
+        let bad = |name: &str| (name == "REVLENS_SYNC_INVITATION_TTL_SECS").then(|| "a week".to_owned());
+        let err = settings.apply_env(bad).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("REVLENS_SYNC_INVITATION_TTL_SECS"), "{err}");
     }
 }

@@ -64,6 +64,7 @@ enum AdminCommand {
 impl ServerArgs {
     fn settings(&self) -> anyhow::Result<Settings> {
         let mut settings = Settings::load(self.config.as_deref()).context("reading the settings")?;
+        settings.apply_env(|name| std::env::var(name).ok())?;
         if let Some(bind) = self.bind {
             settings.bind = bind;
         }

@@ -117,3 +117,47 @@ async fn track_metrics(State(ctx): State<ApiContext>, req: Request<Body>, next: 
     ctx.metrics.record_request(&method, &route, response.status().as_u16(), started.elapsed());
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::{to_bytes, Body};
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use crate::configuration::Settings;
+    use crate::startup::build_context;
+
+    fn app(dir: &std::path::Path) -> axum::Router {
+        let mut settings = Settings { data_dir: dir.to_owned(), ..Settings::default() };
+        settings.argon2.memory_kib = 64;
+        settings.argon2.iterations = 1;
+        match build_context(settings) {
+            Ok(ctx) => super::router(ctx),
+            Err(e) => panic!("context: {e}"),
+        }
+    }
+
+    async fn call(router: axum::Router, uri: &str) -> (StatusCode, String) {
+        let request = Request::get(uri).body(Body::empty()).unwrap_or_default();
+        let response = match router.oneshot(request).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        };
+        let status = response.status();
+        let body = to_bytes(response.into_body(), 1 << 20).await.unwrap_or_default();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn in_process_requests_get_the_error_shape() {
+        let dir = tempfile::tempdir().ok();
+        let Some(dir) = dir else { return };
+        let (status, body) = call(app(dir.path()), "/healthz").await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+        let (status, body) = call(app(dir.path()), "/v1/me").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body, r#"{"error":{"code":"unauthorized","message":"authentication required"}}"#);
+        let (status, body) = call(app(dir.path()), "/v1/orgs/x/pull?cookie=-1").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "authentication comes before input checks: {body}");
+    }
+}

@@ -5,6 +5,7 @@
 mod audit;
 mod auth;
 mod blobs;
+mod cli;
 mod convergence;
 mod health;
 mod helpers;

@@ -3,6 +3,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+use sha2::{Digest, Sha256};
+
 use crate::helpers::{assert_error, json_ok, spawn_app, Session, TestApp};
 
 async fn team(app: &TestApp) -> Vec<(&'static str, Session)> {
@@ -22,9 +24,24 @@ async fn each_role_may_do_what_the_matrix_says() {
     let put = json!([{"mutation_id": 1, "kind": "dashboard", "id": "d1", "base_rev": 0, "body": {"title": "MRR"}}]);
     json_ok(app.push(&owner, "owner-client", put).await).await;
 
-    // (route, allowed for owner, admin, analyst, viewer)
+    let blob = b"role matrix blob".to_vec();
+    let sha = hex::encode(Sha256::digest(&blob));
+    let blob_url = format!("{}/v1/orgs/{org}/blobs/{sha}", app.address);
+    json_ok(app.client.put(&blob_url).bearer_auth(&owner.access).body(blob.clone()).send().await.unwrap()).await;
+
+    // (response, allowed) for each route; allowed as [owner, admin, analyst, viewer].
     for (i, (role, who)) in team.iter().enumerate() {
         let expect = |allowed: [bool; 4]| allowed[i];
+        let link = json_ok(
+            app.post(
+                &format!("/v1/orgs/{org}/share-links"),
+                Some(&owner.access),
+                json!({"kind": "dashboard", "id": "d1", "expires_at": crate::helpers::later()}),
+            )
+            .await,
+        )
+        .await;
+        let invitation = json_ok(app.invite(&owner, &format!("pending-{role}@example.com"), "viewer").await).await;
         let mutation =
             json!([{"mutation_id": 1, "kind": "scenario", "id": format!("s-{role}"), "base_rev": 0, "body": {}}]);
         let cases: Vec<(reqwest::Response, bool)> = vec![
@@ -52,6 +69,20 @@ async fn each_role_may_do_what_the_matrix_says() {
         for (n, (response, allowed)) in cases.into_iter().enumerate() {
             if allowed {
                 assert_eq!(response.status(), StatusCode::OK, "{role}, case {n}: {}", response.text().await.unwrap());
+            } else {
+                assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+            }
+        }
+        let revoke_link =
+            app.delete(&format!("/v1/orgs/{org}/share-links/{}", link["id"].as_str().unwrap()), &who.access).await;
+        let revoke_invitation = app
+            .delete(&format!("/v1/orgs/{org}/invitations/{}", invitation["id"].as_str().unwrap()), &who.access)
+            .await;
+        for (response, allowed) in
+            [(revoke_link, expect([true, true, true, false])), (revoke_invitation, expect([true, true, false, false]))]
+        {
+            if allowed {
+                assert_eq!(response.status(), StatusCode::NO_CONTENT, "{role}");
             } else {
                 assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
             }
