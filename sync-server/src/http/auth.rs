@@ -26,8 +26,8 @@ pub fn issue_session(
     family_id: &str,
 ) -> Result<TokenResponse, ApiError> {
     let now = Utc::now();
-    let ttl_secs =
-        |secs: u64| Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000).min(100 * 365 * 86_400));
+    // Lifetimes are capped at a century so the arithmetic cannot overflow.
+    let ttl_secs = |secs: u64| Duration::seconds(i64::try_from(secs.min(100 * 365 * 86_400)).unwrap_or(0));
     let access = new_token()?;
     let refresh = new_token()?;
     let insert = "INSERT INTO auth_tokens (token_hash, kind, user_id, family_id, created_at, expires_at)

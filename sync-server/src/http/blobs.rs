@@ -55,22 +55,23 @@ pub async fn put_blob(
         })
         .await?;
     let size = body.len() as u64;
-    if exists.is_some() {
-        if hex::encode(Sha256::digest(&body)) != sha {
-            return Err(ApiError::HashMismatch);
-        }
-        return Ok(Json(BlobStored { sha256: sha, size, created: false }));
-    }
+    // Hashing (and writing) up to `max_blob_bytes` runs off the async threads.
     let store = ctx.blobs.clone();
-    let (store_org, store_sha) = (org.clone(), sha.clone());
+    let (store_org, store_sha, known) = (org.clone(), sha.clone(), exists.is_some());
     tokio::task::spawn_blocking(move || {
         if hex::encode(Sha256::digest(&body)) != store_sha {
             return Err(ApiError::HashMismatch);
+        }
+        if known {
+            return Ok(());
         }
         store.put(&store_org, &store_sha, &body).map_err(ApiError::from)
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))??;
+    if exists.is_some() {
+        return Ok(Json(BlobStored { sha256: sha, size, created: false }));
+    }
     let stored_sha = sha.clone();
     let created = ctx
         .db
