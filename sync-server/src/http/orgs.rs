@@ -18,6 +18,7 @@ use super::extractor::{ApiJson, ApiQuery};
 use super::{require, ApiContext, AuthUser, ClientAddr};
 use crate::audit::{self, AuditEvent};
 use crate::authz::Action;
+use crate::limiter::LoginLimiter;
 use crate::security::{check_password_policy, hash_token, new_token, normalize_email};
 use crate::time::{from_text, now_text, to_text};
 
@@ -194,10 +195,19 @@ pub async fn accept_invitation(
     let password = req.password.clone();
     let new_hash = match existing_hash {
         Some(hash) => {
+            // The inviter holds the token: guessing the account's password here is throttled
+            // exactly like a login.
+            let account_key = LoginLimiter::account_key(&email);
+            let ip_key = LoginLimiter::ip_key(addr.or_unknown());
+            if let Err(retry_after_secs) = ctx.limiter.check(&[&account_key, &ip_key]) {
+                return Err(ApiError::RateLimited { retry_after_secs });
+            }
             let ok = tokio::task::spawn_blocking(move || passwords.verify(Some(&hash), &password))
                 .await
                 .map_err(|e| ApiError::internal(e.to_string()))?;
             if !ok {
+                ctx.limiter.fail_login(&account_key, &ip_key);
+                ctx.metrics.login_failed();
                 return Err(ApiError::InvalidCredentials);
             }
             None

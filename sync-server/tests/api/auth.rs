@@ -105,13 +105,14 @@ async fn tampered_and_malformed_tokens_are_refused() {
 #[tokio::test]
 async fn expired_tokens_are_refused() {
     let app = spawn_app_with(|s| {
-        s.access_token_ttl_secs = 1;
-        s.refresh_token_ttl_secs = 1;
+        // Long enough for the first request even on a loaded machine.
+        s.access_token_ttl_secs = 3;
+        s.refresh_token_ttl_secs = 3;
     })
     .await;
     let owner = app.owner("ann@example.com", "Acme").await;
     json_ok(app.get("/v1/me", &owner.access).await).await;
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    tokio::time::sleep(Duration::from_millis(3200)).await;
     assert_error(app.get("/v1/me", &owner.access).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
     let refresh = json!({"refresh_token": owner.refresh});
     assert_error(app.post("/v1/auth/refresh", None, refresh).await, StatusCode::UNAUTHORIZED, "invalid_credentials")

@@ -93,3 +93,18 @@ async fn new_accounts_need_a_real_password_and_invitations_a_real_email() {
     assert_error(app.accept(token, "short").await, StatusCode::BAD_REQUEST, "validation").await;
     json_ok(app.accept(token, PASSWORD).await).await;
 }
+
+#[tokio::test]
+async fn an_inviter_cannot_guess_an_existing_account_password() {
+    let app = spawn_app_with(|s| s.login.account_max_failures = 3).await;
+    let acme = app.owner("ann@example.com", "Acme").await;
+    app.owner("bob@example.com", "Bobco").await;
+    // Ann holds the invitation token for Bob's existing account.
+    let invitation = json_ok(app.invite(&acme, "bob@example.com", "viewer").await).await;
+    let token = invitation["token"].as_str().unwrap();
+    for guess in ["guess one!", "guess two!", "guess three!"] {
+        assert_error(app.accept(token, guess).await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    }
+    assert_error(app.accept(token, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert_error(app.login("bob@example.com", PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+}

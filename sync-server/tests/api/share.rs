@@ -61,13 +61,13 @@ async fn links_expire_and_follow_their_object() {
     let ann = app.owner("ann@example.com", "Acme").await;
     dashboard(&app, &ann).await;
     let path = format!("/v1/orgs/{}/share-links", ann.org_id);
-    let soon = Utc::now() + chrono::Duration::milliseconds(1500);
+    let soon = Utc::now() + chrono::Duration::milliseconds(3000);
     let link =
         json_ok(app.post(&path, Some(&ann.access), json!({"kind": "dashboard", "id": "d1", "expires_at": soon})).await)
             .await;
     let token = link["token"].as_str().unwrap();
     assert_eq!(open(&app, token).await.0, StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(1700)).await;
+    tokio::time::sleep(Duration::from_millis(3200)).await;
     assert_eq!(open(&app, token).await.0, StatusCode::NOT_FOUND);
 
     // A deleted object's links stop opening.
