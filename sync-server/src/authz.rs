@@ -9,6 +9,8 @@ use crate::http::error::ApiError;
 /// Everything a member can try to do inside an org.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
+    /// See who belongs to the org, with their roles.
+    ListMembers,
     /// Pull the change feed.
     Pull,
     /// Download a blob.
@@ -31,7 +33,8 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
+        Action::ListMembers,
         Action::Pull,
         Action::ReadBlob,
         Action::Push,
@@ -51,7 +54,7 @@ impl Action {
 pub fn allows(role: Role, action: Action) -> bool {
     use Action::*;
     match action {
-        Pull | ReadBlob => true,
+        ListMembers | Pull | ReadBlob => true,
         Push | WriteBlob | ListShareLinks | CreateShareLink | RevokeShareLink => role != Role::Viewer,
         ListInvitations | Invite | RevokeInvitation | ReadAudit => matches!(role, Role::Owner | Role::Admin),
         InviteOwner => role == Role::Owner,
@@ -73,7 +76,8 @@ mod tests {
 
     /// The matrix as README.md documents it: one row per action, columns owner, admin,
     /// analyst, viewer.
-    const EXPECTED: [(Action, [bool; 4]); 12] = [
+    const EXPECTED: [(Action, [bool; 4]); 13] = [
+        (Action::ListMembers, [true, true, true, true]),
         (Action::Pull, [true, true, true, true]),
         (Action::ReadBlob, [true, true, true, true]),
         (Action::Push, [true, true, true, false]),

@@ -7,11 +7,16 @@ use crate::http::{auth, blobs, meta, orgs, share, sync};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "RevLens sync server", description = "Orgs, roles, invitations, share links, audit log, change feed and blobs. Errors are `{\"error\": {\"code\", \"message\"}}`."),
+    info(
+        title = "RevLens sync server",
+        description = "Orgs, roles, invitations, share links, audit log, change feed and blobs. \
+                       Errors are `{\"error\": {\"code\", \"message\"}}`."
+    ),
     paths(
         meta::healthz, meta::metrics, meta::openapi,
         auth::setup, auth::login, auth::refresh, auth::logout, auth::me,
-        orgs::create_invitation, orgs::list_invitations, orgs::revoke_invitation, orgs::accept_invitation, orgs::audit,
+        orgs::list_members, orgs::create_invitation, orgs::list_invitations, orgs::revoke_invitation,
+        orgs::accept_invitation, orgs::audit,
         sync::push, sync::pull,
         blobs::put_blob, blobs::get_blob,
         share::create_share_link, share::list_share_links, share::revoke_share_link, share::open_share_link,

@@ -21,7 +21,7 @@ pub mod sync;
 pub use auth::{LoginRequest, MeResponse, OrgMembership, RefreshRequest, SetupRequest, TokenResponse, User};
 pub use orgs::{
     AcceptInvitationRequest, AcceptInvitationResponse, AuditEntry, CreateInvitationRequest, Invitation,
-    InvitationCreated, Role, UnknownRole,
+    InvitationCreated, Member, Role, UnknownRole,
 };
 pub use share::{CreateShareLinkRequest, ShareLink, ShareLinkCreated};
 pub use sync::{

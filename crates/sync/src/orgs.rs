@@ -109,6 +109,15 @@ pub struct AcceptInvitationResponse {
     pub tokens: TokenResponse,
 }
 
+/// A member of an org, as `GET /v1/orgs/{org}/members` lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Member {
+    pub user: User,
+    pub role: Role,
+    pub joined_at: DateTime<Utc>,
+}
+
 /// One row of the audit log (`GET /v1/orgs/{org}/audit`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

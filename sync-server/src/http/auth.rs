@@ -106,7 +106,11 @@ pub fn create_org_with_owner(
 /// Redeems the one-time setup token printed at first start: creates the first org and its
 /// owner, and signs them in.
 #[utoipa::path(post, path = "/v1/setup", tag = "auth", request_body = SetupRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody)))]
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, body = ErrorBody),
+        (status = 400, body = ErrorBody),
+    ))]
 pub async fn setup(
     State(ctx): State<ApiContext>,
     addr: ClientAddr,
@@ -148,7 +152,11 @@ pub async fn setup(
 /// and locked out with exponential back-off (429 with `Retry-After`); every failure says only
 /// `invalid_credentials`.
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody),
+    ))]
 pub async fn login(
     State(ctx): State<ApiContext>,
     addr: ClientAddr,

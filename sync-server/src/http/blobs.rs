@@ -29,7 +29,10 @@ fn checked_sha(sha256: &str) -> Result<String, ApiError> {
 /// Uploads a blob. The body must hash to the SHA-256 in the path (else 400 `hash_mismatch`);
 /// a blob the org already has is not stored twice.
 #[utoipa::path(put, path = "/v1/orgs/{org}/blobs/{sha256}", tag = "blobs", security(("bearer" = [])),
-    params(("org" = String, Path, description = "org id"), ("sha256" = String, Path, description = "hex SHA-256 of the body")),
+    params(
+        ("org" = String, Path, description = "org id"),
+        ("sha256" = String, Path, description = "hex SHA-256 of the body"),
+    ),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = BlobStored), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
@@ -103,7 +106,10 @@ pub async fn put_blob(
 /// Downloads a blob of the org.
 #[utoipa::path(get, path = "/v1/orgs/{org}/blobs/{sha256}", tag = "blobs", security(("bearer" = [])),
     params(("org" = String, Path, description = "org id"), ("sha256" = String, Path, description = "hex SHA-256")),
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn get_blob(
     State(ctx): State<ApiContext>,
     user: AuthUser,

@@ -80,6 +80,7 @@ pub fn router(ctx: ApiContext) -> Router {
         .route("/v1/auth/refresh", post(auth::refresh))
         .route("/v1/auth/logout", post(auth::logout))
         .route("/v1/me", get(auth::me))
+        .route("/v1/orgs/{org}/members", get(orgs::list_members))
         .route("/v1/orgs/{org}/invitations", post(orgs::create_invitation).get(orgs::list_invitations))
         .route("/v1/orgs/{org}/invitations/{id}", delete(orgs::revoke_invitation))
         .route("/v1/invitations/accept", post(orgs::accept_invitation))

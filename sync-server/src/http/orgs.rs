@@ -7,7 +7,7 @@ use axum::Json;
 use chrono::{Duration, Utc};
 use revlens_sync::{
     AcceptInvitationRequest, AcceptInvitationResponse, AuditEntry, CreateInvitationRequest, ErrorBody, Invitation,
-    InvitationCreated, OrgMembership, Role,
+    InvitationCreated, Member, OrgMembership, Role, User,
 };
 use rusqlite::OptionalExtension;
 use serde::Deserialize;
@@ -22,11 +22,51 @@ use crate::limiter::LoginLimiter;
 use crate::security::{check_password_policy, hash_token, new_token, normalize_email};
 use crate::time::{from_text, now_text, to_text};
 
+/// The org's members and their roles, by email.
+#[utoipa::path(get, path = "/v1/orgs/{org}/members", tag = "orgs", security(("bearer" = [])),
+    params(("org" = String, Path, description = "org id")),
+    responses((status = 200, body = Vec<Member>), (status = 404, body = ErrorBody)))]
+pub async fn list_members(
+    State(ctx): State<ApiContext>,
+    user: AuthUser,
+    Path(org): Path<String>,
+) -> Result<Json<Vec<Member>>, ApiError> {
+    let members = ctx
+        .db
+        .tx(move |tx| {
+            require(tx, &user, &org, Action::ListMembers)?;
+            let mut stmt = tx.prepare(
+                "SELECT u.id, u.email, u.name, m.role, m.created_at FROM memberships m JOIN users u ON u.id = m.user_id
+                 WHERE m.org_id = ?1 ORDER BY u.email",
+            )?;
+            let rows = stmt.query_map([&org], |r| {
+                Ok((
+                    User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? },
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (user, role, joined_at) = row?;
+                let role = role.parse().map_err(|e| ApiError::internal(format!("{e}")))?;
+                out.push(Member { user, role, joined_at: from_text(&joined_at) });
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(members))
+}
+
 /// Invites `email` into the org with `role`. The token is in this answer only; it works once,
 /// for 7 days (by default), until revoked.
 #[utoipa::path(post, path = "/v1/orgs/{org}/invitations", tag = "orgs", security(("bearer" = [])),
     params(("org" = String, Path, description = "org id")), request_body = CreateInvitationRequest,
-    responses((status = 200, body = InvitationCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, body = InvitationCreated),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn create_invitation(
     State(ctx): State<ApiContext>,
     user: AuthUser,
@@ -79,7 +119,11 @@ pub async fn create_invitation(
 /// The org's invitations, newest first (without their tokens).
 #[utoipa::path(get, path = "/v1/orgs/{org}/invitations", tag = "orgs", security(("bearer" = [])),
     params(("org" = String, Path, description = "org id")),
-    responses((status = 200, body = Vec<Invitation>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, body = Vec<Invitation>),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn list_invitations(
     State(ctx): State<ApiContext>,
     user: AuthUser,
@@ -164,7 +208,11 @@ pub async fn revoke_invitation(
 /// password must be given), adds the membership, and signs in. An unknown, used, revoked or
 /// expired token is refused with `invalid_credentials`.
 #[utoipa::path(post, path = "/v1/invitations/accept", tag = "orgs", request_body = AcceptInvitationRequest,
-    responses((status = 200, body = AcceptInvitationResponse), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses(
+        (status = 200, body = AcceptInvitationResponse),
+        (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+    ))]
 pub async fn accept_invitation(
     State(ctx): State<ApiContext>,
     addr: ClientAddr,

@@ -22,8 +22,12 @@ const MAX_LIFETIME_DAYS: i64 = 366;
 /// Creates a link to one live object. The token (and the URL holding it) is in this answer only.
 #[utoipa::path(post, path = "/v1/orgs/{org}/share-links", tag = "share", security(("bearer" = [])),
     params(("org" = String, Path, description = "org id")), request_body = CreateShareLinkRequest,
-    responses((status = 200, body = ShareLinkCreated), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, body = ShareLinkCreated),
+        (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn create_share_link(
     State(ctx): State<ApiContext>,
     user: AuthUser,
@@ -87,7 +91,11 @@ pub async fn create_share_link(
 /// The org's share links, newest first (without their tokens).
 #[utoipa::path(get, path = "/v1/orgs/{org}/share-links", tag = "share", security(("bearer" = [])),
     params(("org" = String, Path, description = "org id")),
-    responses((status = 200, body = Vec<ShareLink>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, body = Vec<ShareLink>),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn list_share_links(
     State(ctx): State<ApiContext>,
     user: AuthUser,
@@ -170,7 +178,10 @@ pub async fn revoke_share_link(
 /// The read-only page behind a share link: the object's current snapshot. For now the page
 /// shows the object's JSON body; charts rendered on the server come later.
 #[utoipa::path(get, path = "/s/{token}", tag = "share", params(("token" = String, Path, description = "share token")),
-    responses((status = 200, content_type = "text/html", description = "the page"), (status = 404, content_type = "text/html", description = "invalid, revoked or expired")))]
+    responses(
+        (status = 200, content_type = "text/html", description = "the page"),
+        (status = 404, content_type = "text/html", description = "invalid, revoked or expired"),
+    ))]
 pub async fn open_share_link(
     State(ctx): State<ApiContext>,
     addr: ClientAddr,

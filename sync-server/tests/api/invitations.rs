@@ -30,6 +30,14 @@ async fn accepting_creates_the_account_and_the_membership() {
     assert_eq!(list[0]["email"], "carl@example.com");
     assert!(list[0]["accepted_at"].is_string());
     assert!(list[0].get("token").is_none());
+    let members = json_ok(app.get(&format!("/v1/orgs/{}/members", owner.org_id), &owner.access).await).await;
+    let members: Vec<(&str, &str)> = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["user"]["email"].as_str().unwrap(), m["role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(members, [("ann@example.com", "owner"), ("carl@example.com", "analyst")]);
 }
 
 #[tokio::test]

@@ -45,6 +45,7 @@ async fn each_role_may_do_what_the_matrix_says() {
         let mutation =
             json!([{"mutation_id": 1, "kind": "scenario", "id": format!("s-{role}"), "base_rev": 0, "body": {}}]);
         let cases: Vec<(reqwest::Response, bool)> = vec![
+            (app.get(&format!("/v1/orgs/{org}/members"), &who.access).await, true),
             (app.get(&format!("/v1/orgs/{org}/pull?cookie=0"), &who.access).await, true),
             (app.push(who, &format!("{role}-client"), mutation).await, expect([true, true, true, false])),
             (

@@ -51,6 +51,7 @@ fn foreign_routes(b: &OrgB, own_org: &str) -> Vec<(Method, String, Option<Value>
     let org = &b.org;
     let dash = json!([{"mutation_id": 1, "kind": "dashboard", "id": "b-secret-dash", "base_rev": 1, "body": {"title": "pwned"}}]);
     vec![
+        (Method::GET, format!("/v1/orgs/{org}/members"), None),
         (Method::GET, format!("/v1/orgs/{org}/pull?cookie=0"), None),
         (Method::POST, format!("/v1/orgs/{org}/push"), Some(json!({"client_id": "x", "mutations": dash}))),
         (Method::GET, format!("/v1/orgs/{org}/blobs/{}", b.sha), None),
