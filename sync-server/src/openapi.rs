@@ -14,7 +14,8 @@ use crate::http::{auth, blobs, meta, orgs, share, sync};
     ),
     paths(
         meta::healthz, meta::metrics, meta::openapi,
-        auth::setup, auth::login, auth::refresh, auth::logout, auth::me,
+        auth::setup, auth::login, auth::refresh, auth::logout, auth::me, auth::update_me,
+        auth::change_password,
         orgs::list_members, orgs::create_invitation, orgs::list_invitations, orgs::revoke_invitation,
         orgs::accept_invitation, orgs::audit,
         sync::push, sync::pull,

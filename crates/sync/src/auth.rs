@@ -68,3 +68,18 @@ pub struct MeResponse {
     pub user: User,
     pub orgs: Vec<OrgMembership>,
 }
+
+/// `PATCH /v1/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateProfileRequest {
+    pub name: String,
+}
+
+/// `POST /v1/me/password`: every other session of the user ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}

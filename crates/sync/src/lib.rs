@@ -18,7 +18,10 @@ pub mod orgs;
 pub mod share;
 pub mod sync;
 
-pub use auth::{LoginRequest, MeResponse, OrgMembership, RefreshRequest, SetupRequest, TokenResponse, User};
+pub use auth::{
+    ChangePasswordRequest, LoginRequest, MeResponse, OrgMembership, RefreshRequest, SetupRequest, TokenResponse,
+    UpdateProfileRequest, User,
+};
 pub use orgs::{
     AcceptInvitationRequest, AcceptInvitationResponse, AuditEntry, CreateInvitationRequest, Invitation,
     InvitationCreated, Member, Role, UnknownRole,

@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{Duration, Utc};
 use revlens_sync::{
-    ErrorBody, LoginRequest, MeResponse, OrgMembership, RefreshRequest, SetupRequest, TokenResponse, User,
+    ChangePasswordRequest, ErrorBody, LoginRequest, MeResponse, OrgMembership, RefreshRequest, SetupRequest,
+    TokenResponse, UpdateProfileRequest, User,
 };
 use rusqlite::{Connection, OptionalExtension};
 
@@ -301,6 +302,90 @@ pub async fn me(State(ctx): State<ApiContext>, user: AuthUser) -> Result<Json<Me
         })
         .await?;
     Ok(Json(me))
+}
+
+/// Changes the signed-in user's display name.
+#[utoipa::path(patch, path = "/v1/me", tag = "auth", security(("bearer" = [])), request_body = UpdateProfileRequest,
+    responses((status = 200, body = User), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn update_me(
+    State(ctx): State<ApiContext>,
+    user: AuthUser,
+    addr: ClientAddr,
+    ApiJson(req): ApiJson<UpdateProfileRequest>,
+) -> Result<Json<User>, ApiError> {
+    let name = req.name.trim().to_owned();
+    if name.is_empty() || name.len() > 200 {
+        return Err(ApiError::validation("the name must have 1 to 200 characters"));
+    }
+    let updated = ctx
+        .db
+        .tx(move |tx| {
+            tx.execute("UPDATE users SET name = ?1 WHERE id = ?2", [&name, &user.user_id])?;
+            audit::record_auth(tx, &user.user_id, "user.update", addr.as_deref())?;
+            load_user(tx, &user.user_id)
+        })
+        .await?;
+    Ok(Json(updated))
+}
+
+/// Changes the signed-in user's password, given the current one (throttled like a login).
+/// Every other session of the user is revoked; this one goes on.
+#[utoipa::path(post, path = "/v1/me/password", tag = "auth", security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody),
+    ))]
+pub async fn change_password(
+    State(ctx): State<ApiContext>,
+    user: AuthUser,
+    addr: ClientAddr,
+    ApiJson(req): ApiJson<ChangePasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    check_password_policy(&req.new_password)?;
+    let user_id = user.user_id.clone();
+    let (email, stored): (String, String) = ctx
+        .db
+        .tx(move |tx| {
+            Ok(tx.query_row("SELECT email, password_hash FROM users WHERE id = ?1", [&user_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?)
+        })
+        .await?;
+    let account_key = LoginLimiter::account_key(&email);
+    let ip_key = LoginLimiter::ip_key(addr.or_unknown());
+    if let Err(retry_after_secs) = ctx.limiter.check(&[&account_key, &ip_key]) {
+        return Err(ApiError::RateLimited { retry_after_secs });
+    }
+    let passwords = ctx.passwords.clone();
+    let (current, new) = (req.current_password, req.new_password);
+    let new_hash = tokio::task::spawn_blocking(move || {
+        if passwords.verify(Some(&stored), &current) {
+            passwords.hash(&new).map(Some)
+        } else {
+            Ok(None)
+        }
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))??;
+    let Some(new_hash) = new_hash else {
+        ctx.limiter.fail_login(&account_key, &ip_key);
+        ctx.metrics.login_failed();
+        return Err(ApiError::InvalidCredentials);
+    };
+    ctx.db
+        .tx(move |tx| {
+            tx.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", [&new_hash, &user.user_id])?;
+            tx.execute(
+                "UPDATE auth_tokens SET revoked_at = ?1 WHERE user_id = ?2 AND family_id <> ?3 AND revoked_at IS NULL",
+                [&now_text(), &user.user_id, &user.family_id],
+            )?;
+            audit::record_auth(tx, &user.user_id, "auth.password_change", addr.as_deref())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub fn load_user(conn: &Connection, user_id: &str) -> Result<User, ApiError> {

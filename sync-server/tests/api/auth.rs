@@ -150,3 +150,41 @@ async fn the_client_address_is_limited_too() {
     }
     assert_error(app.login("ann@example.com", PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
 }
+
+#[tokio::test]
+async fn changing_the_password_ends_the_other_sessions() {
+    let app = spawn_app().await;
+    let phone = app.owner("ann@example.com", "Acme").await;
+    let laptop = json_ok(app.login("ann@example.com", PASSWORD).await).await;
+    let laptop = laptop["access_token"].as_str().unwrap();
+
+    let wrong = json!({"current_password": "not it at all", "new_password": "a brand new passphrase"});
+    assert_error(
+        app.post("/v1/me/password", Some(laptop), wrong).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    )
+    .await;
+    let short = json!({"current_password": PASSWORD, "new_password": "short"});
+    assert_error(app.post("/v1/me/password", Some(laptop), short).await, StatusCode::BAD_REQUEST, "validation").await;
+
+    let change = json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"});
+    assert_eq!(app.post("/v1/me/password", Some(laptop), change).await.status(), StatusCode::NO_CONTENT);
+    json_ok(app.get("/v1/me", laptop).await).await;
+    assert_error(app.get("/v1/me", &phone.access).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    assert_error(app.login("ann@example.com", PASSWORD).await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    json_ok(app.login("ann@example.com", "a brand new passphrase").await).await;
+}
+
+#[tokio::test]
+async fn the_display_name_can_change() {
+    let app = spawn_app().await;
+    let ann = app.owner("ann@example.com", "Acme").await;
+    let user =
+        json_ok(app.request(Method::PATCH, "/v1/me", Some(&ann.access), Some(json!({"name": " Ann Lee "}))).await)
+            .await;
+    assert_eq!(user["name"], "Ann Lee");
+    assert_eq!(json_ok(app.get("/v1/me", &ann.access).await).await["user"]["name"], "Ann Lee");
+    let blank = app.request(Method::PATCH, "/v1/me", Some(&ann.access), Some(json!({"name": "  "}))).await;
+    assert_error(blank, StatusCode::BAD_REQUEST, "validation").await;
+}
