@@ -7,6 +7,7 @@ use revlens_sync::{Change, ErrorBody, Mutation, MutationResult, PullResponse, Pu
 use rusqlite::{Connection, OptionalExtension};
 use serde::Deserialize;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::extractor::{ApiJson, ApiQuery};
@@ -293,9 +294,11 @@ fn only_own_revisions_since(
 }
 
 /// Keeps the client's losing edit as a new object of the same kind, `conflict_of` the original.
-/// Its id is derived from the client and mutation ids, so a retried push cannot duplicate it.
+/// Its id is derived from the object, client and mutation ids (so a retried push cannot duplicate
+/// it) and has a fixed length (so copies of copies stay valid ids).
 fn conflict_copy(conn: &Connection, site: &Site<'_>, m: &Mutation, body: &Value) -> Result<String, ApiError> {
-    let copy_id = format!("{}~conflict~{}~{}", m.id, site.client_id, m.mutation_id);
+    let seed = format!("{}\n{}\n{}\n{}", m.kind, m.id, site.client_id, m.mutation_id);
+    let copy_id = format!("conflict-{}", &hex::encode(Sha256::digest(seed.as_bytes()))[..32]);
     if load(conn, site.org, m.kind, &copy_id)?.is_none() {
         write(conn, site, m.kind, &copy_id, 1, Some(body), Some(&m.id), "object.conflict_copy")?;
     }

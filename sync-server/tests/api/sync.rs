@@ -92,6 +92,11 @@ async fn true_conflicts_keep_both_versions() {
     assert_eq!(original["body"], json!({"growth": 0.07}));
     assert_eq!(copy["body"], json!({"growth": 0.10}));
     assert_eq!(copy["conflict_of"], "s1");
+    assert!(copy_id.starts_with("conflict-") && copy_id.len() == 41, "{copy_id}");
+
+    // The copy is an ordinary object: it can be edited, and conflict again, with valid ids.
+    let edit = json!([{"mutation_id": 5, "kind": "scenario", "id": copy_id, "base_rev": 1, "body": {"growth": 0.11}}]);
+    json_ok(app.push(&ann, "laptop2", edit).await).await;
 
     // Retrying the conflicting push makes no second copy.
     json_ok(app.push(&ann, "desktop", theirs).await).await;
