@@ -18,6 +18,7 @@ use crate::http::error::ApiError;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
     (2, "revision_authors", include_str!("../migrations/0002_revision_authors.sql")),
+    (3, "client_bodies", include_str!("../migrations/0003_client_bodies.sql")),
 ];
 
 /// Why the database could not be opened or migrated.

@@ -177,23 +177,37 @@ fn revision_body(conn: &Connection, org: &str, kind: SyncKind, id: &str, rev: u6
     parse_body(body.flatten())
 }
 
-/// Writes a new revision of an object, bumping the org version, with its audit row.
-#[allow(clippy::too_many_arguments)]
-fn write(
-    conn: &Connection,
-    site: &Site<'_>,
+/// A new revision of one object.
+struct Revision<'a> {
     kind: SyncKind,
-    id: &str,
+    id: &'a str,
     rev: u64,
-    body: Option<&Value>,
-    conflict_of: Option<&str>,
-    action: &str,
-) -> Result<(), ApiError> {
+    /// `None` deletes.
+    body: Option<&'a Value>,
+    conflict_of: Option<&'a str>,
+    /// For a merge: the body the client sent.
+    client_body: Option<&'a Value>,
+    /// The audit action.
+    action: &'a str,
+}
+
+impl<'a> Revision<'a> {
+    fn new(m: &'a Mutation, rev: u64, body: Option<&'a Value>, action: &'a str) -> Self {
+        Self { kind: m.kind, id: &m.id, rev, body, conflict_of: None, client_body: None, action }
+    }
+}
+
+fn to_text(body: Option<&Value>) -> Result<Option<String>, ApiError> {
+    body.map(serde_json::to_string).transpose().map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// Writes a revision, bumping the org version, with its audit row.
+fn write(conn: &Connection, site: &Site<'_>, r: &Revision<'_>) -> Result<(), ApiError> {
     conn.execute("UPDATE orgs SET version = version + 1 WHERE id = ?1", [site.org])?;
-    let version: i64 = conn.query_row("SELECT version FROM orgs WHERE id = ?1", [site.org], |r| r.get(0))?;
-    let text = body.map(serde_json::to_string).transpose().map_err(|e| ApiError::internal(e.to_string()))?;
-    let rev = to_i64(rev, "rev")?;
-    let deleted = body.is_none();
+    let version: i64 = conn.query_row("SELECT version FROM orgs WHERE id = ?1", [site.org], |row| row.get(0))?;
+    let text = to_text(r.body)?;
+    let rev = to_i64(r.rev, "rev")?;
+    let deleted = r.body.is_none();
     let now = now_text();
     conn.execute(
         "INSERT INTO objects (org_id, kind, id, rev, version, body, deleted, conflict_of, updated_by, updated_at)
@@ -201,21 +215,21 @@ fn write(
          ON CONFLICT (org_id, kind, id) DO UPDATE SET rev = excluded.rev, version = excluded.version,
              body = excluded.body, deleted = excluded.deleted, updated_by = excluded.updated_by,
              updated_at = excluded.updated_at",
-        rusqlite::params![site.org, kind.as_str(), id, rev, version, text, deleted, conflict_of, site.user, now],
+        rusqlite::params![site.org, r.kind.as_str(), r.id, rev, version, text, deleted, r.conflict_of, site.user, now],
     )?;
     conn.execute(
-        "INSERT INTO object_revisions (org_id, kind, id, rev, body, deleted, client_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        rusqlite::params![site.org, kind.as_str(), id, rev, text, deleted, site.client_id],
+        "INSERT INTO object_revisions (org_id, kind, id, rev, body, deleted, client_id, client_body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        rusqlite::params![site.org, r.kind.as_str(), r.id, rev, text, deleted, site.client_id, to_text(r.client_body)?],
     )?;
     audit::record(
         conn,
         &AuditEvent {
             org_id: Some(site.org),
             actor_user_id: Some(site.user),
-            action,
-            object_kind: Some(kind.as_str()),
-            object_id: Some(id),
+            action: r.action,
+            object_kind: Some(r.kind.as_str()),
+            object_id: Some(r.id),
             client_addr: site.addr,
         },
     )
@@ -232,12 +246,12 @@ fn apply(conn: &Connection, site: &Site<'_>, m: &Mutation) -> Result<MutationRes
         return match op {
             MutationOp::Put(body) => {
                 let action = if current.is_none() { "object.create" } else { "object.update" };
-                write(conn, site, m.kind, &m.id, current_rev + 1, Some(body), None, action)?;
+                write(conn, site, &Revision::new(m, current_rev + 1, Some(body), action))?;
                 Ok(applied(current_rev + 1, false))
             }
             MutationOp::Delete => match current {
                 Some(c) if !c.deleted => {
-                    write(conn, site, m.kind, &m.id, current_rev + 1, None, None, "object.delete")?;
+                    write(conn, site, &Revision::new(m, current_rev + 1, None, "object.delete"))?;
                     Ok(applied(current_rev + 1, false))
                 }
                 // Deleting what is absent or already deleted changes nothing.
@@ -246,9 +260,13 @@ fn apply(conn: &Connection, site: &Site<'_>, m: &Mutation) -> Result<MutationRes
         };
     }
 
-    // A stale (or impossible, ahead-of-server) base revision.
+    // A stale (or impossible, ahead-of-server) base revision. The client's body descends from
+    // its own latest write since `base_rev` when there is one, else from `base_rev`.
     let base = if m.base_rev > 0 && m.base_rev < current_rev {
-        revision_body(conn, site.org, m.kind, &m.id, m.base_rev)?
+        match own_latest_body_since(conn, site, m)? {
+            Some(own) => own,
+            None => revision_body(conn, site.org, m.kind, &m.id, m.base_rev)?,
+        }
     } else {
         None
     };
@@ -257,7 +275,11 @@ fn apply(conn: &Connection, site: &Site<'_>, m: &Mutation) -> Result<MutationRes
         (MutationOp::Put(body), Some(c)) if !c.deleted => {
             if let (Some(base), Some(server_body)) = (&base, &c.body) {
                 if let Some(merged) = merge(base, server_body, body) {
-                    write(conn, site, m.kind, &m.id, current_rev + 1, Some(&merged), None, "object.merge")?;
+                    let revision = Revision {
+                        client_body: Some(body),
+                        ..Revision::new(m, current_rev + 1, Some(&merged), "object.merge")
+                    };
+                    write(conn, site, &revision)?;
                     return Ok(applied(current_rev + 1, true));
                 }
             }
@@ -271,6 +293,21 @@ fn apply(conn: &Connection, site: &Site<'_>, m: &Mutation) -> Result<MutationRes
         (MutationOp::Delete, Some(c)) if c.deleted => Ok(applied(current_rev, false)),
         (MutationOp::Delete, _) => Ok(MutationResult::Conflict { mutation_id, server, conflict_copy_id: None }),
     }
+}
+
+/// The body this client last sent for the object after `m.base_rev` (`Some(None)` when that write
+/// was a deletion), or `None` when it wrote none since.
+fn own_latest_body_since(conn: &Connection, site: &Site<'_>, m: &Mutation) -> Result<Option<Option<Value>>, ApiError> {
+    let row: Option<Option<String>> = conn
+        .query_row(
+            "SELECT COALESCE(client_body, body) FROM object_revisions
+             WHERE org_id = ?1 AND kind = ?2 AND id = ?3 AND rev > ?4 AND client_id = ?5
+             ORDER BY rev DESC LIMIT 1",
+            rusqlite::params![site.org, m.kind.as_str(), m.id, to_i64(m.base_rev, "base_rev")?, site.client_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    row.map(parse_body).transpose()
 }
 
 /// Whether every revision after `m.base_rev` was written by the pushing client itself: its
@@ -300,7 +337,12 @@ fn conflict_copy(conn: &Connection, site: &Site<'_>, m: &Mutation, body: &Value)
     let seed = format!("{}\n{}\n{}\n{}", m.kind, m.id, site.client_id, m.mutation_id);
     let copy_id = format!("conflict-{}", &hex::encode(Sha256::digest(seed.as_bytes()))[..32]);
     if load(conn, site.org, m.kind, &copy_id)?.is_none() {
-        write(conn, site, m.kind, &copy_id, 1, Some(body), Some(&m.id), "object.conflict_copy")?;
+        let revision = Revision {
+            id: &copy_id,
+            conflict_of: Some(&m.id),
+            ..Revision::new(m, 1, Some(body), "object.conflict_copy")
+        };
+        write(conn, site, &revision)?;
     }
     Ok(copy_id)
 }

@@ -61,6 +61,32 @@ async fn stale_disjoint_edits_merge() {
 }
 
 #[tokio::test]
+async fn repeated_offline_edits_merge_against_the_clients_own_writes() {
+    let app = spawn_app().await;
+    let ann = app.owner("ann@example.com", "Acme").await;
+    let create = json!([{"mutation_id": 1, "kind": "dashboard", "id": "d1", "base_rev": 0,
+        "body": {"title": "MRR", "range": "12m"}}]);
+    json_ok(app.push(&ann, "desktop", create).await).await;
+    // The desktop changes the range, while the laptop, offline on revision 1, edits the title twice.
+    let range = json!([{"mutation_id": 2, "kind": "dashboard", "id": "d1", "base_rev": 1,
+        "body": {"title": "MRR", "range": "24m"}}]);
+    json_ok(app.push(&ann, "desktop", range).await).await;
+    let offline = json!([
+        {"mutation_id": 1, "kind": "dashboard", "id": "d1", "base_rev": 1, "body": {"title": "MRR by plan", "range": "12m"}},
+        {"mutation_id": 2, "kind": "dashboard", "id": "d1", "base_rev": 1, "body": {"title": "MRR by region", "range": "12m"}},
+    ]);
+    let pushed = json_ok(app.push(&ann, "laptop", offline).await).await;
+    assert_eq!(pushed["results"][0], json!({"status": "applied", "mutation_id": 1, "rev": 3, "merged": true}));
+    assert_eq!(pushed["results"][1], json!({"status": "applied", "mutation_id": 2, "rev": 4, "merged": true}));
+    let pulled = app.pull(&ann, 0, "laptop").await;
+    assert_eq!(
+        pulled["changes"],
+        json!([{"kind": "dashboard", "id": "d1", "rev": 4, "version": 4,
+        "body": {"title": "MRR by region", "range": "24m"}}])
+    );
+}
+
+#[tokio::test]
 async fn true_conflicts_keep_both_versions() {
     let app = spawn_app().await;
     let ann = app.owner("ann@example.com", "Acme").await;
