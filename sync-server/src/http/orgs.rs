@@ -390,7 +390,7 @@ pub async fn audit(
         .map_err(io)?;
     for e in &entries {
         let at = to_text(e.at);
-        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let opt = |v: &Option<String>| spreadsheet_safe(v.as_deref().unwrap_or_default());
         writer
             .write_record([
                 e.id.clone(),
@@ -406,4 +406,24 @@ pub async fn audit(
     }
     let bytes = writer.into_inner().map_err(|e| ApiError::internal(format!("csv: {e}")))?;
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
+}
+
+/// A CSV cell a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`, `@`,
+/// tab or carriage return (object ids are chosen by clients) gets a leading apostrophe.
+fn spreadsheet_safe(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formulas_are_defused() {
+        assert_eq!(super::spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(super::spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(super::spreadsheet_safe("d1"), "d1");
+    }
 }
