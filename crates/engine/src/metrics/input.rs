@@ -155,18 +155,25 @@ impl Hasher for FastHasher {
 /// Customer ids as dense integers, so the passes sort and index by number.
 #[derive(Debug, Default)]
 pub(crate) struct CustomerIds {
+    /// The last id interned: exports often list a customer's rows together.
+    last: Option<u32>,
     index: HashMap<String, u32, BuildHasherDefault<FastHasher>>,
     names: Vec<String>,
 }
 
 impl CustomerIds {
     pub fn intern(&mut self, name: &str) -> u32 {
+        if let Some(last) = self.last.filter(|&id| self.names[id as usize] == name) {
+            return last;
+        }
         if let Some(&id) = self.index.get(name) {
+            self.last = Some(id);
             return id;
         }
         let id = self.names.len() as u32;
         self.names.push(name.to_string());
         self.index.insert(name.to_string(), id);
+        self.last = Some(id);
         id
     }
 

@@ -25,9 +25,18 @@ impl YearMonth {
         YearMonth(date.year() * 12 + date.month0() as i32)
     }
 
-    /// The month of a Date32 value (days since 1970-01-01).
+    /// The month of a Date32 value (days since 1970-01-01). Integer arithmetic only
+    /// (H. Hinnant's civil-from-days), as this runs once or twice per row.
     pub fn of_epoch_day(day: i32) -> Self {
-        Self::of_date(date_of_epoch_day(day))
+        let z = i64::from(day) + 719_468;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z - era * 146_097;
+        let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let shifted_month = (5 * day_of_year + 2) / 153; // 0 = March
+        let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        YearMonth((year * 12 + month - 1) as i32)
     }
 
     pub fn year(self) -> i32 {
@@ -184,6 +193,14 @@ mod tests {
         assert!("2025-1".parse::<YearMonth>().is_err());
         assert_eq!(m.last_day(), NaiveDate::from_ymd_opt(2025, 1, 31).unwrap());
         assert_eq!("2024-02".parse::<YearMonth>().unwrap().last_day(), NaiveDate::from_ymd_opt(2024, 2, 29).unwrap());
+    }
+
+    #[test]
+    fn month_of_epoch_day_agrees_with_the_calendar() {
+        for day in -800_000..800_000 {
+            let expected = YearMonth::of_date(date_of_epoch_day(day));
+            assert_eq!(YearMonth::of_epoch_day(day), expected, "day {day}");
+        }
     }
 
     #[test]
