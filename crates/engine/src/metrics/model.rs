@@ -13,7 +13,7 @@ use super::ledger::MrrLedger;
 use super::month::{MonthRange, YearMonth};
 use super::purchases::PurchaseLedger;
 use super::settings::MetricSettings;
-use super::spans::{subscription_dates, subscription_spans, transaction_spans, DateBounds};
+use super::spans::{read_transactions, subscription_dates, subscription_spans, DateBounds};
 
 /// The billing table metrics are computed from, as a canonical frame (see
 /// [`crate::table`]): every canonical column of its kind; absent optional columns read
@@ -167,13 +167,14 @@ impl RevenueModel {
         };
         let (first_day, last_day) = bounds.get().ok_or(MetricsError::NoData)?;
 
-        let spans = match kind {
-            BillingKind::Subscriptions => subscription_spans(&reader, &mut ids, &converter, settings, last_day)?,
-            BillingKind::Transactions => transaction_spans(&reader, &mut ids, &converter, settings)?,
-        };
-        let purchases = match kind {
-            BillingKind::Transactions => Some(PurchaseLedger::build(&reader, &mut ids, &converter)?),
-            BillingKind::Subscriptions => None,
+        let (spans, purchases) = match kind {
+            BillingKind::Subscriptions => {
+                (subscription_spans(&reader, &mut ids, &converter, settings, last_day)?, None)
+            }
+            BillingKind::Transactions => {
+                let (spans, transactions) = read_transactions(&reader, &mut ids, &converter, settings)?;
+                (spans, Some(PurchaseLedger::from_transactions(ids.len(), transactions)))
+            }
         };
         let billed_customers = ids.len();
         drop(reader);

@@ -6,12 +6,8 @@
 //! absolute amount). Each transaction is converted at its own month's rate and rounded
 //! once to a Money unit; the sums are integer.
 
-use super::currency::Converter;
-use super::error::MetricsResult;
-use super::input::{CustomerIds, TableReader};
 use super::ledger::group_by_customer;
 use super::month::YearMonth;
-use super::spans::is_refund;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PurchaseMonth {
@@ -27,11 +23,15 @@ pub(crate) struct PurchaseMonth {
 /// One transaction, converted: its month, signed revenue and, if it is a purchase, its
 /// date.
 #[derive(Clone, Copy, Debug)]
-struct Transaction {
-    month: YearMonth,
-    revenue: i64,
-    purchase_day: Option<i32>,
+pub(crate) struct Transaction {
+    pub month: YearMonth,
+    /// Signed Money units in the reporting currency (refunds negative).
+    pub revenue: i64,
+    pub purchase_day: Option<i32>,
 }
+
+/// Transactions with their customer ids.
+pub(crate) type CustomerTransactions = Vec<(u32, Transaction)>;
 
 /// A placeholder for [`group_by_customer`] to overwrite.
 impl Default for Transaction {
@@ -47,35 +47,15 @@ pub(crate) struct PurchaseLedger {
 }
 
 impl PurchaseLedger {
-    pub fn build(reader: &TableReader, ids: &mut CustomerIds, converter: &Converter<'_>) -> MetricsResult<Self> {
-        let customers = reader.text("customer_id")?;
-        let amounts = reader.int("amount")?;
-        let dates = reader.date("date")?;
-        let currencies = reader.text("currency")?;
-        let types = reader.text("type")?;
+    /// Groups converted transactions (read with the spans, in one pass) by customer
+    /// and month. `customers` is the number of customer ids.
+    pub fn from_transactions(customers: usize, rows: CustomerTransactions) -> Self {
+        let ids = customers;
+        let (row_offsets, mut rows) = group_by_customer(ids, rows.into_iter());
 
-        let mut rows: Vec<(u32, Transaction)> = Vec::with_capacity(reader.height());
-        for row in 0..reader.height() {
-            let (Some(customer), Some(amount), Some(day)) =
-                (customers.get(row).map(str::trim), amounts.get(row), dates.get(row))
-            else {
-                // The span pass reports these rows; here they would only repeat it.
-                continue;
-            };
-            let customer = ids.intern(customer);
-            let month = YearMonth::of_epoch_day(day);
-            let fx = converter.factor(currencies.get(row), month)?;
-            let refund = is_refund(types.get(row));
-            let signed = if refund { -amount.abs() } else { amount };
-            let revenue = (signed as f64 * fx).round() as i64;
-            let purchase_day = (!refund && amount >= 0).then_some(day);
-            rows.push((customer, Transaction { month, revenue, purchase_day }));
-        }
-        let (row_offsets, mut rows) = group_by_customer(ids.len(), rows.into_iter());
-
-        let mut offsets = Vec::with_capacity(ids.len() + 1);
+        let mut offsets = Vec::with_capacity(ids + 1);
         let mut months: Vec<PurchaseMonth> = Vec::new();
-        for customer in 0..ids.len() {
+        for customer in 0..ids {
             offsets.push(months.len());
             let own = &mut rows[row_offsets[customer]..row_offsets[customer + 1]];
             own.sort_unstable_by_key(|t| t.month);
@@ -93,7 +73,7 @@ impl PurchaseLedger {
             }
         }
         offsets.push(months.len());
-        Ok(PurchaseLedger { offsets, months })
+        PurchaseLedger { offsets, months }
     }
 
     pub fn months(&self, customer: u32) -> &[PurchaseMonth] {

@@ -13,6 +13,7 @@ use super::currency::Converter;
 use super::error::MetricsResult;
 use super::input::{CustomerIds, TableReader};
 use super::month::{add_days, add_months, date_of_epoch_day, epoch_day_of_date, YearMonth};
+use super::purchases::{CustomerTransactions, Transaction};
 use super::settings::{BillingInterval, DiscountHandling, IntervalUnit, MetricSettings};
 
 /// A recurring monthly amount of one customer, active at the end of every month from
@@ -212,14 +213,15 @@ fn service_period(start: NaiveDate, end: NaiveDate) -> (NaiveDate, PeriodLength)
     }
 }
 
-/// Invoices/transactions → spans. Refunds never move MRR; zero and negative charges
-/// (credits) are not recurring revenue either.
-pub(crate) fn transaction_spans(
+/// Invoices/transactions → spans, and every row as a converted [`Transaction`] for the
+/// purchase ledger, in one pass. Refunds never move MRR; zero and negative charges
+/// (credits) are not recurring revenue either. A row converts at its date's month.
+pub(crate) fn read_transactions(
     reader: &TableReader,
     ids: &mut CustomerIds,
     converter: &Converter<'_>,
     settings: &MetricSettings,
-) -> MetricsResult<Vec<Span>> {
+) -> MetricsResult<(Vec<Span>, CustomerTransactions)> {
     let customers = reader.text("customer_id")?;
     let amounts = reader.int("amount")?;
     let dates = reader.date("date")?;
@@ -228,8 +230,11 @@ pub(crate) fn transaction_spans(
     let period_ends = reader.date("period_end")?;
     let types = reader.text("type")?;
     let interval = settings.invoice_interval;
+    let (numerator, denominator) = interval.unit.per_month();
+    let interval_per_month = (numerator, denominator * i64::from(interval.count));
 
     let mut spans = Vec::with_capacity(reader.height());
+    let mut transactions = Vec::with_capacity(reader.height());
     for row in 0..reader.height() {
         let customer = customers
             .get(row)
@@ -239,10 +244,22 @@ pub(crate) fn transaction_spans(
         let customer = ids.intern(customer);
         let amount = amounts.get(row).ok_or_else(|| reader.row_error(row, "amount is empty"))?;
         let date = dates.get(row).ok_or_else(|| reader.row_error(row, "date is empty"))?;
-        if is_refund(types.get(row)) || amount <= 0 {
+        let month = YearMonth::of_epoch_day(date);
+        let fx = converter.factor(currencies.get(row), month)?;
+        let refund = is_refund(types.get(row));
+        let signed = if refund { -amount.abs() } else { amount };
+        transactions.push((
+            customer,
+            Transaction {
+                month,
+                revenue: (signed as f64 * fx).round() as i64,
+                purchase_day: (!refund && amount >= 0).then_some(date),
+            },
+        ));
+        if refund || amount <= 0 {
             continue;
         }
-        let (start, end, per_month) = match (period_starts.get(row), period_ends.get(row)) {
+        let (first, end, per_month) = match (period_starts.get(row), period_ends.get(row)) {
             (Some(start), Some(end)) if end >= start => {
                 let start = date_of_epoch_day(start);
                 let (end, length) = service_period(start, date_of_epoch_day(end));
@@ -251,31 +268,28 @@ pub(crate) fn transaction_spans(
                     PeriodLength::Weeks(weeks) => (52, 12 * weeks),
                     PeriodLength::Days(days) => (365, 12 * days),
                 };
-                (start, end, per_month)
+                (YearMonth::of_date(start), YearMonth::of_date(end), per_month)
             }
-            _ => {
-                let start = date_of_epoch_day(date);
-                let end = match (interval.unit.months(), interval.unit.days()) {
-                    (Some(months), _) => add_months(start, months * interval.count),
-                    (None, Some(days)) => add_days(start, days * u64::from(interval.count)),
-                    (None, None) => start,
-                };
-                let (numerator, denominator) = interval.unit.per_month();
-                (start, end, (numerator, denominator * i64::from(interval.count)))
-            }
+            // Adding whole months always lands in the month that many months later,
+            // whatever the day: no calendar needed.
+            _ => match (interval.unit.months(), interval.unit.days()) {
+                (Some(months), _) => (month, month.plus((months * interval.count) as i32), interval_per_month),
+                (None, days) => {
+                    let days = days.unwrap_or(1) * u64::from(interval.count);
+                    let end = add_days(date_of_epoch_day(date), days);
+                    (month, YearMonth::of_date(end), interval_per_month)
+                }
+            },
         };
-        let first = YearMonth::of_date(start);
-        let end = YearMonth::of_date(end);
         if end <= first {
             continue;
         }
-        let fx = converter.factor(currencies.get(row), YearMonth::of_epoch_day(date))?;
         let units = monthly_units(amount, fx, per_month);
         if units != 0 {
             spans.push(Span { customer, first, end: Some(end), units });
         }
     }
-    Ok(spans)
+    Ok((spans, transactions))
 }
 
 pub(crate) fn is_refund(kind: Option<&str>) -> bool {
