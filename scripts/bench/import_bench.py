@@ -18,6 +18,7 @@ PEERS = {
     "duckdb read_csv": (
         "import duckdb, sys, time\n"
         "con = duckdb.connect()\n"
+        "con.execute('SET enable_progress_bar = false')\n"
         "t = time.perf_counter()\n"
         "con.execute(\"CREATE TABLE t AS SELECT * FROM read_csv(?)\", [sys.argv[1]])\n"
         "n = con.execute('SELECT count(*) FROM t').fetchone()[0]\n"
@@ -68,7 +69,7 @@ def main():
             results["revlens import"] = (wall, peak)
         for name, code in PEERS.items():
             _, out, peak = run([sys.executable, "-c", code, a.csv])
-            seconds, rows = out.split()
+            seconds, rows = out.strip().splitlines()[-1].split()
             if int(rows) != a.rows:
                 sys.exit(f"{name} read {rows} rows, expected {a.rows}")
             best = results.get(name)
