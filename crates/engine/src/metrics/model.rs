@@ -167,17 +167,19 @@ impl RevenueModel {
         };
         let (first_day, last_day) = bounds.get().ok_or(MetricsError::NoData)?;
 
-        let (spans, purchases) = match kind {
+        let (spans, transactions) = match kind {
             BillingKind::Subscriptions => {
                 (subscription_spans(&reader, &mut ids, &converter, settings, last_day)?, None)
             }
             BillingKind::Transactions => {
                 let (spans, transactions) = read_transactions(&reader, &mut ids, &converter, settings)?;
-                (spans, Some(PurchaseLedger::from_transactions(ids.len(), transactions)))
+                (spans, Some(transactions))
             }
         };
         let billed_customers = ids.len();
+        // The table is no longer needed: free it before the grouping passes allocate.
         drop(reader);
+        let purchases = transactions.map(|t| PurchaseLedger::from_transactions(billed_customers, t));
 
         let profiles = match inputs.customers {
             Some(frame) => {
@@ -189,6 +191,7 @@ impl RevenueModel {
         };
         let names = ids.into_names();
         let ledger = MrrLedger::build(names.len(), &spans);
+        drop(spans);
         Ok(RevenueModel {
             kind,
             names,
