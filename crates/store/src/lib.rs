@@ -1,4 +1,6 @@
-//! The local store: one SQLite file in WAL mode beside the files it describes.
+//! The local store: one SQLite file in WAL mode beside the files it describes. Sync state
+//! (account per workspace, object revisions, the pending-edit log) is in [`SyncAccount`] and
+//! the `Store::*sync*` methods.
 //!
 //! ```text
 //! <home>/revlens.db           metadata (this crate's schema, migrations/)
@@ -14,6 +16,7 @@ mod layout;
 mod mappings;
 mod migrate;
 mod periods;
+mod sync;
 mod time;
 mod workspaces;
 
@@ -23,6 +26,7 @@ pub use layout::Layout;
 pub use mappings::SavedMapping;
 pub use migrate::{latest_version, migrations, Migration};
 pub use periods::ReportingPeriod;
+pub use sync::{mapping_body, Applied, NewSyncAccount, PendingMutation, RemoteObject, SyncAccount, MAPPING_KIND};
 pub use workspaces::{Workspace, DEFAULT_WORKSPACE};
 
 use std::path::Path;

@@ -3,6 +3,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use crate::datasets::parse_id;
+use crate::sync::{mapping_body, MAPPING_KIND};
 use crate::{time, Result, Store, StoreError};
 
 /// A column mapping saved by name, found again by the header row it was made for.
@@ -38,7 +39,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<SavedMapping> {
 }
 
 impl Store {
-    /// Saves a mapping under a name, replacing one of the same name.
+    /// Saves a mapping under a name, replacing one of the same name (keeping its id). The
+    /// change is logged for sync in the same transaction.
     pub fn save_mapping(
         &self,
         workspace: WorkspaceId,
@@ -49,7 +51,8 @@ impl Store {
     ) -> Result<SavedMapping> {
         let name = crate::workspaces::validate_name(name)?;
         let now = time::now();
-        self.conn.execute(
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
             "INSERT INTO column_mappings (id, workspace_id, name, kind, header_signature, fields, created_at, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
              ON CONFLICT (workspace_id, name) DO UPDATE SET kind = excluded.kind, \
@@ -64,7 +67,10 @@ impl Store {
                 now
             ],
         )?;
-        self.mapping(workspace, name)
+        let saved = self.mapping(workspace, name)?;
+        crate::sync::enqueue(&tx, workspace, MAPPING_KIND, &saved.id.to_string(), Some(mapping_body(&saved)))?;
+        tx.commit()?;
+        Ok(saved)
     }
 
     pub fn mappings(&self, workspace: WorkspaceId) -> Result<Vec<SavedMapping>> {
@@ -106,14 +112,21 @@ impl Store {
             .optional()?)
     }
 
+    /// Deletes a mapping; the deletion syncs like any other edit.
     pub fn delete_mapping(&self, workspace: WorkspaceId, name: &str) -> Result<()> {
-        let changed = self.conn.execute(
-            "DELETE FROM column_mappings WHERE workspace_id = ?1 AND name = ?2",
-            params![workspace.to_string(), name.trim()],
-        )?;
-        if changed == 0 {
+        let tx = self.conn.unchecked_transaction()?;
+        let id: Option<String> = tx
+            .query_row(
+                "DELETE FROM column_mappings WHERE workspace_id = ?1 AND name = ?2 RETURNING id",
+                params![workspace.to_string(), name.trim()],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let Some(id) = id else {
             return Err(StoreError::NotFound { what: "mapping", key: name.to_owned() });
-        }
+        };
+        crate::sync::enqueue(&tx, workspace, MAPPING_KIND, &id, None)?;
+        tx.commit()?;
         Ok(())
     }
 }

@@ -264,3 +264,44 @@ fn versions_pin_to_reporting_periods() {
     let names: Vec<_> = store.periods(ws).unwrap().into_iter().map(|p| p.name).collect();
     assert_eq!(names, vec!["C1"]);
 }
+
+#[test]
+fn upgrading_a_version_2_database_keeps_every_row_and_adds_sync_state() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("revlens.db");
+    {
+        // Schema 2 (before sync) with a workspace, a period and two saved mappings.
+        let conn = Connection::open(&db).unwrap();
+        conn.execute_batch(migrations()[0].sql).unwrap();
+        conn.execute_batch(migrations()[1].sql).unwrap();
+        conn.execute_batch(
+            "PRAGMA user_version = 2;
+             INSERT INTO workspaces VALUES ('0190a8a0-0000-7000-8000-000000000001', 'Old Co', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z');
+             INSERT INTO reporting_periods VALUES ('0190a8a0-0000-7000-8000-000000000005', '0190a8a0-0000-7000-8000-000000000001', 'C1', NULL, NULL, '2024-01-01T00:00:00Z');
+             INSERT INTO column_mappings VALUES ('0190a8a0-0000-7000-8000-000000000006', '0190a8a0-0000-7000-8000-000000000001', 'stripe', 'subscriptions', 'sig', '{\"fields\":{}}', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z');
+             INSERT INTO column_mappings VALUES ('0190a8a0-0000-7000-8000-000000000007', '0190a8a0-0000-7000-8000-000000000001', 'shopify', 'orders', 'sig2', '{}', '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z');",
+        )
+        .unwrap();
+    }
+    let store = Store::open(home.path()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), latest_version());
+    assert!(latest_version() >= 3);
+    let ws = store.workspace("Old Co").unwrap().id;
+    let names: Vec<_> = store.mappings(ws).unwrap().into_iter().map(|m| m.name).collect();
+    assert_eq!(names, vec!["shopify", "stripe"]);
+    assert_eq!(store.periods(ws).unwrap().len(), 1);
+    // Nothing is queued by the upgrade itself; signing in queues the existing mappings.
+    assert_eq!(store.pending_count(ws).unwrap(), 0);
+    assert!(store.sync_account(ws).unwrap().is_none());
+    let account = revlens_store::NewSyncAccount {
+        server_url: "http://127.0.0.1:9".into(),
+        email: "a@example.com".into(),
+        org_id: "org".into(),
+        org_name: "Org".into(),
+        keychain_account: "http://127.0.0.1:9 a@example.com".into(),
+    };
+    store.sign_in_sync(ws, &account).unwrap();
+    assert_eq!(store.pending_count(ws).unwrap(), 2);
+    let backups: Vec<_> = fs::read_dir(home.path().join("backups")).unwrap().flatten().collect();
+    assert!(backups[0].file_name().to_string_lossy().starts_with("revlens-schema-v2-"));
+}

@@ -1,0 +1,723 @@
+//! Local sync state: the account each workspace syncs with, the server revision of every
+//! synced object, and the ordered log of local edits the server has not acknowledged yet
+//! (Replicache style: pulled changes are applied, then the pending edits are replayed on top).
+//!
+//! What syncs today: saved column mappings (kind `mapping`). Saving or deleting a mapping
+//! appends to the log in the same transaction as the change. Tokens are never stored here:
+//! an account only names its OS keychain entry.
+
+use revlens_model::{DatasetKind, WorkspaceId};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::mappings::SavedMapping;
+use crate::{time, Result, Store, StoreError};
+
+/// The kind name of a saved column mapping on the wire.
+pub const MAPPING_KIND: &str = "mapping";
+
+/// The server a workspace syncs with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SyncAccount {
+    pub workspace_id: WorkspaceId,
+    pub server_url: String,
+    pub email: String,
+    pub org_id: String,
+    pub org_name: String,
+    /// Made once per workspace, org and user; mutation ids count per client id.
+    pub client_id: String,
+    /// The OS keychain entry holding the tokens; `None` once signed out.
+    pub keychain_account: Option<String>,
+    /// The org version the last pull reached.
+    pub cookie: u64,
+    /// The last mutation id the server acknowledged.
+    pub last_mutation_id: u64,
+    pub next_mutation_id: u64,
+    pub signed_in_at: String,
+    pub last_push_at: Option<String>,
+    pub last_pull_at: Option<String>,
+}
+
+/// What a sign-in records.
+#[derive(Clone, Debug)]
+pub struct NewSyncAccount {
+    pub server_url: String,
+    pub email: String,
+    pub org_id: String,
+    pub org_name: String,
+    pub keychain_account: String,
+}
+
+/// One local edit waiting for the server. `mutation_id` is set when it is first sent.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PendingMutation {
+    pub seq: i64,
+    pub mutation_id: Option<u64>,
+    pub kind: String,
+    /// The object's id on the server.
+    pub object_id: String,
+    pub base_rev: u64,
+    pub body: Option<Value>,
+    pub deleted: bool,
+}
+
+/// An object's state on the server, as pull (or a push conflict) reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RemoteObject {
+    pub kind: String,
+    pub id: String,
+    pub rev: u64,
+    pub body: Option<Value>,
+    pub deleted: bool,
+    /// Set on a conflicted copy: the id of the object it conflicts with.
+    pub conflict_of: Option<String>,
+}
+
+/// What applying a batch of remote objects did locally.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    pub updated: u64,
+    pub deleted: u64,
+    /// Conflicted copies received (kept as mappings named "<name> (conflict)").
+    pub conflicts: u64,
+    /// Changes of kinds this version does not sync yet, or with unreadable bodies.
+    pub skipped: u64,
+}
+
+impl std::ops::AddAssign for Applied {
+    fn add_assign(&mut self, other: Self) {
+        self.updated += other.updated;
+        self.deleted += other.deleted;
+        self.conflicts += other.conflicts;
+        self.skipped += other.skipped;
+    }
+}
+
+const ACCOUNT_COLUMNS: &str = "workspace_id, server_url, email, org_id, org_name, client_id, keychain_account, \
+     cookie, last_mutation_id, next_mutation_id, signed_in_at, last_push_at, last_pull_at";
+
+fn account_from_row(row: &Row<'_>) -> rusqlite::Result<SyncAccount> {
+    Ok(SyncAccount {
+        workspace_id: crate::datasets::parse_id(row, 0)?,
+        server_url: row.get(1)?,
+        email: row.get(2)?,
+        org_id: row.get(3)?,
+        org_name: row.get(4)?,
+        client_id: row.get(5)?,
+        keychain_account: row.get(6)?,
+        cookie: row.get(7)?,
+        last_mutation_id: row.get(8)?,
+        next_mutation_id: row.get(9)?,
+        signed_in_at: row.get(10)?,
+        last_push_at: row.get(11)?,
+        last_pull_at: row.get(12)?,
+    })
+}
+
+fn pending_from_row(row: &Row<'_>) -> rusqlite::Result<PendingMutation> {
+    let body: Option<String> = row.get(5)?;
+    let body = body
+        .map(|text| serde_json::from_str(&text))
+        .transpose()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e)))?;
+    Ok(PendingMutation {
+        seq: row.get(0)?,
+        mutation_id: row.get(1)?,
+        kind: row.get(2)?,
+        object_id: row.get(3)?,
+        base_rev: row.get(4)?,
+        body,
+        deleted: row.get(6)?,
+    })
+}
+
+/// The JSON body a mapping syncs as.
+pub fn mapping_body(mapping: &SavedMapping) -> Value {
+    json!({
+        "name": mapping.name,
+        "kind": mapping.kind.as_str(),
+        "header_signature": mapping.header_signature,
+        "fields": mapping.fields,
+    })
+}
+
+/// A mapping as a synced body describes it.
+struct MappingBody {
+    name: String,
+    kind: DatasetKind,
+    header_signature: String,
+    fields: Value,
+}
+
+fn parse_mapping_body(body: &Value) -> Option<MappingBody> {
+    let name = body.get("name")?.as_str()?.trim();
+    if name.is_empty() {
+        return None;
+    }
+    Some(MappingBody {
+        name: name.chars().take(180).collect(),
+        kind: body.get("kind")?.as_str()?.parse().ok()?,
+        header_signature: body.get("header_signature")?.as_str()?.to_owned(),
+        fields: body.get("fields").cloned().unwrap_or(Value::Null),
+    })
+}
+
+impl Store {
+    /// The account the workspace syncs with, if it ever signed in.
+    pub fn sync_account(&self, workspace: WorkspaceId) -> Result<Option<SyncAccount>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM sync_accounts WHERE workspace_id = ?1"),
+                [workspace.to_string()],
+                account_from_row,
+            )
+            .optional()?)
+    }
+
+    /// Records a sign-in. Signing in again to the same server and org as the same user keeps
+    /// the client id, cookie and log. Another user of that org gets a new client id (a client id
+    /// belongs to one user) and the unsent log is renumbered. Another server or org starts
+    /// over: new client id, cookie 0, and every local mapping queued to be uploaded.
+    pub fn sign_in_sync(&self, workspace: WorkspaceId, new: &NewSyncAccount) -> Result<SyncAccount> {
+        let tx = self.conn.unchecked_transaction()?;
+        let ws = workspace.to_string();
+        let now = time::now();
+        let old = self.sync_account(workspace)?;
+        let same_org = old.as_ref().is_some_and(|o| o.server_url == new.server_url && o.org_id == new.org_id);
+        let same_user = same_org && old.as_ref().is_some_and(|o| o.email.eq_ignore_ascii_case(&new.email));
+        if same_user {
+            tx.execute(
+                "UPDATE sync_accounts SET email = ?2, org_name = ?3, keychain_account = ?4, signed_in_at = ?5 \
+                 WHERE workspace_id = ?1",
+                params![ws, new.email, new.org_name, new.keychain_account, now],
+            )?;
+        } else {
+            let client_id = uuid::Uuid::now_v7().to_string();
+            if same_org {
+                // The log stays; its ids are handed out afresh for the new client id.
+                tx.execute("UPDATE sync_mutations SET mutation_id = NULL WHERE workspace_id = ?1", [&ws])?;
+                tx.execute(
+                    "UPDATE sync_accounts SET email = ?2, org_name = ?3, keychain_account = ?4, signed_in_at = ?5, \
+                     client_id = ?6, last_mutation_id = 0, next_mutation_id = 1 WHERE workspace_id = ?1",
+                    params![ws, new.email, new.org_name, new.keychain_account, now, client_id],
+                )?;
+            } else {
+                tx.execute("DELETE FROM sync_mutations WHERE workspace_id = ?1", [&ws])?;
+                tx.execute("DELETE FROM sync_objects WHERE workspace_id = ?1", [&ws])?;
+                tx.execute("DELETE FROM sync_accounts WHERE workspace_id = ?1", [&ws])?;
+                tx.execute(
+                    "INSERT INTO sync_accounts (workspace_id, server_url, email, org_id, org_name, client_id, \
+                     keychain_account, signed_in_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        ws,
+                        new.server_url,
+                        new.email,
+                        new.org_id,
+                        new.org_name,
+                        client_id,
+                        new.keychain_account,
+                        now
+                    ],
+                )?;
+                for mapping in self.mappings(workspace)? {
+                    enqueue(&tx, workspace, MAPPING_KIND, &mapping.id.to_string(), Some(mapping_body(&mapping)))?;
+                }
+            }
+        }
+        tx.commit()?;
+        self.sync_account(workspace)?.ok_or_else(|| StoreError::NotFound { what: "sync account", key: ws })
+    }
+
+    /// Forgets the keychain reference; the client id, cookie and log stay for the next sign-in.
+    pub fn sign_out_sync(&self, workspace: WorkspaceId) -> Result<()> {
+        self.conn.execute(
+            "UPDATE sync_accounts SET keychain_account = NULL WHERE workspace_id = ?1",
+            [workspace.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// The edits not yet acknowledged, oldest first.
+    pub fn pending_mutations(&self, workspace: WorkspaceId) -> Result<Vec<PendingMutation>> {
+        pending(&self.conn, workspace)
+    }
+
+    pub fn pending_count(&self, workspace: WorkspaceId) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM sync_mutations WHERE workspace_id = ?1",
+            [workspace.to_string()],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Hands out mutation ids to the edits that have none yet (in log order, from the
+    /// account's counter) and returns every pending edit, ready to push.
+    pub fn prepare_push(&self, workspace: WorkspaceId) -> Result<Vec<PendingMutation>> {
+        let tx = self.conn.unchecked_transaction()?;
+        let ws = workspace.to_string();
+        let mut next: u64 = tx
+            .query_row("SELECT next_mutation_id FROM sync_accounts WHERE workspace_id = ?1", [&ws], |row| row.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound { what: "sync account", key: ws.clone() })?;
+        let unassigned: Vec<i64> = {
+            let mut stmt = tx.prepare(
+                "SELECT seq FROM sync_mutations WHERE workspace_id = ?1 AND mutation_id IS NULL ORDER BY seq",
+            )?;
+            let rows = stmt.query_map([&ws], |row| row.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for seq in unassigned {
+            tx.execute("UPDATE sync_mutations SET mutation_id = ?2 WHERE seq = ?1", params![seq, next])?;
+            next += 1;
+        }
+        tx.execute("UPDATE sync_accounts SET next_mutation_id = ?2 WHERE workspace_id = ?1", params![ws, next])?;
+        let all = pending(&tx, workspace)?;
+        tx.commit()?;
+        Ok(all)
+    }
+
+    /// Records what a push did, in one transaction: the new revisions of applied edits, the
+    /// server's version of conflicting objects, the acknowledged edits dropped from the log,
+    /// and the still-pending edits replayed on top.
+    pub fn finish_push(
+        &self,
+        workspace: WorkspaceId,
+        applied: &[(u64, u64)],
+        server_versions: &[RemoteObject],
+        last_mutation_id: u64,
+    ) -> Result<Applied> {
+        let tx = self.conn.unchecked_transaction()?;
+        let ws = workspace.to_string();
+        for (mutation_id, rev) in applied {
+            let object: Option<(String, String, bool)> = tx
+                .query_row(
+                    "SELECT kind, object_id, deleted FROM sync_mutations WHERE workspace_id = ?1 AND mutation_id = ?2",
+                    params![ws, mutation_id],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()?;
+            if let Some((kind, remote_id, false)) = object {
+                let local_id = local_id_for(&tx, workspace, &kind, &remote_id)?;
+                if object_exists(&tx, workspace, &kind, &local_id)? {
+                    set_rev(&tx, workspace, &kind, &local_id, &remote_id, *rev)?;
+                }
+            }
+        }
+        let mut outcome = Applied::default();
+        for object in server_versions {
+            outcome += apply_remote(&tx, workspace, object)?;
+        }
+        acknowledge(&tx, workspace, last_mutation_id)?;
+        replay(&tx, workspace)?;
+        tx.execute("UPDATE sync_accounts SET last_push_at = ?2 WHERE workspace_id = ?1", params![ws, time::now()])?;
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// Applies one page of pulled changes, in one transaction: the changes, the acknowledged
+    /// edits dropped, the pending ones replayed on top, and the new cookie.
+    pub fn apply_pull_page(
+        &self,
+        workspace: WorkspaceId,
+        changes: &[RemoteObject],
+        cookie: u64,
+        last_mutation_id: u64,
+    ) -> Result<Applied> {
+        let tx = self.conn.unchecked_transaction()?;
+        let mut outcome = Applied::default();
+        for change in changes {
+            outcome += apply_remote(&tx, workspace, change)?;
+        }
+        acknowledge(&tx, workspace, last_mutation_id)?;
+        replay(&tx, workspace)?;
+        tx.execute(
+            "UPDATE sync_accounts SET cookie = MAX(cookie, ?2), last_pull_at = ?3 WHERE workspace_id = ?1",
+            params![workspace.to_string(), cookie, time::now()],
+        )?;
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// The object's id on the server (the local id, unless it came as a conflicted copy).
+    pub fn remote_id(&self, workspace: WorkspaceId, kind: &str, local_id: &str) -> Result<String> {
+        remote_id_for(&self.conn, workspace, kind, local_id)
+    }
+}
+
+fn pending(conn: &rusqlite::Connection, workspace: WorkspaceId) -> Result<Vec<PendingMutation>> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, mutation_id, kind, object_id, base_rev, body, deleted FROM sync_mutations \
+         WHERE workspace_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([workspace.to_string()], pending_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn acknowledge(tx: &Transaction<'_>, workspace: WorkspaceId, last_mutation_id: u64) -> Result<()> {
+    let ws = workspace.to_string();
+    tx.execute(
+        "DELETE FROM sync_mutations WHERE workspace_id = ?1 AND mutation_id IS NOT NULL AND mutation_id <= ?2",
+        params![ws, last_mutation_id],
+    )?;
+    tx.execute(
+        "UPDATE sync_accounts SET last_mutation_id = MAX(last_mutation_id, ?2) WHERE workspace_id = ?1",
+        params![ws, last_mutation_id],
+    )?;
+    Ok(())
+}
+
+fn remote_id_for(conn: &rusqlite::Connection, workspace: WorkspaceId, kind: &str, local_id: &str) -> Result<String> {
+    Ok(conn
+        .query_row(
+            "SELECT remote_id FROM sync_objects WHERE workspace_id = ?1 AND kind = ?2 AND local_id = ?3",
+            params![workspace.to_string(), kind, local_id],
+            |row| row.get(0),
+        )
+        .optional()?
+        .unwrap_or_else(|| local_id.to_owned()))
+}
+
+/// The local id of a server object: the one recorded, else the id itself when it is a UUID,
+/// else a UUID made from a conflicted copy's 32 hex digits (stable across clients), else a new one.
+fn local_id_for(conn: &rusqlite::Connection, workspace: WorkspaceId, kind: &str, remote_id: &str) -> Result<String> {
+    let known: Option<String> = conn
+        .query_row(
+            "SELECT local_id FROM sync_objects WHERE workspace_id = ?1 AND kind = ?2 AND remote_id = ?3",
+            params![workspace.to_string(), kind, remote_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if let Some(local) = known {
+        return Ok(local);
+    }
+    let hex = remote_id.strip_prefix("conflict-").unwrap_or(remote_id);
+    let candidate = uuid::Uuid::try_parse(hex).unwrap_or_else(|_| uuid::Uuid::now_v7()).to_string();
+    // Ids are unique across workspaces: a second workspace synced with the same org gets its own.
+    let elsewhere = kind == MAPPING_KIND
+        && conn
+            .query_row(
+                "SELECT 1 FROM column_mappings WHERE id = ?1 AND workspace_id <> ?2",
+                params![candidate, workspace.to_string()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+    Ok(if elsewhere { uuid::Uuid::now_v7().to_string() } else { candidate })
+}
+
+fn set_rev(
+    tx: &Transaction<'_>,
+    workspace: WorkspaceId,
+    kind: &str,
+    local_id: &str,
+    remote_id: &str,
+    rev: u64,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO sync_objects (workspace_id, kind, local_id, remote_id, rev) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (workspace_id, kind, local_id) DO UPDATE SET remote_id = excluded.remote_id, \
+         rev = MAX(rev, excluded.rev)",
+        params![workspace.to_string(), kind, local_id, remote_id, rev],
+    )?;
+    Ok(())
+}
+
+fn object_exists(tx: &Transaction<'_>, workspace: WorkspaceId, kind: &str, local_id: &str) -> Result<bool> {
+    if kind != MAPPING_KIND {
+        return Ok(false);
+    }
+    Ok(tx
+        .query_row(
+            "SELECT 1 FROM column_mappings WHERE workspace_id = ?1 AND id = ?2",
+            params![workspace.to_string(), local_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// Appends an edit to the log (called in the transaction of the change). An unsent edit of the
+/// same object is superseded rather than kept: the log of a workspace that never syncs stays
+/// one entry per object.
+pub(crate) fn enqueue(
+    tx: &Transaction<'_>,
+    workspace: WorkspaceId,
+    kind: &str,
+    local_id: &str,
+    body: Option<Value>,
+) -> Result<()> {
+    let ws = workspace.to_string();
+    let remote_id = remote_id_for(tx, workspace, kind, local_id)?;
+    let rev: u64 = tx
+        .query_row(
+            "SELECT rev FROM sync_objects WHERE workspace_id = ?1 AND kind = ?2 AND local_id = ?3",
+            params![ws, kind, local_id],
+            |row| row.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    let sent: u64 = tx.query_row(
+        "SELECT COUNT(*) FROM sync_mutations WHERE workspace_id = ?1 AND kind = ?2 AND object_id = ?3 \
+         AND mutation_id IS NOT NULL",
+        params![ws, kind, remote_id],
+        |row| row.get(0),
+    )?;
+    // Unsent edits of this object are superseded by this one.
+    tx.execute(
+        "DELETE FROM sync_mutations WHERE workspace_id = ?1 AND kind = ?2 AND object_id = ?3 AND mutation_id IS NULL",
+        params![ws, kind, remote_id],
+    )?;
+    let deleted = body.is_none();
+    if deleted {
+        tx.execute(
+            "DELETE FROM sync_objects WHERE workspace_id = ?1 AND kind = ?2 AND local_id = ?3",
+            params![ws, kind, local_id],
+        )?;
+        if rev == 0 && sent == 0 {
+            // The server never heard of it: nothing to tell.
+            return Ok(());
+        }
+    }
+    tx.execute(
+        "INSERT INTO sync_mutations (workspace_id, kind, object_id, base_rev, body, deleted, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![ws, kind, remote_id, rev, body.map(|b| b.to_string()), deleted, time::now()],
+    )?;
+    Ok(())
+}
+
+/// A name no other mapping of the workspace has: `base`, else `base (2)`, `base (3)` …
+fn unique_mapping_name(tx: &Transaction<'_>, workspace: WorkspaceId, base: &str, local_id: &str) -> Result<String> {
+    let taken = |name: &str| -> Result<bool> {
+        Ok(tx
+            .query_row(
+                "SELECT 1 FROM column_mappings WHERE workspace_id = ?1 AND name = ?2 AND id <> ?3",
+                params![workspace.to_string(), name, local_id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    };
+    if !taken(base)? {
+        return Ok(base.to_owned());
+    }
+    for n in 2.. {
+        let name = format!("{base} ({n})");
+        if !taken(&name)? {
+            return Ok(name);
+        }
+    }
+    unreachable!("some name is free")
+}
+
+/// Writes a mapping as a body describes it, under its local id, without logging an edit.
+fn put_mapping(tx: &Transaction<'_>, workspace: WorkspaceId, local_id: &str, body: &MappingBody) -> Result<()> {
+    let name = unique_mapping_name(tx, workspace, &body.name, local_id)?;
+    tx.execute(
+        "INSERT INTO column_mappings (id, workspace_id, name, kind, header_signature, fields, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
+         header_signature = excluded.header_signature, fields = excluded.fields, updated_at = excluded.updated_at \
+         WHERE column_mappings.workspace_id = excluded.workspace_id",
+        params![
+            local_id,
+            workspace.to_string(),
+            name,
+            body.kind.as_str(),
+            body.header_signature,
+            body.fields.to_string(),
+            time::now()
+        ],
+    )?;
+    Ok(())
+}
+
+fn apply_remote(tx: &Transaction<'_>, workspace: WorkspaceId, object: &RemoteObject) -> Result<Applied> {
+    let mut outcome = Applied::default();
+    if object.kind != MAPPING_KIND {
+        outcome.skipped = 1;
+        return Ok(outcome);
+    }
+    let ws = workspace.to_string();
+    let local_id = local_id_for(tx, workspace, &object.kind, &object.id)?;
+    let body = object.body.as_ref().and_then(parse_mapping_body);
+    match (object.deleted, body) {
+        (true, _) => {
+            tx.execute("DELETE FROM column_mappings WHERE workspace_id = ?1 AND id = ?2", params![ws, local_id])?;
+            tx.execute(
+                "DELETE FROM sync_objects WHERE workspace_id = ?1 AND kind = ?2 AND local_id = ?3",
+                params![ws, object.kind, local_id],
+            )?;
+            outcome.deleted = 1;
+        }
+        (false, Some(mut body)) => {
+            if object.conflict_of.is_some() {
+                body.name = format!("{} (conflict)", body.name);
+                outcome.conflicts = 1;
+            }
+            put_mapping(tx, workspace, &local_id, &body)?;
+            set_rev(tx, workspace, &object.kind, &local_id, &object.id, object.rev)?;
+            outcome.updated = 1;
+        }
+        (false, None) => outcome.skipped = 1,
+    }
+    Ok(outcome)
+}
+
+/// Re-applies the pending edits, oldest first, over what was just pulled.
+fn replay(tx: &Transaction<'_>, workspace: WorkspaceId) -> Result<()> {
+    for mutation in pending(tx, workspace)? {
+        if mutation.kind != MAPPING_KIND {
+            continue;
+        }
+        let local_id = local_id_for(tx, workspace, &mutation.kind, &mutation.object_id)?;
+        match mutation.body.as_ref().and_then(parse_mapping_body) {
+            Some(body) if !mutation.deleted => put_mapping(tx, workspace, &local_id, &body)?,
+            _ => {
+                tx.execute(
+                    "DELETE FROM column_mappings WHERE workspace_id = ?1 AND id = ?2",
+                    params![workspace.to_string(), local_id],
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn account(org: &str, email: &str) -> NewSyncAccount {
+        NewSyncAccount {
+            server_url: "http://127.0.0.1:1".into(),
+            email: email.into(),
+            org_id: org.into(),
+            org_name: "Acme".into(),
+            keychain_account: format!("http://127.0.0.1:1 {email}"),
+        }
+    }
+
+    fn remote(id: &str, rev: u64, name: &str) -> RemoteObject {
+        RemoteObject {
+            kind: MAPPING_KIND.into(),
+            id: id.into(),
+            rev,
+            body: Some(json!({"name": name, "kind": "subscriptions", "header_signature": "h", "fields": {}})),
+            deleted: false,
+            conflict_of: None,
+        }
+    }
+
+    #[test]
+    fn saving_and_deleting_mappings_logs_edits_and_unsent_ones_collapse() {
+        let home = tempfile::tempdir().unwrap();
+        let store = Store::open(home.path()).unwrap();
+        let ws = store.workspace_or_create("Acme").unwrap().id;
+        store.sign_in_sync(ws, &account("o1", "a@x.io")).unwrap();
+        let saved = store.save_mapping(ws, "stripe", DatasetKind::Subscriptions, "h", &json!({"a": 1})).unwrap();
+        store.save_mapping(ws, "stripe", DatasetKind::Subscriptions, "h", &json!({"a": 2})).unwrap();
+        let log = store.pending_mutations(ws).unwrap();
+        assert_eq!(log.len(), 1, "{log:?}");
+        assert_eq!(log[0].object_id, saved.id.to_string());
+        assert_eq!(log[0].body.as_ref().unwrap()["fields"], json!({"a": 2}));
+        // Deleting what the server never saw leaves nothing to send.
+        store.delete_mapping(ws, "stripe").unwrap();
+        assert_eq!(store.pending_count(ws).unwrap(), 0);
+    }
+
+    #[test]
+    fn push_assigns_ids_once_and_acknowledged_edits_leave_the_log() {
+        let home = tempfile::tempdir().unwrap();
+        let store = Store::open(home.path()).unwrap();
+        let ws = store.workspace_or_create("Acme").unwrap().id;
+        store.sign_in_sync(ws, &account("o1", "a@x.io")).unwrap();
+        let m = store.save_mapping(ws, "stripe", DatasetKind::Subscriptions, "h", &json!({})).unwrap();
+        let batch = store.prepare_push(ws).unwrap();
+        assert_eq!(batch[0].mutation_id, Some(1));
+        // A retry repeats the same id; a later edit of the object gets the next one.
+        store.save_mapping(ws, "stripe", DatasetKind::Subscriptions, "h2", &json!({})).unwrap();
+        let batch = store.prepare_push(ws).unwrap();
+        let ids: Vec<_> = batch.iter().map(|m| m.mutation_id).collect();
+        assert_eq!(ids, vec![Some(1), Some(2)]);
+        store.finish_push(ws, &[(1, 1)], &[], 1).unwrap();
+        let left = store.pending_mutations(ws).unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].mutation_id, Some(2));
+        store.finish_push(ws, &[(2, 2)], &[], 2).unwrap();
+        assert_eq!(store.pending_count(ws).unwrap(), 0);
+        let account = store.sync_account(ws).unwrap().unwrap();
+        assert_eq!((account.last_mutation_id, account.next_mutation_id), (2, 3));
+        // The next edit names revision 2 as its base.
+        store.delete_mapping(ws, "stripe").unwrap();
+        let log = store.pending_mutations(ws).unwrap();
+        assert_eq!((log[0].base_rev, log[0].deleted, log[0].object_id.clone()), (2, true, m.id.to_string()));
+    }
+
+    #[test]
+    fn pulled_mappings_are_applied_and_pending_edits_replayed_on_top() {
+        let home = tempfile::tempdir().unwrap();
+        let store = Store::open(home.path()).unwrap();
+        let ws = store.workspace_or_create("Acme").unwrap().id;
+        store.sign_in_sync(ws, &account("o1", "a@x.io")).unwrap();
+        let id = "0190a8a0-0000-7000-8000-00000000000a";
+        store.apply_pull_page(ws, &[remote(id, 1, "shopify")], 5, 0).unwrap();
+        let got = store.mapping(ws, "shopify").unwrap();
+        assert_eq!(got.id.to_string(), id);
+        assert_eq!(store.pending_count(ws).unwrap(), 0, "pulled changes are not edits");
+        // Edit locally, then pull someone else's edit: the local edit stays on top.
+        store.save_mapping(ws, "shopify", DatasetKind::Subscriptions, "mine", &json!({})).unwrap();
+        assert_eq!(store.pending_mutations(ws).unwrap()[0].base_rev, 1);
+        let mut theirs = remote(id, 2, "shopify");
+        theirs.body.as_mut().unwrap()["header_signature"] = json!("theirs");
+        store.apply_pull_page(ws, &[theirs], 6, 0).unwrap();
+        assert_eq!(store.mapping(ws, "shopify").unwrap().header_signature, "mine");
+        assert_eq!(store.sync_account(ws).unwrap().unwrap().cookie, 6);
+        // A conflicted copy arrives under its own name; a remote delete removes.
+        let mut copy = remote("conflict-0123456789abcdef0123456789abcdef", 1, "shopify");
+        copy.conflict_of = Some(id.into());
+        let applied = store.apply_pull_page(ws, &[copy], 7, 0).unwrap();
+        assert_eq!(applied.conflicts, 1);
+        let copy = store.mapping(ws, "shopify (conflict)").unwrap();
+        assert_eq!(
+            store.remote_id(ws, MAPPING_KIND, &copy.id.to_string()).unwrap(),
+            "conflict-0123456789abcdef0123456789abcdef"
+        );
+        let mut gone = remote("conflict-0123456789abcdef0123456789abcdef", 2, "x");
+        gone.deleted = true;
+        gone.body = None;
+        store.apply_pull_page(ws, &[gone], 8, 0).unwrap();
+        assert!(store.mapping(ws, "shopify (conflict)").is_err());
+        // Other kinds are skipped for now.
+        let mut dashboard = remote("d1", 1, "x");
+        dashboard.kind = "dashboard".into();
+        assert_eq!(store.apply_pull_page(ws, &[dashboard], 9, 0).unwrap().skipped, 1);
+    }
+
+    #[test]
+    fn signing_in_elsewhere_starts_over_and_queues_every_mapping() {
+        let home = tempfile::tempdir().unwrap();
+        let store = Store::open(home.path()).unwrap();
+        let ws = store.workspace_or_create("Acme").unwrap().id;
+        store.save_mapping(ws, "a", DatasetKind::Subscriptions, "h", &json!({})).unwrap();
+        let first = store.sign_in_sync(ws, &account("o1", "a@x.io")).unwrap();
+        assert_eq!(store.pending_count(ws).unwrap(), 1);
+        store.prepare_push(ws).unwrap();
+        store.finish_push(ws, &[(1, 1)], &[], 1).unwrap();
+        store.apply_pull_page(ws, &[], 3, 1).unwrap();
+        // Same org, same user: the client id and the cookie stay.
+        let again = store.sign_in_sync(ws, &account("o1", "A@x.io")).unwrap();
+        assert_eq!((again.client_id.as_str(), again.cookie), (first.client_id.as_str(), 3));
+        store.sign_out_sync(ws).unwrap();
+        assert_eq!(store.sync_account(ws).unwrap().unwrap().keychain_account, None);
+        // Another org: a new client, from scratch, with the local mapping queued again.
+        let other = store.sign_in_sync(ws, &account("o2", "a@x.io")).unwrap();
+        assert_ne!(other.client_id, first.client_id);
+        assert_eq!((other.cookie, other.last_mutation_id), (0, 0));
+        assert_eq!(store.pending_mutations(ws).unwrap()[0].base_rev, 0);
+    }
+}
