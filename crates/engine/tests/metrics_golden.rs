@@ -434,3 +434,58 @@ fn json_rows_use_the_csv_columns() {
     assert_eq!(json[0]["mrr"], serde_json::json!(753.33));
     assert_eq!(json[3]["churn"], serde_json::json!(83.33));
 }
+
+/// The path the CLI takes: canonical rows written by [`ParquetSink`] (every field of the
+/// kind, in order, unmapped ones empty), scanned back lazily, then measured.
+#[test]
+fn metrics_from_a_canonical_parquet_table() {
+    use revlens_engine::table::scan_table;
+    use revlens_engine::ParquetSink;
+    use revlens_model::{BatchSink, Column, ColumnValues, RowBatch, StorageType};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("subscriptions.parquet");
+    let fields = DatasetKind::Subscriptions.fields();
+    let layout: Vec<(String, StorageType)> = fields.iter().map(|f| (f.name.to_string(), f.ty.storage())).collect();
+    let mut sink = ParquetSink::create(&path, &layout).unwrap();
+    // A: 120.00/year from 2025-01-01 (10.00/month); B: 30.00/month 2025-02-01..2025-04-01.
+    let columns = fields
+        .iter()
+        .map(|f| {
+            let values = match f.name {
+                "customer_id" => ColumnValues::Text(vec![Some("A".into()), Some("B".into())]),
+                "amount" => ColumnValues::Money(vec![Some(money("120.00")), Some(money("30.00"))]),
+                "start_date" => ColumnValues::Date(vec![Some(day("2025-01-01")), Some(day("2025-02-01"))]),
+                "end_date" => ColumnValues::Date(vec![None, Some(day("2025-04-01"))]),
+                "interval" => ColumnValues::Text(vec![Some("year".into()), Some("month".into())]),
+                _ => {
+                    let mut empty = ColumnValues::with_capacity(f.ty.storage(), 2);
+                    match &mut empty {
+                        ColumnValues::Text(v) => v.extend([None, None]),
+                        ColumnValues::Money(v) | ColumnValues::Integer(v) => v.extend([None, None]),
+                        ColumnValues::Date(v) => v.extend([None, None]),
+                        ColumnValues::Float(v) => v.extend([None, None]),
+                        ColumnValues::Bool(v) => v.extend([None, None]),
+                    }
+                    empty
+                }
+            };
+            Column { name: f.name.to_string(), values }
+        })
+        .collect();
+    sink.write_batch(RowBatch { columns }).unwrap();
+    sink.finish().unwrap();
+
+    let inputs = MetricInputs::for_kind(DatasetKind::Subscriptions, scan_table(&path).unwrap()).unwrap();
+    let model = RevenueModel::build(inputs, &MetricSettings::default()).unwrap();
+    // Jan 10 (A new); Feb 40 (B new); Mar 40; Apr 10 (B churns 30).
+    let expected = "\
+month,mrr,arr,customers,new,expansion,contraction,churn,reactivation
+2025-01,10.00,120.00,1,10.00,0.00,0.00,0.00,0.00
+2025-02,40.00,480.00,2,30.00,0.00,0.00,0.00,0.00
+2025-03,40.00,480.00,2,0.00,0.00,0.00,0.00,0.00
+2025-04,10.00,120.00,1,0.00,0.00,0.00,30.00,0.00
+";
+    assert_eq!(model.mrr_table().unwrap().tabular().to_csv().unwrap(), expected);
+    assert!(MetricInputs::for_kind(DatasetKind::Orders, scan_table(&path).unwrap()).is_err());
+}
