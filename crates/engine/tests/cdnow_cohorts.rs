@@ -33,11 +33,11 @@ struct Purchase {
 }
 
 fn cdnow_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/transactions/CDNOW_sample.txt")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/cdnow/CDNOW_sample.txt")
 }
 
 fn read_cdnow() -> Vec<Purchase> {
-    let text = std::fs::read_to_string(cdnow_path()).expect("CDNOW sample present in ../shared/data");
+    let text = std::fs::read_to_string(cdnow_path()).expect("CDNOW sample present in tests/data/cdnow");
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
