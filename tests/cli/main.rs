@@ -6,3 +6,4 @@ mod helpers;
 mod import;
 mod manage;
 mod metrics;
+mod sync;

@@ -44,6 +44,12 @@ pub enum Command {
     /// Revenue metrics: MRR and movements, KPIs, cohorts, top customers
     #[command(subcommand)]
     Metrics(MetricsCommand),
+    /// Sync the workspace with a RevLens sync server (team sharing)
+    #[command(subcommand)]
+    Sync(SyncCommand),
+    /// Read-only, expiring share links to synced objects
+    #[command(subcommand)]
+    Share(ShareCommand),
     /// Churn per customer: provided or computed, with the reason
     Churn {
         #[command(flatten)]
@@ -229,6 +235,53 @@ pub enum MappingCommand {
     Rm {
         name: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Sign the workspace in to a sync server org; the password is read from stdin
+    Login {
+        /// The server, e.g. https://sync.example.com
+        #[arg(long, env = "REVLENS_SYNC_SERVER", value_name = "URL")]
+        server: String,
+        #[arg(long)]
+        email: String,
+        /// The org's name or id [default: the user's only org]
+        #[arg(long)]
+        org: Option<String>,
+        /// Read the password from stdin without a prompt (for scripts)
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Server, org, pending edits and cookie (no network)
+    Status(FormatArgs),
+    /// Send the pending local edits
+    Push(FormatArgs),
+    /// Fetch the changes since the last pull
+    Pull(FormatArgs),
+    /// Sign out: end the session on the server and delete the tokens from the keychain
+    Logout,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShareCommand {
+    /// Create a read-only link to a saved mapping (pushed first)
+    Create {
+        /// The mapping's name
+        #[arg(long, value_name = "NAME")]
+        mapping: String,
+        /// Days until the link expires (1 to 366)
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// The org's share links
+    List(FormatArgs),
+    /// Revoke a share link by id
+    Revoke { id: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,4 +19,12 @@ pub enum ServiceError {
     MappingFile { path: PathBuf, message: String },
     #[error("{0}")]
     Invalid(String),
+    /// The sync server refused a call or could not be reached.
+    #[error("sync server: {0}")]
+    SyncServer(#[from] revlens_sync::client::ClientError),
+    #[error("{0}")]
+    NotSignedIn(String),
+    /// The OS keychain failed (never carries a secret).
+    #[error("keychain: {0}")]
+    Keychain(String),
 }

@@ -6,12 +6,16 @@ mod error;
 mod imports;
 mod mappings;
 mod metrics;
+pub mod secrets;
+mod sync;
 
 pub use demo::DEMO_WORKSPACE;
 pub use error::ServiceError;
 pub use imports::{ImportRequest, ImportSummary, MappingChoice, Preview};
 pub use mappings::load_mapping_file;
 pub use metrics::{DataSource, MetricQuery, MetricsRequest};
+pub use revlens_sync::{ShareLink, ShareLinkCreated};
+pub use sync::{LoginRequest, LogoutSummary, PullSummary, PushSummary, SyncStatus};
 
 use std::path::Path;
 

@@ -1,5 +1,5 @@
-//! A small async client for the sync API (feature `client`): sign in, refresh, push, pull and
-//! blobs. It holds the current token pair in memory; where tokens are kept between runs (the
+//! A small async client for the sync API (feature `client`): sign in, refresh, push, pull,
+//! blobs and share links. It holds the current token pair in memory; where tokens are kept between runs (the
 //! OS keychain) is the caller's business.
 
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -7,8 +7,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::{
-    BlobStored, ErrorBody, LoginRequest, MeResponse, Mutation, PullResponse, PushRequest, PushResponse, RefreshRequest,
-    TokenResponse,
+    BlobStored, CreateShareLinkRequest, ErrorBody, LoginRequest, MeResponse, Mutation, PullResponse, PushRequest,
+    PushResponse, RefreshRequest, ShareLink, ShareLinkCreated, TokenResponse,
 };
 
 /// Why a call failed.
@@ -146,6 +146,25 @@ impl SyncClient {
     /// Uploads a blob under its SHA-256 (lower-case hex, computed by the caller).
     pub async fn put_blob(&self, org: &str, sha256: &str, bytes: Vec<u8>) -> Result<BlobStored, ClientError> {
         Self::json(self.authed(Method::PUT, &format!("/v1/orgs/{org}/blobs/{sha256}"))?.body(bytes)).await
+    }
+
+    /// Creates a read-only share link to one object.
+    pub async fn create_share_link(
+        &self,
+        org: &str,
+        request: &CreateShareLinkRequest,
+    ) -> Result<ShareLinkCreated, ClientError> {
+        self.post_json(&format!("/v1/orgs/{org}/share-links"), request).await
+    }
+
+    /// The org's share links (without their tokens).
+    pub async fn share_links(&self, org: &str) -> Result<Vec<ShareLink>, ClientError> {
+        Self::json(self.authed(Method::GET, &format!("/v1/orgs/{org}/share-links"))?).await
+    }
+
+    pub async fn revoke_share_link(&self, org: &str, id: &str) -> Result<(), ClientError> {
+        Self::send(self.authed(Method::DELETE, &format!("/v1/orgs/{org}/share-links/{id}"))?).await?;
+        Ok(())
     }
 
     pub async fn get_blob(&self, org: &str, sha256: &str) -> Result<Vec<u8>, ClientError> {

@@ -1,0 +1,134 @@
+use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
+
+use anyhow::Context;
+use revlens_service::{LoginRequest, Service, SyncStatus};
+
+use crate::cli::{Format, SyncCommand};
+use crate::output::print_json;
+
+pub fn run(service: &Service, workspace: Option<&str>, command: SyncCommand) -> anyhow::Result<()> {
+    match command {
+        SyncCommand::Login { server, email, org, password_stdin, format } => {
+            let password = read_password(password_stdin)?;
+            let request = LoginRequest { server_url: server, email, password, org };
+            let status = service.sync_login(workspace, &request)?;
+            match format {
+                Format::Json => print_json(&status),
+                Format::Text => {
+                    outln!(
+                        "Signed in to {} as {} (org {}).",
+                        status.server_url.as_deref().unwrap_or_default(),
+                        status.email.as_deref().unwrap_or_default(),
+                        status.org_name.as_deref().unwrap_or_default()
+                    );
+                    if status.pending > 0 {
+                        outln!("{} local edit(s) wait to be sent: revlens sync push", status.pending);
+                    }
+                    Ok(())
+                }
+            }
+        }
+        SyncCommand::Status(args) => {
+            let status = service.sync_status(workspace)?;
+            match args.format {
+                Format::Json => print_json(&status),
+                Format::Text => {
+                    print_status(&status);
+                    Ok(())
+                }
+            }
+        }
+        SyncCommand::Push(args) => {
+            let summary = service.sync_push(workspace)?;
+            match args.format {
+                Format::Json => print_json(&summary),
+                Format::Text => {
+                    outln!(
+                        "Sent {} edit(s): {} applied ({} merged), {} conflict(s), {} already applied; {} pending.",
+                        summary.sent,
+                        summary.applied,
+                        summary.merged,
+                        summary.conflicts,
+                        summary.already_applied,
+                        summary.pending
+                    );
+                    if summary.conflicts > 0 {
+                        outln!("The server's versions stand; yours are kept as conflicted copies: revlens sync pull");
+                    }
+                    Ok(())
+                }
+            }
+        }
+        SyncCommand::Pull(args) => {
+            let summary = service.sync_pull(workspace)?;
+            match args.format {
+                Format::Json => print_json(&summary),
+                Format::Text => {
+                    outln!(
+                        "Pulled {} change(s), {} deletion(s), {} conflicted copy(ies); cookie {}; {} pending.",
+                        summary.updated,
+                        summary.deleted,
+                        summary.conflicts,
+                        summary.cookie,
+                        summary.pending
+                    );
+                    if summary.skipped > 0 {
+                        outln!("{} change(s) of kinds this version does not sync yet were skipped.", summary.skipped);
+                    }
+                    Ok(())
+                }
+            }
+        }
+        SyncCommand::Logout => {
+            let summary = service.sync_logout(workspace)?;
+            if summary.revoked_on_server {
+                outln!("Signed out; the session was ended on the server and the tokens deleted from the keychain.");
+            } else {
+                outln!("Signed out locally (the server could not be told); the tokens were deleted from the keychain.");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn print_status(status: &SyncStatus) {
+    let Some(server) = &status.server_url else {
+        outln!(
+            "Workspace '{}' does not sync. Sign in with: revlens sync login --server URL --email EMAIL",
+            status.workspace
+        );
+        return;
+    };
+    let state = if status.signed_in { "signed in" } else { "signed out" };
+    outln!("workspace    {}", status.workspace);
+    outln!("server       {server} ({state})");
+    outln!("user         {}", status.email.as_deref().unwrap_or_default());
+    outln!(
+        "org          {} ({})",
+        status.org_name.as_deref().unwrap_or_default(),
+        status.org_id.as_deref().unwrap_or_default()
+    );
+    outln!("pending      {}", status.pending);
+    outln!("cookie       {}", status.cookie);
+    outln!("last push    {}", status.last_push_at.as_deref().unwrap_or("never"));
+    outln!("last pull    {}", status.last_pull_at.as_deref().unwrap_or("never"));
+}
+
+/// The password, from stdin: all of it with `--password-stdin`, else one line after a prompt.
+/// It is never taken from the command line, where other users could see it.
+fn read_password(password_stdin: bool) -> anyhow::Result<String> {
+    let mut stdin = std::io::stdin().lock();
+    let mut password = String::new();
+    if password_stdin {
+        stdin.read_to_string(&mut password).context("reading the password from stdin")?;
+    } else {
+        if std::io::stdin().is_terminal() {
+            eprint!("Password: ");
+            let _ = std::io::stderr().flush();
+        }
+        stdin.read_line(&mut password).context("reading the password from stdin")?;
+    }
+    let password = password.trim_end_matches(['\n', '\r']).to_owned();
+    anyhow::ensure!(!password.is_empty(), "no password on stdin");
+    Ok(password)
+}

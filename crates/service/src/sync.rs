@@ -1,0 +1,409 @@
+//! Sync with a RevLens sync server, and share links: sign in, push, pull, status, sign out.
+//!
+//! Each workspace syncs with one org on one server. Local edits of synced kinds (today: saved
+//! column mappings) are logged by the store in the transaction of the change; `push` sends the
+//! log in order and drops what the server acknowledged; `pull` applies the changes since the
+//! cookie, page by page, and replays the still-pending edits on top (Replicache style).
+//! Tokens live only in the OS keychain ([`crate::secrets`]); an expired access token is
+//! refreshed once and the call retried.
+
+use std::future::Future;
+
+use chrono::{Duration, Utc};
+use revlens_store::{RemoteObject, SyncAccount, MAPPING_KIND};
+use revlens_sync::client::{ClientError, SyncClient};
+use revlens_sync::{Change, CreateShareLinkRequest, Mutation, MutationResult, ShareLink, ShareLinkCreated, SyncKind};
+use serde::Serialize;
+
+use crate::secrets::{self, keychain_account};
+use crate::{Result, Service, ServiceError};
+
+/// Mutations per push request.
+const PUSH_BATCH: usize = 200;
+/// Pull pages per run before giving up on a server that keeps saying `has_more`.
+const MAX_PULL_PAGES: usize = 100_000;
+
+/// Who to sign in as.
+#[derive(Clone, Debug)]
+pub struct LoginRequest {
+    pub server_url: String,
+    pub email: String,
+    pub password: String,
+    /// The org's id or name; may be left out when the user belongs to one org.
+    pub org: Option<String>,
+}
+
+/// A workspace's sync state, from the local store alone (no network).
+#[derive(Clone, Debug, Serialize)]
+pub struct SyncStatus {
+    pub workspace: String,
+    pub signed_in: bool,
+    pub server_url: Option<String>,
+    pub email: Option<String>,
+    pub org_id: Option<String>,
+    pub org_name: Option<String>,
+    pub client_id: Option<String>,
+    /// Local edits the server has not acknowledged yet.
+    pub pending: u64,
+    pub cookie: u64,
+    pub last_mutation_id: u64,
+    pub last_push_at: Option<String>,
+    pub last_pull_at: Option<String>,
+}
+
+/// What a push did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PushSummary {
+    pub sent: u64,
+    pub applied: u64,
+    pub merged: u64,
+    pub conflicts: u64,
+    pub already_applied: u64,
+    /// Edits still waiting (none after a complete push).
+    pub pending: u64,
+}
+
+/// What a pull did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PullSummary {
+    pub pages: u64,
+    pub updated: u64,
+    pub deleted: u64,
+    /// Conflicted copies received.
+    pub conflicts: u64,
+    /// Changes of kinds this version does not sync yet.
+    pub skipped: u64,
+    pub cookie: u64,
+    pub pending: u64,
+}
+
+/// What a sign-out did.
+#[derive(Clone, Debug, Serialize)]
+pub struct LogoutSummary {
+    /// False when the server could not be told (offline); the local tokens are gone either way.
+    pub revoked_on_server: bool,
+}
+
+fn to_remote(change: &Change) -> RemoteObject {
+    RemoteObject {
+        kind: change.kind.as_str().to_owned(),
+        id: change.id.clone(),
+        rev: change.rev,
+        body: change.body.clone(),
+        deleted: change.deleted,
+        conflict_of: change.conflict_of.clone(),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ServiceError::Invalid(format!("cannot start the network runtime: {e}")))
+}
+
+fn normalize_server_url(url: &str) -> Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < "http://x".len() {
+        return Err(ServiceError::Invalid(format!("'{url}' is not a server URL (expected http(s)://host[:port])")));
+    }
+    Ok(url.to_owned())
+}
+
+/// A signed-in connection to the workspace's server.
+struct Session {
+    rt: tokio::runtime::Runtime,
+    client: SyncClient,
+    keychain_account: String,
+    account: SyncAccount,
+}
+
+impl Session {
+    /// Runs a call; on `401 unauthorized` refreshes the tokens once (keeping the new pair in the
+    /// keychain at once: refresh tokens are single use) and retries.
+    fn call<T, F, Fut>(&mut self, f: F) -> Result<T>
+    where
+        F: Fn(SyncClient) -> Fut,
+        Fut: Future<Output = Result<T, ClientError>>,
+    {
+        match self.rt.block_on(f(self.client.clone())) {
+            Err(error) if error.code() == Some("unauthorized") => {
+                let refreshed = self.rt.block_on(self.client.refresh());
+                match refreshed {
+                    Ok(()) => {
+                        if let Some(tokens) = self.client.tokens() {
+                            secrets::save_tokens(&self.keychain_account, tokens)?;
+                        }
+                    }
+                    Err(error) if error.status().is_some_and(|s| s.as_u16() == 401) => {
+                        return Err(ServiceError::NotSignedIn(
+                            "the session has ended; sign in again with: revlens sync login".into(),
+                        ))
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+                Ok(self.rt.block_on(f(self.client.clone()))?)
+            }
+            other => Ok(other?),
+        }
+    }
+}
+
+impl Service {
+    fn session(&self, workspace: Option<&str>) -> Result<Session> {
+        let ws = self.workspace(workspace)?;
+        let not_signed_in = || {
+            ServiceError::NotSignedIn(format!(
+                "workspace '{}' is not signed in to a sync server; run: revlens sync login --server URL --email EMAIL",
+                ws.name
+            ))
+        };
+        let account = self.store.sync_account(ws.id)?.ok_or_else(not_signed_in)?;
+        let keychain_account = account.keychain_account.clone().ok_or_else(not_signed_in)?;
+        let tokens = secrets::load_tokens(&keychain_account)?.ok_or_else(|| {
+            ServiceError::NotSignedIn(format!(
+                "the keychain has no tokens for {keychain_account}; sign in again with: revlens sync login"
+            ))
+        })?;
+        let mut client = SyncClient::new(account.server_url.clone());
+        client.set_tokens(Some(tokens));
+        Ok(Session { rt: runtime()?, client, keychain_account, account })
+    }
+
+    /// Signs the workspace in to a sync server org. The tokens go to the OS keychain; the store
+    /// records the server, the org and a reference to the keychain entry.
+    pub fn sync_login(&self, workspace: Option<&str>, request: &LoginRequest) -> Result<SyncStatus> {
+        let ws = self.workspace(workspace)?;
+        let server_url = normalize_server_url(&request.server_url)?;
+        let email = request.email.trim();
+        let rt = runtime()?;
+        let mut client = SyncClient::new(server_url.clone());
+        rt.block_on(client.login(email, &request.password))?;
+        let me = rt.block_on(client.me())?;
+        let org = match &request.org {
+            Some(wanted) => me
+                .orgs
+                .iter()
+                .find(|o| o.id == *wanted || o.name.eq_ignore_ascii_case(wanted.trim()))
+                .ok_or_else(|| ServiceError::Invalid(format!("{email} is not a member of an org '{wanted}'")))?,
+            None => match me.orgs.as_slice() {
+                [only] => only,
+                [] => return Err(ServiceError::Invalid(format!("{email} is not a member of any org"))),
+                many => {
+                    let names: Vec<&str> = many.iter().map(|o| o.name.as_str()).collect();
+                    return Err(ServiceError::Invalid(format!(
+                        "{email} belongs to several orgs ({}); choose one with --org",
+                        names.join(", ")
+                    )));
+                }
+            },
+        };
+        let account = keychain_account(&server_url, &me.user.email);
+        let tokens = client.tokens().ok_or_else(|| ServiceError::NotSignedIn("the server sent no tokens".into()))?;
+        secrets::save_tokens(&account, tokens)?;
+        self.store.sign_in_sync(
+            ws.id,
+            &revlens_store::NewSyncAccount {
+                server_url,
+                email: me.user.email.clone(),
+                org_id: org.id.clone(),
+                org_name: org.name.clone(),
+                keychain_account: account,
+            },
+        )?;
+        self.sync_status(workspace)
+    }
+
+    /// The workspace's sync state, without asking the server.
+    pub fn sync_status(&self, workspace: Option<&str>) -> Result<SyncStatus> {
+        let ws = self.workspace(workspace)?;
+        let account = self.store.sync_account(ws.id)?;
+        let pending = self.store.pending_count(ws.id)?;
+        Ok(match account {
+            Some(a) => SyncStatus {
+                workspace: ws.name,
+                signed_in: a.keychain_account.is_some(),
+                server_url: Some(a.server_url),
+                email: Some(a.email),
+                org_id: Some(a.org_id),
+                org_name: Some(a.org_name),
+                client_id: Some(a.client_id),
+                pending,
+                cookie: a.cookie,
+                last_mutation_id: a.last_mutation_id,
+                last_push_at: a.last_push_at,
+                last_pull_at: a.last_pull_at,
+            },
+            None => SyncStatus {
+                workspace: ws.name,
+                signed_in: false,
+                server_url: None,
+                email: None,
+                org_id: None,
+                org_name: None,
+                client_id: None,
+                pending,
+                cookie: 0,
+                last_mutation_id: 0,
+                last_push_at: None,
+                last_pull_at: None,
+            },
+        })
+    }
+
+    /// Sends the pending edits in order and drops the acknowledged ones. A conflicting edit
+    /// leaves the server's version in place locally; the server keeps ours as a conflicted copy,
+    /// which the next pull brings.
+    pub fn sync_push(&self, workspace: Option<&str>) -> Result<PushSummary> {
+        let mut session = self.session(workspace)?;
+        let ws = session.account.workspace_id;
+        let (org, client_id) = (session.account.org_id.clone(), session.account.client_id.clone());
+        let mut summary = PushSummary::default();
+        let pending = self.store.prepare_push(ws)?;
+        for batch in pending.chunks(PUSH_BATCH) {
+            let mut mutations = Vec::with_capacity(batch.len());
+            for m in batch {
+                let kind: SyncKind = m.kind.parse().map_err(|e| ServiceError::Invalid(format!("{e}")))?;
+                let id = m.mutation_id.ok_or_else(|| ServiceError::Invalid("an edit has no mutation id".into()))?;
+                mutations.push(match &m.body {
+                    Some(body) if !m.deleted => Mutation::put(id, kind, m.object_id.clone(), m.base_rev, body.clone()),
+                    _ => Mutation::delete(id, kind, m.object_id.clone(), m.base_rev),
+                });
+            }
+            let (org, client_id, mutations) = (&org, &client_id, &mutations);
+            let response = session.call(move |c| async move { c.push(org, client_id, mutations).await })?;
+            let mut applied = Vec::new();
+            let mut server_versions = Vec::new();
+            for result in &response.results {
+                match result {
+                    MutationResult::Applied { mutation_id, rev, merged } => {
+                        applied.push((*mutation_id, *rev));
+                        summary.applied += 1;
+                        summary.merged += u64::from(*merged);
+                    }
+                    MutationResult::Conflict { server, .. } => {
+                        summary.conflicts += 1;
+                        server_versions.extend(server.iter().map(to_remote));
+                    }
+                    MutationResult::AlreadyApplied { .. } => summary.already_applied += 1,
+                }
+            }
+            summary.sent += mutations.len() as u64;
+            self.store.finish_push(ws, &applied, &server_versions, response.last_mutation_id)?;
+        }
+        summary.pending = self.store.pending_count(ws)?;
+        Ok(summary)
+    }
+
+    /// Applies every change since the cookie, page by page, replaying the pending edits on top.
+    pub fn sync_pull(&self, workspace: Option<&str>) -> Result<PullSummary> {
+        let mut session = self.session(workspace)?;
+        let ws = session.account.workspace_id;
+        let (org, client_id) = (session.account.org_id.clone(), session.account.client_id.clone());
+        let mut cookie = session.account.cookie;
+        let mut summary = PullSummary::default();
+        for _ in 0..MAX_PULL_PAGES {
+            let (org, client_id) = (&org, &client_id);
+            let page = session.call(move |c| async move { c.pull(org, client_id, cookie).await })?;
+            let changes: Vec<RemoteObject> = page.changes.iter().map(to_remote).collect();
+            let applied = self.store.apply_pull_page(ws, &changes, page.cookie, page.last_mutation_id)?;
+            summary.pages += 1;
+            summary.updated += applied.updated;
+            summary.deleted += applied.deleted;
+            summary.conflicts += applied.conflicts;
+            summary.skipped += applied.skipped;
+            let advanced = page.cookie > cookie;
+            cookie = cookie.max(page.cookie);
+            if !page.has_more {
+                break;
+            }
+            if !advanced {
+                return Err(ServiceError::Invalid("the server says more changes wait but sent none".into()));
+            }
+        }
+        summary.cookie = cookie;
+        summary.pending = self.store.pending_count(ws)?;
+        Ok(summary)
+    }
+
+    /// Ends the session on the server (when it can be reached) and deletes the keychain entry.
+    /// The workspace keeps its client id, cookie and pending edits for the next sign-in.
+    pub fn sync_logout(&self, workspace: Option<&str>) -> Result<LogoutSummary> {
+        let ws = self.workspace(workspace)?;
+        let account = self.store.sync_account(ws.id)?;
+        let Some(keychain) = account.as_ref().and_then(|a| a.keychain_account.clone()) else {
+            return Err(ServiceError::NotSignedIn(format!("workspace '{}' is not signed in", ws.name)));
+        };
+        let mut revoked_on_server = false;
+        if let (Some(account), Some(tokens)) = (&account, secrets::load_tokens(&keychain)?) {
+            let mut client = SyncClient::new(account.server_url.clone());
+            client.set_tokens(Some(tokens));
+            let rt = runtime()?;
+            revoked_on_server = match rt.block_on(client.logout()) {
+                Ok(()) => true,
+                // An expired access token: refresh, then revoke the session it belongs to.
+                Err(e) if e.code() == Some("unauthorized") => {
+                    rt.block_on(client.refresh()).is_ok() && rt.block_on(client.logout()).is_ok()
+                }
+                Err(_) => false,
+            };
+        }
+        secrets::delete_tokens(&keychain)?;
+        self.store.sign_out_sync(ws.id)?;
+        Ok(LogoutSummary { revoked_on_server })
+    }
+
+    /// A read-only, expiring link to a saved mapping (it must have been pushed).
+    pub fn share_create(&self, workspace: Option<&str>, mapping: &str, days: u32) -> Result<ShareLinkCreated> {
+        if days == 0 || days > 366 {
+            return Err(ServiceError::Invalid("a share link lasts 1 to 366 days".into()));
+        }
+        let mut session = self.session(workspace)?;
+        let ws = session.account.workspace_id;
+        let saved = self.store.mapping(ws, mapping)?;
+        let id = self.store.remote_id(ws, MAPPING_KIND, &saved.id.to_string())?;
+        let request = CreateShareLinkRequest {
+            kind: SyncKind::Mapping,
+            id,
+            expires_at: Utc::now() + Duration::days(days.into()),
+        };
+        let org = session.account.org_id.clone();
+        let (org, request) = (&org, &request);
+        session.call(move |c| async move { c.create_share_link(org, request).await }).map_err(|e| match e {
+            ServiceError::SyncServer(ref c) if c.code() == Some("not_found") => ServiceError::Invalid(format!(
+                "the server does not have mapping '{}' yet; send it first with: revlens sync push",
+                saved.name
+            )),
+            other => other,
+        })
+    }
+
+    pub fn share_list(&self, workspace: Option<&str>) -> Result<Vec<ShareLink>> {
+        let mut session = self.session(workspace)?;
+        let org = session.account.org_id.clone();
+        let org = &org;
+        session.call(move |c| async move { c.share_links(org).await })
+    }
+
+    pub fn share_revoke(&self, workspace: Option<&str>, id: &str) -> Result<()> {
+        let mut session = self.session(workspace)?;
+        let org = session.account.org_id.clone();
+        let org = &org;
+        session.call(move |c| async move { c.revoke_share_link(org, id).await })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls_are_checked_and_trimmed() {
+        assert_eq!(
+            normalize_server_url(" https://sync.example.com/ ").ok().as_deref(),
+            Some("https://sync.example.com")
+        );
+        assert!(normalize_server_url("sync.example.com").is_err());
+        assert!(normalize_server_url("ftp://x").is_err());
+    }
+}

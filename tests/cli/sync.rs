@@ -1,0 +1,276 @@
+//! Sync end to end: the real `revlens-sync-server` binary on a free loopback port, and two
+//! RevLens homes as two clients of one org. Tokens go to a per-home test keychain file
+//! (`REVLENS_KEYRING=mock-file:…`), never to the OS keychain.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::helpers::{run, Run, SUBSCRIPTIONS};
+
+const EMAIL: &str = "owner@example.com";
+const PASSWORD: &str = "correct horse battery staple";
+
+/// The server binary, built beside `revlens` by `cargo test --workspace`.
+fn server_binary() -> PathBuf {
+    let revlens = Path::new(env!("CARGO_BIN_EXE_revlens"));
+    let path = revlens.with_file_name(format!("revlens-sync-server{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing: the sync tests need the server binary; build it with \
+         `cargo build -p revlens-sync-server` (`cargo test --workspace` does)",
+        path.display()
+    );
+    path
+}
+
+/// A running sync server; killed when dropped.
+struct Server {
+    child: std::process::Child,
+    url: String,
+    _data: TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// A fresh server with one org, "Acme", and its owner. Access tokens last 2 seconds, so
+    /// the clients' refresh-and-retry path runs too.
+    fn start() -> Self {
+        let bin = server_binary();
+        let data = tempfile::tempdir().unwrap();
+        let data_dir = data.path().to_str().unwrap();
+        let mut admin = Command::new(&bin)
+            .args(["--data-dir", data_dir, "admin", "create-owner", "--email", EMAIL, "--org", "Acme"])
+            .arg("--password-stdin")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        admin.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+        let out = admin.wait_with_output().unwrap();
+        assert!(out.status.success(), "create-owner: {}", String::from_utf8_lossy(&out.stderr));
+
+        let mut child = Command::new(&bin)
+            .args(["--bind", "127.0.0.1:0", "--data-dir", data_dir])
+            .env("RUST_LOG", "info")
+            .env("REVLENS_SYNC_ACCESS_TOKEN_TTL_SECS", "2")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The first log line says where it listens; the rest is drained so the server never
+        // blocks on a full pipe.
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let log: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert_eq!(log["fields"]["message"], "listening", "{line}");
+        let addr = log["fields"]["addr"].as_str().unwrap().to_owned();
+        std::thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = stdout.read_to_end(&mut sink);
+        });
+        Self { child, url: format!("http://{addr}"), _data: data }
+    }
+}
+
+/// One client: its own RevLens home and its own test keychain file.
+struct Client {
+    home: TempDir,
+    files: TempDir,
+    /// Everything the CLI printed, to check no token ever shows.
+    printed: std::cell::RefCell<String>,
+}
+
+impl Client {
+    fn new() -> Self {
+        Self { home: tempfile::tempdir().unwrap(), files: tempfile::tempdir().unwrap(), printed: Default::default() }
+    }
+
+    fn keyring_file(&self) -> PathBuf {
+        self.files.path().join("keyring.json")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_revlens"));
+        command
+            .arg("--home")
+            .arg(self.home.path())
+            .args(args)
+            .current_dir(self.files.path())
+            .env("REVLENS_KEYRING", format!("mock-file:{}", self.keyring_file().display()))
+            .env_remove("REVLENS_SYNC_SERVER");
+        command
+    }
+
+    fn record(&self, result: Run) -> Run {
+        let mut printed = self.printed.borrow_mut();
+        printed.push_str(&result.stdout);
+        printed.push_str(&result.stderr);
+        result
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.record(run(self.command(args)))
+    }
+
+    fn login(&self, server: &Server) -> Value {
+        let mut child = self
+            .command(&["sync", "login", "--server", &server.url, "--email", EMAIL, "--password-stdin"])
+            .args(["--format", "json"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(PASSWORD.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let result = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        self.record(result).ok().json()
+    }
+
+    /// Saves mapping `name` by importing a subscriptions file with `extra_column` added, so
+    /// each call makes a different header signature.
+    fn save_mapping(&self, name: &str, extra_column: &str) {
+        let mut lines = SUBSCRIPTIONS.lines();
+        let mut text = format!("{},{extra_column}\n", lines.next().unwrap());
+        for line in lines {
+            text.push_str(&format!("{line},x\n"));
+        }
+        let path = self.files.path().join(format!("{extra_column}.csv"));
+        std::fs::write(&path, text).unwrap();
+        self.run(&["import", path.to_str().unwrap(), "--kind", "subscriptions", "--save-mapping", name]).ok();
+    }
+
+    /// name -> header signature of every saved mapping.
+    fn mappings(&self) -> Vec<(String, String)> {
+        let list = self.run(&["mapping", "list", "--format", "json"]).ok().json();
+        let mut out: Vec<(String, String)> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["name"].as_str().unwrap().to_owned(), m["header_signature"].as_str().unwrap().to_owned()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn sync(&self, what: &str) -> Value {
+        self.run(&["sync", what, "--format", "json"]).ok().json()
+    }
+}
+
+#[test]
+fn two_clients_share_mappings_keep_conflicts_and_sign_out() {
+    let server = Server::start();
+    let (a, b) = (Client::new(), Client::new());
+
+    // A mapping saved before signing in is queued by the sign-in.
+    a.save_mapping("stripe", "Notes");
+    let status = a.login(&server);
+    assert_eq!((status["signed_in"].as_bool(), status["org_name"].as_str()), (Some(true), Some("Acme")));
+    assert_eq!(status["pending"], 1);
+    let pushed = a.sync("push");
+    assert_eq!((pushed["applied"].as_u64(), pushed["pending"].as_u64()), (Some(1), Some(0)));
+
+    // B signs in and pulls A's mapping, with the same id.
+    b.login(&server);
+    // Past the 2-second access-token lifetime: B's pull refreshes its session and retries.
+    std::thread::sleep(Duration::from_millis(2500));
+    let pulled = b.sync("pull");
+    assert_eq!(pulled["updated"], 1, "{pulled}");
+    assert_eq!(b.mappings(), a.mappings());
+    let id_in =
+        |client: &Client| client.run(&["mapping", "show", "stripe", "--format", "json"]).ok().json()["id"].clone();
+    assert_eq!(id_in(&a), id_in(&b));
+
+    // Both edit the same mapping offline; A's edit reaches the server first.
+    a.save_mapping("stripe", "Region");
+    b.save_mapping("stripe", "Owner");
+    let mine_in_b = b.mappings();
+    assert_eq!(a.sync("push")["applied"], 1);
+    let pushed = b.sync("push");
+    assert_eq!((pushed["conflicts"].as_u64(), pushed["pending"].as_u64()), (Some(1), Some(0)), "{pushed}");
+    // B's edit is not lost: it comes back as a conflicted copy, beside A's version.
+    let pulled = b.sync("pull");
+    assert_eq!(pulled["conflicts"], 1, "{pulled}");
+    a.sync("pull");
+    let in_a = a.mappings();
+    assert_eq!(in_a, b.mappings(), "both clients converge");
+    let names: Vec<&str> = in_a.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, vec!["stripe", "stripe (conflict)"]);
+    assert_eq!(in_a[1].1, mine_in_b[0].1, "the conflicted copy is B's edit");
+    assert_ne!(in_a[0].1, in_a[1].1);
+
+    // Resolving: A deletes the copy, and the deletion reaches B.
+    a.run(&["mapping", "rm", "stripe (conflict)"]).ok();
+    assert_eq!(a.sync("push")["applied"], 1);
+    b.sync("pull");
+    assert_eq!(b.mappings().len(), 1);
+
+    // Share links to a synced mapping: create, list, revoke.
+    let link = a.run(&["share", "create", "--mapping", "stripe", "--days", "2", "--format", "json"]).ok().json();
+    assert!(link["url"].as_str().unwrap().starts_with(&server.url), "{link}");
+    let id = link["id"].as_str().unwrap();
+    let listed = b.run(&["share", "list", "--format", "json"]).ok().json();
+    assert_eq!(listed[0]["id"].as_str(), Some(id));
+    assert!(listed[0]["revoked_at"].is_null());
+    a.run(&["share", "revoke", id]).ok();
+    let listed = a.run(&["share", "list", "--format", "json"]).ok().json();
+    assert!(!listed[0]["revoked_at"].is_null());
+
+    // Status comes from the local store; tokens live only in the keychain (here its test file).
+    let status = a.sync("status");
+    assert_eq!((status["pending"].as_u64(), status["signed_in"].as_bool()), (Some(0), Some(true)));
+    assert!(status["cookie"].as_u64().unwrap() > 0);
+    let keyring: Value = serde_json::from_slice(&std::fs::read(a.keyring_file()).unwrap()).unwrap();
+    let entries = keyring.as_object().unwrap();
+    assert_eq!(entries.len(), 1);
+    let (account, secret) = entries.iter().next().unwrap();
+    assert_eq!(account, &format!("revlens\u{1f}{} {EMAIL}", server.url));
+    let secret: Vec<u8> = serde_json::from_value(secret.clone()).unwrap();
+    let tokens: Value = serde_json::from_slice(&secret).unwrap();
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let db = std::fs::read(a.home.path().join("revlens.db")).unwrap();
+    for token in [&access, &refresh] {
+        assert!(!a.printed.borrow().contains(token.as_str()), "a token was printed");
+        assert!(!db.windows(token.len()).any(|w| w == token.as_bytes()), "a token reached SQLite");
+    }
+
+    // Signing out ends the session and empties the keychain entry.
+    a.run(&["sync", "logout"]).ok();
+    let keyring: Value = serde_json::from_slice(&std::fs::read(a.keyring_file()).unwrap()).unwrap();
+    assert!(keyring.as_object().unwrap().is_empty());
+    assert_eq!(a.sync("status")["signed_in"], false);
+    a.run(&["sync", "push"]).fails_with(1, "not signed in");
+    a.run(&["sync", "logout"]).fails_with(1, "not signed in");
+}
+
+#[test]
+fn signing_in_needs_a_password_on_stdin_and_a_server_url() {
+    let client = Client::new();
+    let mut command = client.command(&["sync", "login", "--server", "http://127.0.0.1:9", "--email", EMAIL]);
+    command.stdin(Stdio::null());
+    client.record(run(command)).fails_with(1, "no password on stdin");
+    client
+        .run(&["sync", "login", "--server", "sync.example.com", "--email", EMAIL, "--password", "x"])
+        .fails_with(2, "unexpected argument '--password'");
+    assert_eq!(client.sync("status")["signed_in"], false);
+    client.run(&["sync", "pull"]).fails_with(1, "is not signed in to a sync server");
+}
