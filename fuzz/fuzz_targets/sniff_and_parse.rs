@@ -17,7 +17,18 @@ fn scratch() -> Option<&'static std::path::Path> {
         .map(|d| d.path())
 }
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: {
+        // libFuzzer's hook aborts on every panic, even one the importer catches inside a
+        // third-party parser and turns into an error; only the others are bugs.
+        let abort = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !revlens_ingest::panic_is_contained() {
+                abort(info);
+            }
+        }));
+    },
+    |data: &[u8]| {
     let Some(dir) = scratch() else { return };
     // The name matters: a workbook extension changes how non-workbook bytes fail.
     let name = match data.first() {

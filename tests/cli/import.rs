@@ -118,6 +118,8 @@ fn broken_files_are_clear_errors_and_leave_the_store_as_it_was() {
         ("junk.csv", (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect(), "does not look like a text"),
         ("fake.xlsx", b"customer_id,amount\n1,2\n".to_vec(), "is not a valid"),
         ("header-only.csv", b"customer_id,amount,start_date\n".to_vec(), "no data rows"),
+        // Found by the fuzzer: calamine panics on it; the import must report a broken file.
+        ("corrupt.xls", include_bytes!("../../fuzz/corpus-seed/xls-calamine-cfb-panic").to_vec(), "is not a valid XLS"),
     ];
     for (name, bytes, message) in cases {
         let path = env.file(name, bytes);

@@ -13,9 +13,12 @@ use clap::Parser;
 use crate::cli::Cli;
 
 fn main() -> ExitCode {
-    // A panic is a bug: say so in one line, without a backtrace.
+    // A panic is a bug: say so in one line, without a backtrace. A panic contained inside a
+    // third-party parser is not: the import reports it as a broken file.
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("error: internal error ({info}); please report it");
+        if !revlens_ingest::panic_is_contained() {
+            eprintln!("error: internal error ({info}); please report it");
+        }
     }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -27,6 +27,7 @@ mod workbook;
 
 pub use error::{ImportError, RowError, MAX_LISTED_ERRORS};
 pub use mapping::{header_signature, normalize_header, suggest_mapping, Mapping, MappingOverride};
+pub use workbook::panic_is_contained;
 
 use std::io::Write;
 use std::path::Path;

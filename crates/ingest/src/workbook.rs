@@ -1,6 +1,7 @@
 //! Workbooks (XLSX, XLS, ODS) through calamine: open defensively, choose a sheet, and
 //! present its cells as text rows for the same pipeline as delimited files.
 
+use std::cell::Cell;
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -25,6 +26,23 @@ fn kind_name(kind: WorkbookKind) -> &'static str {
     }
 }
 
+thread_local! {
+    static CONTAINING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// True while a third-party parser runs on this thread under `catch_unwind`: a panic
+/// there becomes an error value, so a panic hook (the CLI's, a fuzzer's) should stay quiet.
+pub fn panic_is_contained() -> bool {
+    CONTAINING.with(Cell::get)
+}
+
+fn contained<T>(parse: impl FnOnce() -> T) -> std::thread::Result<T> {
+    CONTAINING.with(|flag| flag.set(true));
+    let result = catch_unwind(AssertUnwindSafe(parse));
+    CONTAINING.with(|flag| flag.set(false));
+    result
+}
+
 /// Opens `bytes` as a workbook of `kind` and loads the chosen sheet (name, or 1-based
 /// number; default the first). Malformed files are errors, never panics.
 pub(crate) fn load_sheet(
@@ -39,7 +57,7 @@ pub(crate) fn load_sheet(
         reason,
     };
     // calamine is a parser of untrusted input; a panic in it must not take the app down.
-    let loaded = catch_unwind(AssertUnwindSafe(|| match kind {
+    let loaded = contained(|| match kind {
         WorkbookKind::Xlsx => {
             Xlsx::new(Cursor::new(bytes)).map_err(|e| e.to_string()).and_then(|mut wb| read_sheet(&mut wb, sheet))
         }
@@ -49,7 +67,7 @@ pub(crate) fn load_sheet(
         WorkbookKind::Ods => {
             Ods::new(Cursor::new(bytes)).map_err(|e| e.to_string()).and_then(|mut wb| read_sheet(&mut wb, sheet))
         }
-    }));
+    });
     match loaded {
         Ok(Ok(Ok(sheet))) => Ok(sheet),
         Ok(Ok(Err((requested, available)))) => {
