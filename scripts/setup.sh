@@ -4,7 +4,9 @@
 set -euo pipefail
 
 need_apt=()
-for pkg in build-essential pkg-config; do
+# postgresql: the sync server's tests run on PostgreSQL too (scripts/postgres-test-server.sh
+# starts a throw-away cluster with its binaries under /usr/lib/postgresql/*/bin).
+for pkg in build-essential pkg-config postgresql; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ "${#need_apt[@]}" -gt 0 ]; then

@@ -10,10 +10,19 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
+# The sync server's black-box tests run on SQLite (test `api`) and on PostgreSQL (test
+# `api_postgres`): one throw-away PostgreSQL cluster serves the whole run (each test makes its
+# own database in it) unless REVLENS_TEST_POSTGRES_URL names a server already.
+if [ -z "${REVLENS_TEST_POSTGRES_URL:-}" ]; then
+    pg_env="$(./scripts/postgres-test-server.sh start)" # fails the run when PostgreSQL cannot start
+    eval "$pg_env"
+    trap './scripts/postgres-test-server.sh stop "$REVLENS_TEST_POSTGRES_DIR"' EXIT
+    export REVLENS_TEST_POSTGRES_URL
+fi
 cargo test --workspace --locked
 
 # A short fuzz run of the importer; FUZZ_SECONDS=0 skips it.
-fuzz_seconds="${FUZZ_SECONDS:-45}"
+fuzz_seconds="${FUZZ_SECONDS:-30}"
 if [ "$fuzz_seconds" -gt 0 ]; then
     ./scripts/fuzz.sh "$fuzz_seconds"
 fi

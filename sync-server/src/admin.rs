@@ -12,7 +12,7 @@ pub async fn create_owner(
     org: &str,
     password: &str,
 ) -> Result<(String, String), StartupError> {
-    let ctx = build_context(settings)?;
+    let ctx = build_context(settings).await?;
     let email = normalize_email(email)?;
     check_password_policy(password)?;
     let hash = ctx.passwords.hash(password)?;

@@ -1,7 +1,7 @@
 //! The audit log: one row per authentication event and per change, written with the
 //! transaction that makes the change.
 
-use rusqlite::Connection;
+use crate::db::Conn;
 
 use crate::http::error::ApiError;
 
@@ -17,11 +17,11 @@ pub struct AuditEvent<'a> {
 }
 
 /// Writes `event` through `conn` (a transaction, in practice).
-pub fn record(conn: &Connection, event: &AuditEvent<'_>) -> Result<(), ApiError> {
+pub fn record(conn: &Conn<'_>, event: &AuditEvent<'_>) -> Result<(), ApiError> {
     conn.execute(
         "INSERT INTO audit_log (id, at, org_id, actor_user_id, action, object_kind, object_id, client_addr)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        rusqlite::params![
+        crate::db::params![
             uuid::Uuid::now_v7().to_string(),
             crate::time::now_text(),
             event.org_id,
@@ -38,7 +38,7 @@ pub fn record(conn: &Connection, event: &AuditEvent<'_>) -> Result<(), ApiError>
 /// Writes an authentication event of `user_id` into the log of every org they belong to (one
 /// row without an org when they belong to none), so each org's admins see their members'
 /// sign-ins.
-pub fn record_auth(conn: &Connection, user_id: &str, action: &str, client_addr: Option<&str>) -> Result<(), ApiError> {
+pub fn record_auth(conn: &Conn<'_>, user_id: &str, action: &str, client_addr: Option<&str>) -> Result<(), ApiError> {
     let mut stmt = conn.prepare("SELECT org_id FROM memberships WHERE user_id = ?1")?;
     let orgs: Vec<String> = stmt.query_map([user_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
     let event = AuditEvent {

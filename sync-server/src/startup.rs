@@ -36,11 +36,11 @@ pub struct Application {
 }
 
 /// Opens the data directory and the database, and builds the shared context.
-pub fn build_context(settings: Settings) -> Result<ApiContext, StartupError> {
+pub async fn build_context(settings: Settings) -> Result<ApiContext, StartupError> {
     let data_err = |source| StartupError::DataDir { path: settings.data_dir.clone(), source };
     std::fs::create_dir_all(&settings.data_dir).map_err(data_err)?;
     let blobs = LocalBlobStore::new(settings.blobs_dir()).map_err(data_err)?;
-    let db = Db::open_url(&settings.database_url())?;
+    let db = Db::open_url(&settings.database_url()).await?;
     let passwords = PasswordHasherConfig::new(&settings.argon2)?;
     let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{}", settings.bind));
     Ok(ApiContext {
@@ -62,7 +62,7 @@ impl Application {
         let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
         let local_addr = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?;
         settings.bind = local_addr;
-        let ctx = build_context(settings)?;
+        let ctx = build_context(settings).await?;
         let setup_token = ctx
             .db
             .tx(|tx| {

@@ -1,5 +1,6 @@
 //! Identity routes: first-owner setup, login, refresh, logout, and `/v1/me`.
 
+use crate::db::{Conn, OptionalExtension};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -8,7 +9,6 @@ use revlens_sync::{
     ChangePasswordRequest, ErrorBody, LoginRequest, MeResponse, OrgMembership, RefreshRequest, SetupRequest,
     TokenResponse, UpdateProfileRequest, User,
 };
-use rusqlite::{Connection, OptionalExtension};
 
 use super::error::ApiError;
 use super::extractor::ApiJson;
@@ -21,7 +21,7 @@ use crate::time::{now_text, to_text};
 
 /// Issues an access token and a refresh token in session `family_id`.
 pub fn issue_session(
-    conn: &Connection,
+    conn: &Conn<'_>,
     settings: &Settings,
     user_id: &str,
     family_id: &str,
@@ -35,7 +35,7 @@ pub fn issue_session(
                   VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
     conn.execute(
         insert,
-        rusqlite::params![
+        crate::db::params![
             hash_token(&access),
             "access",
             user_id,
@@ -46,7 +46,7 @@ pub fn issue_session(
     )?;
     conn.execute(
         insert,
-        rusqlite::params![
+        crate::db::params![
             hash_token(&refresh),
             "refresh",
             user_id,
@@ -60,7 +60,7 @@ pub fn issue_session(
 
 /// Creates an org and its owner (first-owner setup, and `admin create-owner`).
 pub fn create_org_with_owner(
-    conn: &Connection,
+    conn: &Conn<'_>,
     email: &str,
     name: &str,
     org_name: &str,
@@ -80,15 +80,15 @@ pub fn create_org_with_owner(
     let org_id = uuid::Uuid::now_v7().to_string();
     conn.execute(
         "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        rusqlite::params![user_id, email, name.trim(), password_hash, now],
+        crate::db::params![user_id, email, name.trim(), password_hash, now],
     )?;
     conn.execute(
         "INSERT INTO orgs (id, name, version, created_at) VALUES (?1, ?2, 0, ?3)",
-        rusqlite::params![org_id, org_name, now],
+        crate::db::params![org_id, org_name, now],
     )?;
     conn.execute(
         "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, 'owner', ?3)",
-        rusqlite::params![org_id, user_id, now],
+        crate::db::params![org_id, user_id, now],
     )?;
     audit::record(
         conn,
@@ -140,7 +140,14 @@ pub async fn setup(
             if unused.is_none() || users > 0 {
                 return Err(ApiError::InvalidCredentials);
             }
-            tx.execute("UPDATE setup_tokens SET used_at = ?1 WHERE token_hash = ?2", [&now_text(), &token_hash])?;
+            // Conditional, so that of two servers redeeming the token at once only one does.
+            let marked = tx.execute(
+                "UPDATE setup_tokens SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL",
+                [&now_text(), &token_hash],
+            )?;
+            if marked != 1 {
+                return Err(ApiError::InvalidCredentials);
+            }
             let (user_id, _org) = create_org_with_owner(tx, &email, &req.name, &req.org, &hash)?;
             audit::record_auth(tx, &user_id, "auth.setup", addr.as_deref())?;
             issue_session(tx, &settings, &user_id, &uuid::Uuid::now_v7().to_string())
@@ -257,7 +264,17 @@ pub async fn refresh(
             if expires_at <= now {
                 return Ok(RefreshOutcome::Refused);
             }
-            tx.execute("UPDATE auth_tokens SET used_at = ?1 WHERE token_hash = ?2", [&now, &hash])?;
+            // Conditional: when another server used the token meanwhile, this is a reuse.
+            let marked = tx.execute(
+                "UPDATE auth_tokens SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL",
+                [&now, &hash],
+            )?;
+            if marked != 1 {
+                revoke_family(tx, &family_id)?;
+                audit::record_auth(tx, &user_id, "auth.refresh_reuse", addr.as_deref())?;
+                tracing::warn!("refresh token reused; session revoked");
+                return Ok(RefreshOutcome::Refused);
+            }
             audit::record_auth(tx, &user_id, "auth.refresh", addr.as_deref())?;
             Ok(RefreshOutcome::Renewed(issue_session(tx, &settings, &user_id, &family_id)?))
         })
@@ -268,7 +285,7 @@ pub async fn refresh(
     }
 }
 
-fn revoke_family(conn: &Connection, family_id: &str) -> Result<(), ApiError> {
+fn revoke_family(conn: &Conn<'_>, family_id: &str) -> Result<(), ApiError> {
     conn.execute(
         "UPDATE auth_tokens SET revoked_at = ?1 WHERE family_id = ?2 AND revoked_at IS NULL",
         [&now_text(), family_id],
@@ -388,7 +405,7 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub fn load_user(conn: &Connection, user_id: &str) -> Result<User, ApiError> {
+pub fn load_user(conn: &Conn<'_>, user_id: &str) -> Result<User, ApiError> {
     conn.query_row("SELECT id, email, name FROM users WHERE id = ?1", [user_id], |r| {
         Ok(User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? })
     })
@@ -396,7 +413,7 @@ pub fn load_user(conn: &Connection, user_id: &str) -> Result<User, ApiError> {
     .ok_or(ApiError::Unauthorized)
 }
 
-fn memberships(conn: &Connection, user_id: &str) -> Result<Vec<OrgMembership>, ApiError> {
+fn memberships(conn: &Conn<'_>, user_id: &str) -> Result<Vec<OrgMembership>, ApiError> {
     let mut stmt = conn.prepare(
         "SELECT o.id, o.name, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id
          WHERE m.user_id = ?1 ORDER BY o.name, o.id",

@@ -1,5 +1,6 @@
 //! Blob routes: content-addressed uploads, verified on arrival, deduplicated per org.
 
+use crate::db::OptionalExtension;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
@@ -7,7 +8,6 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use revlens_sync::{BlobStored, ErrorBody};
-use rusqlite::OptionalExtension;
 use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
@@ -82,7 +82,7 @@ pub async fn put_blob(
             let inserted = tx.execute(
                 "INSERT INTO blobs (org_id, sha256, size, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (org_id, sha256) DO NOTHING",
-                rusqlite::params![org, stored_sha, i64::try_from(size).unwrap_or(i64::MAX), user.user_id, now_text()],
+                crate::db::params![org, stored_sha, i64::try_from(size).unwrap_or(i64::MAX), user.user_id, now_text()],
             )?;
             if inserted > 0 {
                 audit::record(

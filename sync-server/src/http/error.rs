@@ -35,7 +35,7 @@ pub enum ApiError {
     #[error("internal error: {0}")]
     Internal(String),
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(#[from] crate::db::SqlError),
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
 }

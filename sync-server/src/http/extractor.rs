@@ -2,10 +2,10 @@
 
 use std::net::SocketAddr;
 
+use crate::db::OptionalExtension;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use rusqlite::OptionalExtension;
 
 use super::error::ApiError;
 use super::ApiContext;

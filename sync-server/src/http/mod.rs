@@ -13,6 +13,7 @@ pub mod sync;
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::db::{Conn, OptionalExtension};
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, MatchedPath, State};
 use axum::http::{HeaderName, Request};
@@ -21,7 +22,6 @@ use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::Router;
 use revlens_sync::Role;
-use rusqlite::{Connection, OptionalExtension};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -51,7 +51,7 @@ pub struct ApiContext {
 /// The caller's role in `org`, when it allows `action`. Not a member: [`ApiError::NotFound`]
 /// (an org one does not belong to looks absent); a member whose role does not allow it:
 /// [`ApiError::Forbidden`].
-pub fn require(conn: &Connection, user: &AuthUser, org: &str, action: Action) -> Result<Role, ApiError> {
+pub fn require(conn: &Conn<'_>, user: &AuthUser, org: &str, action: Action) -> Result<Role, ApiError> {
     let role: Option<String> = conn
         .query_row("SELECT role FROM memberships WHERE org_id = ?1 AND user_id = ?2", [org, &user.user_id], |r| {
             r.get(0)
@@ -129,11 +129,11 @@ mod tests {
     use crate::configuration::Settings;
     use crate::startup::build_context;
 
-    fn app(dir: &std::path::Path) -> axum::Router {
+    async fn app(dir: &std::path::Path) -> axum::Router {
         let mut settings = Settings { data_dir: dir.to_owned(), ..Settings::default() };
         settings.argon2.memory_kib = 64;
         settings.argon2.iterations = 1;
-        match build_context(settings) {
+        match build_context(settings).await {
             Ok(ctx) => super::router(ctx),
             Err(e) => panic!("context: {e}"),
         }
@@ -154,12 +154,12 @@ mod tests {
     async fn in_process_requests_get_the_error_shape() {
         let dir = tempfile::tempdir().ok();
         let Some(dir) = dir else { return };
-        let (status, body) = call(app(dir.path()), "/healthz").await;
+        let (status, body) = call(app(dir.path()).await, "/healthz").await;
         assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
-        let (status, body) = call(app(dir.path()), "/v1/me").await;
+        let (status, body) = call(app(dir.path()).await, "/v1/me").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(body, r#"{"error":{"code":"unauthorized","message":"authentication required"}}"#);
-        let (status, body) = call(app(dir.path()), "/v1/orgs/x/pull?cookie=-1").await;
+        let (status, body) = call(app(dir.path()).await, "/v1/orgs/x/pull?cookie=-1").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "authentication comes before input checks: {body}");
     }
 }

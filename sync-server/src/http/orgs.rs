@@ -1,5 +1,6 @@
 //! Org routes: invitations and the audit log.
 
+use crate::db::OptionalExtension;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -9,7 +10,6 @@ use revlens_sync::{
     AcceptInvitationRequest, AcceptInvitationResponse, AuditEntry, CreateInvitationRequest, ErrorBody, Invitation,
     InvitationCreated, Member, OrgMembership, Role, User,
 };
-use rusqlite::OptionalExtension;
 use serde::Deserialize;
 
 use super::auth::{issue_session, load_user};
@@ -88,7 +88,7 @@ pub async fn create_invitation(
             tx.execute(
                 "INSERT INTO invitations (id, org_id, email, role, token_hash, created_by, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                rusqlite::params![
+                crate::db::params![
                     id,
                     org,
                     email,
@@ -292,7 +292,7 @@ pub async fn accept_invitation(
                     let id = uuid::Uuid::now_v7().to_string();
                     tx.execute(
                         "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        rusqlite::params![id, email, name, hash, now],
+                        crate::db::params![id, email, name, hash, now],
                     )
                     .map_err(|_| ApiError::Conflict("the account was created meanwhile; try again".into()))?;
                     id
@@ -311,9 +311,16 @@ pub async fn accept_invitation(
             }
             tx.execute(
                 "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)",
-                rusqlite::params![org_id, user_id, role, now],
+                crate::db::params![org_id, user_id, role, now],
             )?;
-            tx.execute("UPDATE invitations SET accepted_at = ?1 WHERE id = ?2", [&now, &invitation_id])?;
+            // Conditional, so that of two servers accepting the invitation at once only one does.
+            let marked = tx.execute(
+                "UPDATE invitations SET accepted_at = ?1 WHERE id = ?2 AND accepted_at IS NULL",
+                [&now, &invitation_id],
+            )?;
+            if marked != 1 {
+                return Err(ApiError::InvalidCredentials);
+            }
             audit::record(
                 tx,
                 &AuditEvent {

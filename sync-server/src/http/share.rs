@@ -1,12 +1,12 @@
 //! Share links: a read-only view of one object, expiring and revocable.
 
+use crate::db::OptionalExtension;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use chrono::{Duration, Utc};
 use revlens_sync::{CreateShareLinkRequest, ErrorBody, ShareLink, ShareLinkCreated};
-use rusqlite::OptionalExtension;
 
 use super::error::ApiError;
 use super::extractor::ApiJson;
@@ -59,7 +59,7 @@ pub async fn create_share_link(
             tx.execute(
                 "INSERT INTO share_links (id, org_id, kind, object_id, token_hash, created_by, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                rusqlite::params![
+                crate::db::params![
                     id,
                     org,
                     req.kind.as_str(),

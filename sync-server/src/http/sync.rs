@@ -1,10 +1,10 @@
 //! The change feed: push and pull (DESIGN.md, "Sync").
 
+use crate::db::{Conn, OptionalExtension};
 use axum::extract::{Path, State};
 use axum::Json;
 use revlens_sync::sync::MutationOp;
 use revlens_sync::{Change, ErrorBody, Mutation, MutationResult, PullResponse, PushRequest, PushResponse, SyncKind};
-use rusqlite::{Connection, OptionalExtension};
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -79,6 +79,10 @@ pub async fn push(
         .db
         .tx(move |tx| {
             require(tx, &user, &org, Action::Push)?;
+            // Take the org row's write lock first: pushes to one org then run one after the
+            // other even across server instances on one PostgreSQL database (SQLite has one
+            // writer anyway), so what `apply` reads stays current until the commit.
+            tx.execute("UPDATE orgs SET version = version WHERE id = ?1", [&org])?;
             let client: Option<(String, i64)> = tx
                 .query_row(
                     "SELECT user_id, last_mutation_id FROM sync_clients WHERE org_id = ?1 AND client_id = ?2",
@@ -107,7 +111,7 @@ pub async fn push(
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (org_id, client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id,
                      updated_at = excluded.updated_at",
-                rusqlite::params![org, req.client_id, user.user_id, to_i64(last, "mutation_id")?, now_text()],
+                crate::db::params![org, req.client_id, user.user_id, to_i64(last, "mutation_id")?, now_text()],
             )?;
             Ok(PushResponse { results, last_mutation_id: last })
         })
@@ -143,7 +147,7 @@ fn parse_body(text: Option<String>) -> Result<Option<Value>, ApiError> {
     text.map(|t| serde_json::from_str(&t)).transpose().map_err(|e| ApiError::internal(format!("stored body: {e}")))
 }
 
-fn load(conn: &Connection, org: &str, kind: SyncKind, id: &str) -> Result<Option<Current>, ApiError> {
+fn load(conn: &Conn<'_>, org: &str, kind: SyncKind, id: &str) -> Result<Option<Current>, ApiError> {
     type Row = (i64, i64, Option<String>, bool, Option<String>);
     let row: Option<Row> = conn
         .query_row(
@@ -166,11 +170,11 @@ fn load(conn: &Connection, org: &str, kind: SyncKind, id: &str) -> Result<Option
     Ok(Some(Current { rev: to_u64(rev), body, deleted, change }))
 }
 
-fn revision_body(conn: &Connection, org: &str, kind: SyncKind, id: &str, rev: u64) -> Result<Option<Value>, ApiError> {
+fn revision_body(conn: &Conn<'_>, org: &str, kind: SyncKind, id: &str, rev: u64) -> Result<Option<Value>, ApiError> {
     let body: Option<Option<String>> = conn
         .query_row(
             "SELECT body FROM object_revisions WHERE org_id = ?1 AND kind = ?2 AND id = ?3 AND rev = ?4 AND deleted = 0",
-            rusqlite::params![org, kind.as_str(), id, to_i64(rev, "base_rev")?],
+            crate::db::params![org, kind.as_str(), id, to_i64(rev, "base_rev")?],
             |r| r.get(0),
         )
         .optional()?;
@@ -202,9 +206,11 @@ fn to_text(body: Option<&Value>) -> Result<Option<String>, ApiError> {
 }
 
 /// Writes a revision, bumping the org version, with its audit row.
-fn write(conn: &Connection, site: &Site<'_>, r: &Revision<'_>) -> Result<(), ApiError> {
-    conn.execute("UPDATE orgs SET version = version + 1 WHERE id = ?1", [site.org])?;
-    let version: i64 = conn.query_row("SELECT version FROM orgs WHERE id = ?1", [site.org], |row| row.get(0))?;
+fn write(conn: &Conn<'_>, site: &Site<'_>, r: &Revision<'_>) -> Result<(), ApiError> {
+    let version: i64 =
+        conn.query_row("UPDATE orgs SET version = version + 1 WHERE id = ?1 RETURNING version", [site.org], |row| {
+            row.get(0)
+        })?;
     let text = to_text(r.body)?;
     let rev = to_i64(r.rev, "rev")?;
     let deleted = r.body.is_none();
@@ -215,12 +221,21 @@ fn write(conn: &Connection, site: &Site<'_>, r: &Revision<'_>) -> Result<(), Api
          ON CONFLICT (org_id, kind, id) DO UPDATE SET rev = excluded.rev, version = excluded.version,
              body = excluded.body, deleted = excluded.deleted, updated_by = excluded.updated_by,
              updated_at = excluded.updated_at",
-        rusqlite::params![site.org, r.kind.as_str(), r.id, rev, version, text, deleted, r.conflict_of, site.user, now],
+        crate::db::params![site.org, r.kind.as_str(), r.id, rev, version, text, deleted, r.conflict_of, site.user, now],
     )?;
     conn.execute(
         "INSERT INTO object_revisions (org_id, kind, id, rev, body, deleted, client_id, client_body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        rusqlite::params![site.org, r.kind.as_str(), r.id, rev, text, deleted, site.client_id, to_text(r.client_body)?],
+        crate::db::params![
+            site.org,
+            r.kind.as_str(),
+            r.id,
+            rev,
+            text,
+            deleted,
+            site.client_id,
+            to_text(r.client_body)?
+        ],
     )?;
     audit::record(
         conn,
@@ -235,7 +250,7 @@ fn write(conn: &Connection, site: &Site<'_>, r: &Revision<'_>) -> Result<(), Api
     )
 }
 
-fn apply(conn: &Connection, site: &Site<'_>, m: &Mutation) -> Result<MutationResult, ApiError> {
+fn apply(conn: &Conn<'_>, site: &Site<'_>, m: &Mutation) -> Result<MutationResult, ApiError> {
     let op = m.op().map_err(ApiError::validation)?;
     let current = load(conn, site.org, m.kind, &m.id)?;
     let current_rev = current.as_ref().map_or(0, |c| c.rev);
@@ -297,13 +312,13 @@ fn apply(conn: &Connection, site: &Site<'_>, m: &Mutation) -> Result<MutationRes
 
 /// The body this client last sent for the object after `m.base_rev` (`Some(None)` when that write
 /// was a deletion), or `None` when it wrote none since.
-fn own_latest_body_since(conn: &Connection, site: &Site<'_>, m: &Mutation) -> Result<Option<Option<Value>>, ApiError> {
+fn own_latest_body_since(conn: &Conn<'_>, site: &Site<'_>, m: &Mutation) -> Result<Option<Option<Value>>, ApiError> {
     let row: Option<Option<String>> = conn
         .query_row(
             "SELECT COALESCE(client_body, body) FROM object_revisions
              WHERE org_id = ?1 AND kind = ?2 AND id = ?3 AND rev > ?4 AND client_id = ?5
              ORDER BY rev DESC LIMIT 1",
-            rusqlite::params![site.org, m.kind.as_str(), m.id, to_i64(m.base_rev, "base_rev")?, site.client_id],
+            crate::db::params![site.org, m.kind.as_str(), m.id, to_i64(m.base_rev, "base_rev")?, site.client_id],
             |r| r.get(0),
         )
         .optional()?;
@@ -313,7 +328,7 @@ fn own_latest_body_since(conn: &Connection, site: &Site<'_>, m: &Mutation) -> Re
 /// Whether every revision after `m.base_rev` was written by the pushing client itself: its
 /// mutation was then made on top of them (a client's log is sequential), so it is not stale.
 fn only_own_revisions_since(
-    conn: &Connection,
+    conn: &Conn<'_>,
     site: &Site<'_>,
     m: &Mutation,
     current_rev: u64,
@@ -324,7 +339,7 @@ fn only_own_revisions_since(
     let others: i64 = conn.query_row(
         "SELECT COUNT(*) FROM object_revisions WHERE org_id = ?1 AND kind = ?2 AND id = ?3 AND rev > ?4
              AND (client_id IS NULL OR client_id <> ?5)",
-        rusqlite::params![site.org, m.kind.as_str(), m.id, to_i64(m.base_rev, "base_rev")?, site.client_id],
+        crate::db::params![site.org, m.kind.as_str(), m.id, to_i64(m.base_rev, "base_rev")?, site.client_id],
         |r| r.get(0),
     )?;
     Ok(others == 0)
@@ -333,7 +348,7 @@ fn only_own_revisions_since(
 /// Keeps the client's losing edit as a new object of the same kind, `conflict_of` the original.
 /// Its id is derived from the object, client and mutation ids (so a retried push cannot duplicate
 /// it) and has a fixed length (so copies of copies stay valid ids).
-fn conflict_copy(conn: &Connection, site: &Site<'_>, m: &Mutation, body: &Value) -> Result<String, ApiError> {
+fn conflict_copy(conn: &Conn<'_>, site: &Site<'_>, m: &Mutation, body: &Value) -> Result<String, ApiError> {
     let seed = format!("{}\n{}\n{}\n{}", m.kind, m.id, site.client_id, m.mutation_id);
     let copy_id = format!("conflict-{}", &hex::encode(Sha256::digest(seed.as_bytes()))[..32]);
     if load(conn, site.org, m.kind, &copy_id)?.is_none() {
@@ -382,7 +397,7 @@ pub async fn pull(
                 "SELECT kind, id, rev, version, body, deleted, conflict_of FROM objects
                  WHERE org_id = ?1 AND version > ?2 ORDER BY version LIMIT ?3",
             )?;
-            let rows = stmt.query_map(rusqlite::params![org, cookie, i64::from(page) + 1], |r| {
+            let rows = stmt.query_map(crate::db::params![org, cookie, i64::from(page) + 1], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,

@@ -1,5 +1,5 @@
-//! `spawn_app()`: the real server on a random port with a fresh data directory, and a few
-//! helpers that speak HTTP to it.
+//! `spawn_app()`: the real server on a random port with a fresh data directory (and, in the
+//! PostgreSQL test binary, a fresh PostgreSQL database), and a few helpers that speak HTTP to it.
 
 use reqwest::{Method, Response, StatusCode};
 use revlens_sync_server::configuration::Settings;
@@ -7,6 +7,16 @@ use revlens_sync_server::startup::Application;
 use serde_json::{json, Value};
 
 pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The database the test binary runs the server on (each binary sets `crate::BACKEND`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)] // each test binary uses one of them
+pub enum Backend {
+    /// A fresh SQLite file in the test's data directory.
+    Sqlite,
+    /// A fresh database on the PostgreSQL server of [`crate::pg_server`].
+    Postgres,
+}
 
 pub struct TestApp {
     pub address: String,
@@ -38,6 +48,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().unwrap();
     let mut settings =
         Settings { bind: "127.0.0.1:0".parse().unwrap(), data_dir: data_dir.path().to_owned(), ..Settings::default() };
+    if crate::BACKEND == Backend::Postgres {
+        settings.database_url = Some(crate::pg_server::fresh_database().await);
+    }
     // Cheap hashing keeps the tests fast; every test client comes from 127.0.0.1.
     settings.argon2.memory_kib = 64;
     settings.argon2.iterations = 1;

@@ -1,6 +1,10 @@
 //! Black-box tests of the sync server: each test starts the real server on a random port with a
-//! fresh data directory and speaks HTTP to it.
+//! fresh data directory and speaks HTTP to it. This binary runs them on SQLite; `api_postgres`
+//! runs the same modules on PostgreSQL.
 #![allow(clippy::unwrap_used)]
+
+/// The backend `helpers::spawn_app` gives each test.
+const BACKEND: helpers::Backend = helpers::Backend::Sqlite;
 
 mod audit;
 mod auth;
@@ -10,6 +14,7 @@ mod convergence;
 mod health;
 mod helpers;
 mod invitations;
+mod pg_server;
 mod roles;
 mod share;
 mod sync;

@@ -1,0 +1,34 @@
+//! The black-box tests of `tests/api` on PostgreSQL: the same modules, each test on a fresh
+//! database of the test PostgreSQL server (see `pg_server`), plus what only PostgreSQL allows:
+//! several server instances on one database (`instances`).
+#![allow(clippy::unwrap_used)]
+
+/// The backend `helpers::spawn_app` gives each test.
+const BACKEND: helpers::Backend = helpers::Backend::Postgres;
+
+#[path = "../api/audit.rs"]
+mod audit;
+#[path = "../api/auth.rs"]
+mod auth;
+#[path = "../api/blobs.rs"]
+mod blobs;
+#[path = "../api/convergence.rs"]
+mod convergence;
+#[path = "../api/health.rs"]
+mod health;
+#[path = "../api/helpers.rs"]
+mod helpers;
+mod instances;
+#[path = "../api/invitations.rs"]
+mod invitations;
+#[path = "../api/pg_server.rs"]
+mod pg_server;
+#[path = "../api/roles.rs"]
+mod roles;
+mod schema;
+#[path = "../api/share.rs"]
+mod share;
+#[path = "../api/sync.rs"]
+mod sync;
+#[path = "../api/tenancy.rs"]
+mod tenancy;
