@@ -16,5 +16,13 @@ fi
 export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-target}/fuzz}"
 echo "== fuzz sniff_and_parse for ${seconds}s"
 mkdir -p corpus/sniff_and_parse
-cargo +nightly fuzz run sniff_and_parse corpus/sniff_and_parse corpus-seed -- \
-    -max_total_time="$seconds" -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 15
+log="$(mktemp)"
+if cargo +nightly fuzz run sniff_and_parse corpus/sniff_and_parse corpus-seed -- \
+    -max_total_time="$seconds" -rss_limit_mb=4096 -print_final_stats=1 >"$log" 2>&1; then
+    tail -n 12 "$log"
+else
+    # Show the panic and the input that caused it; the input is in fuzz/artifacts/.
+    grep -E -A3 "panicked at|ERROR: libFuzzer|SUMMARY|Test unit written" "$log" | head -n 40
+    tail -n 5 "$log"
+    exit 1
+fi
