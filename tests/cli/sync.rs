@@ -44,7 +44,7 @@ impl Drop for Server {
 
 impl Server {
     /// A fresh server with one org, "Acme", and its owner. Access tokens last 2 seconds, so
-    /// the clients' refresh-and-retry path runs too.
+    /// the clients' refresh-and-retry path runs too; pull pages hold one change.
     fn start() -> Self {
         let bin = server_binary();
         let data = tempfile::tempdir().unwrap();
@@ -61,8 +61,11 @@ impl Server {
         let out = admin.wait_with_output().unwrap();
         assert!(out.status.success(), "create-owner: {}", String::from_utf8_lossy(&out.stderr));
 
+        // One change per pull page, so the clients page through has_more.
+        let config = data.path().join("server.toml");
+        std::fs::write(&config, "pull_page_size = 1\n").unwrap();
         let mut child = Command::new(&bin)
-            .args(["--bind", "127.0.0.1:0", "--data-dir", data_dir])
+            .args(["--bind", "127.0.0.1:0", "--data-dir", data_dir, "--config", config.to_str().unwrap()])
             .env("RUST_LOG", "info")
             .env("REVLENS_SYNC_ACCESS_TOKEN_TTL_SECS", "2")
             .stdout(Stdio::piped())
@@ -209,6 +212,7 @@ fn two_clients_share_mappings_keep_conflicts_and_sign_out() {
     // B's edit is not lost: it comes back as a conflicted copy, beside A's version.
     let pulled = b.sync("pull");
     assert_eq!(pulled["conflicts"], 1, "{pulled}");
+    assert!(pulled["pages"].as_u64().unwrap() >= 2, "paged: {pulled}");
     a.sync("pull");
     let in_a = a.mappings();
     assert_eq!(in_a, b.mappings(), "both clients converge");
