@@ -133,7 +133,7 @@ impl<'a> Converter<'a> {
     /// The factor that turns an amount in `currency` set in `month` into the reporting
     /// currency.
     pub fn factor(&self, currency: Option<&str>, month: YearMonth) -> MetricsResult<f64> {
-        let Some(currency) = currency.map(str::trim).filter(|c| !c.is_empty()) else {
+        let Some(currency) = currency.map(super::input::trim).filter(|c| !c.is_empty()) else {
             return Ok(1.0);
         };
         if self.reporting.as_deref().is_none_or(|r| r.eq_ignore_ascii_case(currency)) {

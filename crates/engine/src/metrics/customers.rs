@@ -1,7 +1,7 @@
 //! What the optional customers table adds: signup months and provided churn.
 
 use super::error::MetricsResult;
-use super::input::{ColumnType, CustomerIds, TableReader};
+use super::input::{trim, ColumnType, CustomerIds, TableReader};
 use super::month::YearMonth;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -16,7 +16,7 @@ pub(crate) struct Profile {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Profiles {
     /// Indexed by customer id; `None` for customers not in the table.
-    by_customer: Vec<Option<Profile>>,
+    pub(crate) by_customer: Vec<Option<Profile>>,
     /// Whether the table maps a churn column at all (churned or churn_date).
     pub has_churn_column: bool,
 }
@@ -34,21 +34,26 @@ impl Profiles {
             by_customer: Vec::new(),
             has_churn_column: churned.values().next().is_some() || churn_days.values().next().is_some(),
         };
+        let (mut customers, mut signups) = (customers.cells(), signups.cells());
+        let (mut churned, mut churn_days) = (churned.cells(), churn_days.cells());
         for row in 0..reader.height() {
             let customer = customers
-                .get(row)
-                .map(str::trim)
+                .next()
+                .flatten()
+                .map(trim)
                 .filter(|c| !c.is_empty())
                 .ok_or_else(|| reader.row_error(row, "customer_id is empty"))?;
+            let (signup, flag, churn_day) =
+                (signups.next().flatten(), churned.next().flatten(), churn_days.next().flatten());
             let id = ids.intern(customer) as usize;
             if profiles.by_customer.len() <= id {
                 profiles.by_customer.resize(id + 1, None);
             }
             // A customer listed twice keeps the first non-empty value of each field.
             let entry = profiles.by_customer[id].get_or_insert_with(Profile::default);
-            entry.signup = entry.signup.or(signups.get(row).map(YearMonth::of_epoch_day));
-            entry.churned = entry.churned.or(churned.get(row));
-            entry.churn_day = entry.churn_day.or(churn_days.get(row));
+            entry.signup = entry.signup.or(signup.map(YearMonth::of_epoch_day));
+            entry.churned = entry.churned.or(flag);
+            entry.churn_day = entry.churn_day.or(churn_day);
         }
         Ok(profiles)
     }

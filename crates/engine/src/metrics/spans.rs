@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use super::currency::Converter;
 use super::error::MetricsResult;
-use super::input::{CustomerIds, TableReader};
+use super::input::{trim, CustomerIds, TableReader};
 use super::month::{add_days, add_months, date_of_epoch_day, epoch_day_of_date, YearMonth};
 use super::purchases::{CustomerTransactions, Transaction};
 use super::settings::{BillingInterval, DiscountHandling, IntervalUnit, MetricSettings};
@@ -122,37 +122,63 @@ pub(crate) fn subscription_spans(
     let statuses = reader.text("status")?;
     let reference = date_of_epoch_day(reference_day);
 
+    // Read each column sequentially, one cell per row.
+    let mut customers = customers.cells();
+    let mut amounts = amounts.cells();
+    let mut starts = starts.cells();
+    let mut ends = ends.cells();
+    let mut intervals = intervals.cells();
+    let mut counts = counts.cells();
+    let mut currencies = currencies.cells();
+    let mut quantities = quantities.cells();
+    let mut discounts = discounts.cells();
+    let mut statuses = statuses.cells();
+
     let mut spans = Vec::with_capacity(reader.height());
     for row in 0..reader.height() {
         let customer = customers
-            .get(row)
-            .map(str::trim)
+            .next()
+            .flatten()
+            .map(trim)
             .filter(|c| !c.is_empty())
             .ok_or_else(|| reader.row_error(row, "customer_id is empty"))?;
         let customer = ids.intern(customer);
-        let amount = amounts.get(row).ok_or_else(|| reader.row_error(row, "amount is empty"))?;
-        let start = starts.get(row).ok_or_else(|| reader.row_error(row, "start_date is empty"))?;
-        let unit = match intervals.get(row) {
+        let (amount, start, end, interval_text, count) = (
+            amounts.next().flatten(),
+            starts.next().flatten(),
+            ends.next().flatten(),
+            intervals.next().flatten(),
+            counts.next().flatten(),
+        );
+        let (currency, quantity, discount, status) = (
+            currencies.next().flatten(),
+            quantities.next().flatten(),
+            discounts.next().flatten(),
+            statuses.next().flatten(),
+        );
+        let amount = amount.ok_or_else(|| reader.row_error(row, "amount is empty"))?;
+        let start = start.ok_or_else(|| reader.row_error(row, "start_date is empty"))?;
+        let unit = match interval_text {
             Some(text) => text.parse::<IntervalUnit>().map_err(|e| reader.row_error(row, e))?,
             None => IntervalUnit::Month,
         };
-        let count = counts.get(row).unwrap_or(1);
+        let count = count.unwrap_or(1);
         let interval = u32::try_from(count)
             .ok()
             .and_then(|count| BillingInterval::new(unit, count))
             .ok_or_else(|| reader.row_error(row, format!("interval_count {count} is not a positive whole number")))?;
-        let quantity = quantities.get(row).unwrap_or(1.0);
+        let quantity = quantity.unwrap_or(1.0);
         let discount = match settings.discounts {
-            DiscountHandling::Apply => discounts.get(row).unwrap_or(0.0),
+            DiscountHandling::Apply => discount.unwrap_or(0.0),
             DiscountHandling::Ignore => 0.0,
         };
         if !(0.0..=100.0).contains(&discount) {
             return Err(reader.row_error(row, format!("discount_pct {discount} is not between 0 and 100")));
         }
 
-        let mut end = ends.get(row);
+        let mut end = end;
         if let Some(grace) = settings.past_due_grace_days {
-            if is_past_due(statuses.get(row)) {
+            if is_past_due(status) {
                 let unpaid_since = last_renewal(date_of_epoch_day(start), interval, reference);
                 let cutoff = epoch_day_of_date(add_days(unpaid_since, u64::from(grace)));
                 end = Some(end.map_or(cutoff, |end| end.min(cutoff)));
@@ -163,7 +189,7 @@ pub(crate) fn subscription_spans(
         if end.is_some_and(|end| end <= first) {
             continue;
         }
-        let fx = converter.factor(currencies.get(row), first)?;
+        let fx = converter.factor(currency, first)?;
         let (numerator, denominator) = unit.per_month();
         let per_month = (numerator, denominator * i64::from(interval.count));
         let units = monthly_units(amount, quantity * (100.0 - discount) / 100.0 * fx, per_month);
@@ -233,20 +259,35 @@ pub(crate) fn read_transactions(
     let (numerator, denominator) = interval.unit.per_month();
     let interval_per_month = (numerator, denominator * i64::from(interval.count));
 
+    // Read each column sequentially, one cell per row.
+    let mut customers = customers.cells();
+    let mut amounts = amounts.cells();
+    let mut dates = dates.cells();
+    let mut currencies = currencies.cells();
+    let mut period_starts = period_starts.cells();
+    let mut period_ends = period_ends.cells();
+    let mut types = types.cells();
+
     let mut spans = Vec::with_capacity(reader.height());
     let mut transactions = Vec::with_capacity(reader.height());
     for row in 0..reader.height() {
         let customer = customers
-            .get(row)
-            .map(str::trim)
+            .next()
+            .flatten()
+            .map(trim)
             .filter(|c| !c.is_empty())
             .ok_or_else(|| reader.row_error(row, "customer_id is empty"))?;
         let customer = ids.intern(customer);
-        let amount = amounts.get(row).ok_or_else(|| reader.row_error(row, "amount is empty"))?;
-        let date = dates.get(row).ok_or_else(|| reader.row_error(row, "date is empty"))?;
+        let amount = amounts.next().flatten();
+        let date = dates.next().flatten();
+        let currency = currencies.next().flatten();
+        let period = (period_starts.next().flatten(), period_ends.next().flatten());
+        let kind = types.next().flatten();
+        let amount = amount.ok_or_else(|| reader.row_error(row, "amount is empty"))?;
+        let date = date.ok_or_else(|| reader.row_error(row, "date is empty"))?;
         let month = YearMonth::of_epoch_day(date);
-        let fx = converter.factor(currencies.get(row), month)?;
-        let refund = is_refund(types.get(row));
+        let fx = converter.factor(currency, month)?;
+        let refund = is_refund(kind);
         let signed = if refund { -amount.abs() } else { amount };
         transactions.push((
             customer,
@@ -259,7 +300,7 @@ pub(crate) fn read_transactions(
         if refund || amount <= 0 {
             continue;
         }
-        let (first, end, per_month) = match (period_starts.get(row), period_ends.get(row)) {
+        let (first, end, per_month) = match period {
             (Some(start), Some(end)) if end >= start => {
                 let start = date_of_epoch_day(start);
                 let (end, length) = service_period(start, date_of_epoch_day(end));
@@ -293,7 +334,7 @@ pub(crate) fn read_transactions(
 }
 
 pub(crate) fn is_refund(kind: Option<&str>) -> bool {
-    kind.is_some_and(|k| k.trim().eq_ignore_ascii_case("refund"))
+    kind.is_some_and(|k| trim(k).eq_ignore_ascii_case("refund"))
 }
 
 #[cfg(test)]
