@@ -3,6 +3,7 @@ use std::path::{Path, PathBuf};
 
 use revlens_engine::metrics::{
     CohortOptions, FxRates, MetricInputs, MetricSettings, OutputFormat, RevenueModel, YearMonth,
+    SNAPSHOT_FORMAT_VERSION,
 };
 use revlens_engine::table::scan_table;
 use revlens_model::{CancelToken, DatasetKind, VersionId};
@@ -73,21 +74,26 @@ impl Service {
             Some(path) => Some(FxRates::from_csv_path(path)?),
             None => None,
         };
-        let key = cache_key(&[billing.id], customers.as_ref().map(|c| c.id), rates.as_ref(), request, query, format);
-        let cached = self.store.layout().home().join("cache").join("metrics").join(format!("{key}.out"));
+        let customers_id = customers.as_ref().map(|c| c.id);
+        let key = cache_key(&[billing.id], customers_id, rates.as_ref(), request, query, format);
+        let home = self.store.layout().home();
+        let cached = home.join("cache").join("metrics").join(format!("{key}.out"));
         if let Ok(text) = fs::read_to_string(&cached) {
             return Ok(text);
         }
-        let text = compute(
+        // Beside cache/, which holds only finished answers (one file per answer).
+        let model_key = model_key(&[billing.id], customers_id, rates.as_ref(), request);
+        let snapshot = home.join("model-cache").join(format!("{model_key}.bin"));
+        let model = load_or_build_model(
+            &snapshot,
             self.store.layout().table(billing.id).as_path(),
             request.kind,
             customers.map(|c| self.store.layout().table(c.id)).as_deref(),
             rates,
             &request.settings,
-            query,
-            format,
         )?;
-        write_cache(&cached, &text)?;
+        let text = render(&model, &request.settings, query, format)?;
+        write_cache(&cached, text.as_bytes())?;
         Ok(text)
     }
 
@@ -147,15 +153,22 @@ fn has_file(request: &MetricsRequest) -> bool {
     matches!(request.billing, DataSource::File(_)) || matches!(request.customers, Some(DataSource::File(_)))
 }
 
-fn compute(
+/// The model of these dataset versions under these model settings: loaded from its
+/// snapshot when one was stored (any load error is a miss), otherwise read from the
+/// tables, built, and stored as a snapshot for the next request.
+fn load_or_build_model(
+    snapshot: &Path,
     billing: &Path,
     kind: DatasetKind,
     customers: Option<&Path>,
     rates: Option<FxRates>,
     settings: &MetricSettings,
-    query: &MetricQuery,
-    format: OutputFormat,
-) -> Result<String> {
+) -> Result<RevenueModel> {
+    if let Ok(bytes) = fs::read(snapshot) {
+        if let Ok(model) = RevenueModel::from_snapshot(&bytes, settings) {
+            return Ok(model);
+        }
+    }
     let mut inputs = MetricInputs::for_kind(kind, scan_table(billing)?)?;
     if let Some(customers) = customers {
         inputs = inputs.with_customers(scan_table(customers)?);
@@ -164,14 +177,50 @@ fn compute(
         inputs = inputs.with_rates(rates);
     }
     let model = RevenueModel::build(inputs, settings)?;
+    write_cache(snapshot, &model.to_snapshot())?;
+    Ok(model)
+}
+
+/// One table of the model under the request's query-time settings, rendered.
+fn render(
+    model: &RevenueModel,
+    settings: &MetricSettings,
+    query: &MetricQuery,
+    format: OutputFormat,
+) -> Result<String> {
+    let view = model.with_settings(settings)?;
     let table = match query {
-        MetricQuery::Mrr => model.mrr_table().map(|t| t.tabular()),
-        MetricQuery::Kpis => model.kpis().map(|t| t.tabular()),
-        MetricQuery::Cohorts(options) => model.cohorts(*options).map(|t| t.tabular()),
-        MetricQuery::TopCustomers { month, limit } => model.top_customers(*month, *limit).map(|t| t.tabular()),
-        MetricQuery::Churn => model.churn().map(|t| t.tabular()),
+        MetricQuery::Mrr => view.mrr_table().map(|t| t.tabular()),
+        MetricQuery::Kpis => view.kpis().map(|t| t.tabular()),
+        MetricQuery::Cohorts(options) => view.cohorts(*options).map(|t| t.tabular()),
+        MetricQuery::TopCustomers { month, limit } => view.top_customers(*month, *limit).map(|t| t.tabular()),
+        MetricQuery::Churn => view.churn().map(|t| t.tabular()),
     }?;
     Ok(table.render(format)?)
+}
+
+/// The key of a model snapshot: the dataset versions, the rates, the kind, the settings
+/// a model is built from and the snapshot format.
+fn model_key(
+    billing: &[VersionId],
+    customers: Option<VersionId>,
+    rates: Option<&FxRates>,
+    request: &MetricsRequest,
+) -> String {
+    let mut hash = Sha256::new();
+    for part in [
+        "model".to_string(),
+        format!("{billing:?}"),
+        format!("{customers:?}"),
+        rates.map(FxRates::fingerprint).unwrap_or_default(),
+        request.kind.to_string(),
+        request.settings.model_key(),
+        SNAPSHOT_FORMAT_VERSION.to_string(),
+    ] {
+        hash.update(part.as_bytes());
+        hash.update([0x1f]);
+    }
+    hex::encode(hash.finalize())
 }
 
 fn cache_key(
@@ -198,15 +247,77 @@ fn cache_key(
     hex::encode(hash.finalize())
 }
 
-/// Writes a cache entry atomically (a reader never sees half of it); failures only cost
-/// a recomputation next time.
-fn write_cache(path: &Path, text: &str) -> Result<()> {
+/// Writes a cache entry atomically (a reader never sees half of it: a temporary file of
+/// this process, then a rename); failures only cost a recomputation next time.
+fn write_cache(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(StoreError::io_at(dir))?;
     }
-    let partial = path.with_extension("partial");
-    if fs::write(&partial, text).is_ok() {
-        let _ = fs::rename(&partial, path);
+    let partial = path.with_extension(format!("{}.partial", std::process::id()));
+    if fs::write(&partial, bytes).and_then(|()| fs::rename(&partial, path)).is_err() {
+        let _ = fs::remove_file(&partial);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn entries(dir: &Path) -> Vec<PathBuf> {
+        fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default()
+    }
+
+    #[test]
+    fn other_query_settings_are_answered_from_the_model_snapshot() {
+        let scratch = tempfile::tempdir().unwrap();
+        let csv = scratch.path().join("tx.csv");
+        fs::write(&csv, "customer_id,date,amount\nA,2025-01-05,10.00\nB,2025-02-01,20.00\nA,2025-03-05,15.50\n")
+            .unwrap();
+        let home = scratch.path().join("home");
+        let mut service = Service::open(&home).unwrap();
+        let mut import = ImportRequest::new(&csv, DatasetKind::Transactions);
+        import.name = Some("tx".into());
+        service.import(&import, &mut |_| {}, &CancelToken::new()).unwrap();
+        let request = MetricsRequest {
+            workspace: None,
+            billing: DataSource::Dataset("tx".into()),
+            kind: DatasetKind::Transactions,
+            customers: None,
+            rates: None,
+            settings: MetricSettings::default(),
+        };
+        service.metric(&request, &MetricQuery::Mrr, OutputFormat::Csv).unwrap();
+        assert_eq!(entries(&home.join("model-cache")).len(), 1);
+
+        let later = MetricsRequest {
+            settings: MetricSettings {
+                to: Some("2025-02".parse().unwrap()),
+                gross_margin_pct: 80.0,
+                ..MetricSettings::default()
+            },
+            ..request.clone()
+        };
+        // Freshly built, without the snapshot.
+        fs::rename(home.join("model-cache"), scratch.path().join("saved")).unwrap();
+        let fresh = service.metric(&later, &MetricQuery::Kpis, OutputFormat::Csv).unwrap();
+        fs::remove_dir_all(home.join("cache")).unwrap();
+        fs::remove_dir_all(home.join("model-cache")).unwrap();
+        fs::rename(scratch.path().join("saved"), home.join("model-cache")).unwrap();
+
+        // With the tables gone, only the snapshot can answer.
+        for table in entries(&home.join("tables")) {
+            fs::remove_file(table).unwrap();
+        }
+        assert_eq!(service.metric(&later, &MetricQuery::Kpis, OutputFormat::Csv).unwrap(), fresh);
+
+        // A damaged snapshot is a miss: the model is read again (and the table is gone).
+        fs::remove_dir_all(home.join("cache")).unwrap();
+        for snapshot in entries(&home.join("model-cache")) {
+            fs::write(snapshot, b"RLMODEL\0garbage").unwrap();
+        }
+        assert!(service.metric(&later, &MetricQuery::Kpis, OutputFormat::Csv).is_err());
+    }
 }

@@ -35,8 +35,8 @@ pub(crate) struct Segment {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct MrrLedger {
     /// Customer `c`'s points are `points[offsets[c]..offsets[c + 1]]`, by month.
-    offsets: Vec<usize>,
-    points: Vec<Point>,
+    pub(crate) offsets: Vec<usize>,
+    pub(crate) points: Vec<Point>,
 }
 
 /// A span starting (+) or stopping (−) its monthly amount at a month.

@@ -4,7 +4,9 @@
 //!
 //! Use: build a [`RevenueModel`] once from [`MetricInputs`] and [`MetricSettings`], then
 //! ask it for tables; each table renders to the CLI's CSV/JSON contracts through its
-//! `tabular()`.
+//! `tabular()`. A built model keeps as a compact binary snapshot
+//! ([`RevenueModel::to_snapshot`], [`RevenueModel::from_snapshot`]): loading it skips
+//! reading the tables and building again.
 //!
 //! ```no_run
 //! # use revlens_engine::metrics::*;
@@ -62,6 +64,7 @@ mod mrr;
 mod purchases;
 mod render;
 mod settings;
+mod snapshot;
 mod spans;
 mod top;
 
@@ -76,6 +79,7 @@ pub use movements::MovementKind;
 pub use mrr::{ArrComposition, MrrRow, MrrTable};
 pub use render::{Cell, OutputFormat, Tabular};
 pub use settings::{BillingInterval, DiscountHandling, IntervalUnit, MetricSettings};
+pub use snapshot::{SnapshotError, SNAPSHOT_FORMAT_VERSION};
 pub use top::{TopCustomer, TopCustomers};
 
 impl ModelView<'_> {

@@ -39,6 +39,15 @@ impl YearMonth {
         YearMonth((year * 12 + month - 1) as i32)
     }
 
+    /// The stored number (`year × 12 + month − 1`), for binary snapshots.
+    pub(crate) fn raw(self) -> i32 {
+        self.0
+    }
+
+    pub(crate) fn from_raw(raw: i32) -> Self {
+        YearMonth(raw)
+    }
+
     pub fn year(self) -> i32 {
         self.0.div_euclid(12)
     }

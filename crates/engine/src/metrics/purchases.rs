@@ -42,8 +42,8 @@ impl Default for Transaction {
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct PurchaseLedger {
-    offsets: Vec<usize>,
-    months: Vec<PurchaseMonth>,
+    pub(crate) offsets: Vec<usize>,
+    pub(crate) months: Vec<PurchaseMonth>,
 }
 
 impl PurchaseLedger {
