@@ -620,7 +620,8 @@ fn redact_url(url: &str) -> String {
 /// makes servers starting together on one database take turns.
 fn migrate(conn: &Conn<'_>) -> Result<(), DbError> {
     if matches!(conn.inner, Inner::Postgres(_)) {
-        conn.execute_batch("SELECT pg_advisory_xact_lock(7300115001)")?;
+        // No "relation already exists, skipping" notice at every start.
+        conn.execute_batch("SELECT pg_advisory_xact_lock(7300115001); SET LOCAL client_min_messages = warning")?;
     }
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS _migrations (
