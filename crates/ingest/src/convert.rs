@@ -111,7 +111,7 @@ pub(crate) struct ColumnFormat {
 }
 
 /// The reading of every output column, decided from the evidence.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Formats {
     pub(crate) columns: Vec<ColumnFormat>,
     pub(crate) warnings: Vec<String>,
@@ -146,7 +146,8 @@ struct SpecialColumns {
 /// Turns rows into staged values, or into the list of their problems.
 pub(crate) struct Converter<'a> {
     layout: &'a Layout,
-    formats: &'a Formats,
+    /// Each output column's reading (a copy, so a converter may outlive its `Formats`).
+    formats: Vec<ColumnFormat>,
     special: SpecialColumns,
     staged: Vec<Staged>,
     pub(crate) errors: Vec<RowError>,
@@ -160,7 +161,7 @@ fn shorten(value: &str) -> String {
 }
 
 impl<'a> Converter<'a> {
-    pub(crate) fn new(layout: &'a Layout, formats: &'a Formats) -> Self {
+    pub(crate) fn new(layout: &'a Layout, formats: &Formats) -> Self {
         let is_subscriptions = layout.kind == DatasetKind::Subscriptions;
         let sub = |name| {
             if is_subscriptions {
@@ -177,7 +178,13 @@ impl<'a> Converter<'a> {
             churn_date: layout.field_index("churn_date"),
             quantity: layout.field_index("quantity"),
         };
-        Converter { layout, formats, special, staged: vec![Staged::Empty; layout.columns.len()], errors: Vec::new() }
+        Converter {
+            layout,
+            formats: formats.columns.clone(),
+            special,
+            staged: vec![Staged::Empty; layout.columns.len()],
+            errors: Vec::new(),
+        }
     }
 
     fn error(&mut self, line: u64, source: Option<usize>, value: Option<&str>, expected: String) {
@@ -227,7 +234,6 @@ impl<'a> Converter<'a> {
             }
             let format = self
                 .formats
-                .columns
                 .get(index)
                 .copied()
                 .unwrap_or(ColumnFormat { mark: DecimalMark::Dot, date: DateFormat::Iso });

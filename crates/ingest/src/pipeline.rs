@@ -24,6 +24,12 @@ use crate::{
 
 /// Rows per batch handed to the sink.
 pub(crate) const BATCH_ROWS: usize = 64 * 1024;
+/// Data rows whose evidence decides the provisional reading of a one-pass import.
+const PROVISIONAL_ROWS: usize = BATCH_ROWS;
+/// ...or as many bytes of them, whichever comes first.
+const PROVISIONAL_BYTES: usize = 16 * 1024 * 1024;
+/// Rejections of a provisional import held back before it gives up.
+const MAX_DEFERRED_ERRORS: usize = 16 * 1024;
 /// Rows of the sample parsed for detection (blank ones included).
 const SAMPLE_PARSE_ROWS: usize = 4 * (HEADER_SEARCH_ROWS + SAMPLE_ROWS);
 
@@ -148,6 +154,7 @@ fn scan(
     header_line: u64,
     evidence: &mut Evidence,
     pacer: &mut Pacer<'_>,
+    mut provisional: Option<&mut Provisional<'_, '_>>,
 ) -> Result<u64, ImportError> {
     let mut row = Row::default();
     let mut data_rows = 0;
@@ -157,12 +164,105 @@ fn scan(
         }
         data_rows += 1;
         evidence.observe(&row);
+        if let Some(provisional) = provisional.as_deref_mut() {
+            provisional.take(&row, evidence);
+        }
         pacer.tick(data_rows, records.bytes_done())?;
     }
     Ok(data_rows)
 }
 
-/// Where valid rows and problems go during pass 2.
+/// The common case in one pass: pass 1 also converts and emits, with the reading decided
+/// from the evidence of the first rows. It stands only if the whole file's evidence
+/// decides exactly the same reading (and the encoding holds); then every row converts as
+/// pass 2 would have converted it. Otherwise the sink is reset and pass 2 runs as usual.
+struct Provisional<'l, 'e> {
+    layout: &'l Layout,
+    semicolon: bool,
+    /// The first data rows, until the reading is decided.
+    pending: Vec<Row>,
+    pending_bytes: usize,
+    formats: Option<Formats>,
+    converter: Option<Converter<'l>>,
+    emitter: Emitter<'e>,
+    /// Given up (a sink failure, too many deferred rejections): pass 2 must run.
+    abandoned: bool,
+}
+
+impl<'l, 'e> Provisional<'l, 'e> {
+    fn new(layout: &'l Layout, semicolon: bool, mut emitter: Emitter<'e>) -> Self {
+        emitter.deferred = Some(Vec::new());
+        Provisional {
+            layout,
+            semicolon,
+            pending: Vec::new(),
+            pending_bytes: 0,
+            formats: None,
+            converter: None,
+            emitter,
+            abandoned: false,
+        }
+    }
+
+    fn take(&mut self, row: &Row, evidence: &Evidence) {
+        if self.abandoned {
+            return;
+        }
+        if self.converter.is_some() {
+            self.convert(row);
+            return;
+        }
+        self.pending_bytes += row.text_len();
+        self.pending.push(row.clone());
+        if self.pending.len() >= PROVISIONAL_ROWS || self.pending_bytes >= PROVISIONAL_BYTES {
+            self.decide(evidence);
+        }
+    }
+
+    /// Settles the provisional reading and imports the rows held so far.
+    fn decide(&mut self, evidence: &Evidence) {
+        let formats = evidence.decide(self.layout, self.semicolon);
+        self.converter = Some(Converter::new(self.layout, &formats));
+        self.formats = Some(formats);
+        for row in std::mem::take(&mut self.pending) {
+            self.convert(&row);
+        }
+        self.pending_bytes = 0;
+    }
+
+    fn convert(&mut self, row: &Row) {
+        let Some(converter) = self.converter.as_mut() else {
+            return;
+        };
+        let emitted = if converter.convert(row) {
+            self.emitter.accept(converter, row)
+        } else {
+            self.emitter.reject(&converter.errors)
+        };
+        if emitted.is_err() || self.emitter.overflowing() {
+            self.abandon();
+        }
+    }
+
+    fn abandon(&mut self) {
+        self.abandoned = true;
+        self.pending = Vec::new();
+        self.converter = None;
+    }
+
+    /// After pass 1: the emitter, and whether what it emitted stands as the import.
+    fn finish(mut self, evidence: &Evidence, final_formats: &Formats) -> (Emitter<'e>, bool) {
+        if !self.abandoned && self.converter.is_none() {
+            // A file shorter than the sample: its whole evidence is in.
+            self.decide(evidence);
+        }
+        let stands = !self.abandoned && self.formats.as_ref() == Some(final_formats);
+        let stands = stands && self.emitter.flush().is_ok();
+        (self.emitter, stands)
+    }
+}
+
+/// Where valid rows and problems go during pass 2 (or pass 1, when it imports too).
 struct Emitter<'e> {
     sink: &'e mut dyn BatchSink,
     rejected: &'e mut dyn FnMut(&RowError) -> Result<(), SinkError>,
@@ -172,6 +272,9 @@ struct Emitter<'e> {
     skipped: u64,
     problems: u64,
     listed: Vec<RowError>,
+    /// While importing on a provisional reading, rejected rows wait here: the caller
+    /// hears of them only once the reading is final.
+    deferred: Option<Vec<RowError>>,
 }
 
 impl<'e> Emitter<'e> {
@@ -190,7 +293,33 @@ impl<'e> Emitter<'e> {
             skipped: 0,
             problems: 0,
             listed: Vec::new(),
+            deferred: None,
         }
+    }
+
+    /// Discards everything emitted so far, for a fresh pass 2.
+    fn restart(&mut self, layout: &Layout) -> Result<(), ImportError> {
+        self.sink.reset().map_err(ImportError::Sink)?;
+        self.batch = BatchBuilder::new(layout, BATCH_ROWS);
+        self.rows = 0;
+        self.skipped = 0;
+        self.problems = 0;
+        self.listed.clear();
+        self.deferred = None;
+        Ok(())
+    }
+
+    /// Too many deferred rejections to hold in memory: the provisional import must stop.
+    fn overflowing(&self) -> bool {
+        self.deferred.as_ref().is_some_and(|d| d.len() > MAX_DEFERRED_ERRORS)
+    }
+
+    /// Hands the deferred rejections to the caller, in order.
+    fn release_deferred(&mut self) -> Result<(), ImportError> {
+        for error in self.deferred.take().unwrap_or_default() {
+            (self.rejected)(&error).map_err(ImportError::Sink)?;
+        }
+        Ok(())
     }
 
     fn accept(&mut self, converter: &Converter<'_>, row: &Row) -> Result<(), ImportError> {
@@ -210,6 +339,10 @@ impl<'e> Emitter<'e> {
         self.problems += errors.len() as u64;
         if self.skip_invalid {
             self.skipped += 1;
+            if let Some(deferred) = self.deferred.as_mut() {
+                deferred.extend_from_slice(errors);
+                return Ok(());
+            }
             for error in errors {
                 (self.rejected)(error).map_err(ImportError::Sink)?;
             }
@@ -304,16 +437,22 @@ fn import_text(
     let text = plan_text(path, sample, &plan.source)?;
     let layout = Layout::plan(path, plan.kind, &plan.mapping, &text.headers)?;
     let open = || File::open(path).map_err(io_error(path));
+    let semicolon = text.delimiter == b';';
     let mut evidence = Evidence::new(&layout);
     let mut pacer = Pacer::new(&mut *io.progress, io.cancel, sample.file_len);
+    let one_pass = io.rows.can_reset();
+    let emitter = Emitter::new(&mut *io.rows, &mut *io.rejected, plan.skip_invalid, &layout);
+    let mut provisional = Provisional::new(&layout, semicolon, emitter);
 
-    // Pass 1: copy, hash, check the bytes, gather evidence.
+    // Pass 1: copy, hash, check the bytes, gather evidence (and, when the sink can start
+    // over, import on a provisional reading).
     pacer.start(Phase::Scanning)?;
     let check_bytes = !detect::is_utf16(text.encoding);
     let tee = Tee::new(open()?, &mut *io.original, check_bytes);
     let input = TextInput::new(tee, text.encoding).map_err(io_error(path))?;
     let mut records = CsvRecords::new(input, text.delimiter, path);
-    let data_rows = scan(&mut records, text.header_line, &mut evidence, &mut pacer)?;
+    let data_rows =
+        scan(&mut records, text.header_line, &mut evidence, &mut pacer, one_pass.then_some(&mut provisional))?;
     let tee = match records.into_input() {
         TextInput::Plain(tee) => tee,
         TextInput::Decoded(decoder) => decoder.into_inner(),
@@ -330,20 +469,30 @@ fn import_text(
         TextEncoding::Utf8 | TextEncoding::Utf8Bom if !utf8_everywhere => TextEncoding::Windows1252,
         other => other,
     };
-    let formats = evidence.decide(&layout, text.delimiter == b';');
+    let formats = evidence.decide(&layout, semicolon);
+    let (mut emitter, stands) = provisional.finish(&evidence, &formats);
+    let stands = one_pass && stands && encoding == text.encoding;
 
-    // Pass 2: parse, convert, validate, write.
     pacer.start(Phase::Importing)?;
-    let mut counting = Counting::new(open()?);
-    if encoding == TextEncoding::Windows1252 && text.encoding == TextEncoding::Utf8Bom {
-        let mut bom = [0u8; 3];
-        counting.read_exact(&mut bom).map_err(io_error(path))?;
+    if stands {
+        emitter.release_deferred()?;
+    } else {
+        // Pass 2: parse, convert, validate, write.
+        if one_pass {
+            emitter.restart(&layout)?;
+        } else {
+            emitter.deferred = None;
+        }
+        let mut counting = Counting::new(open()?);
+        if encoding == TextEncoding::Windows1252 && text.encoding == TextEncoding::Utf8Bom {
+            let mut bom = [0u8; 3];
+            counting.read_exact(&mut bom).map_err(io_error(path))?;
+        }
+        let input = TextInput::new(counting, encoding).map_err(io_error(path))?;
+        let mut records = CsvRecords::new(input, text.delimiter, path);
+        let mut converter = Converter::new(&layout, &formats);
+        emit(&mut records, text.header_line, &mut converter, &mut emitter, &mut pacer)?;
     }
-    let input = TextInput::new(counting, encoding).map_err(io_error(path))?;
-    let mut records = CsvRecords::new(input, text.delimiter, path);
-    let mut converter = Converter::new(&layout, &formats);
-    let mut emitter = Emitter::new(&mut *io.rows, &mut *io.rejected, plan.skip_invalid, &layout);
-    emit(&mut records, text.header_line, &mut converter, &mut emitter, &mut pacer)?;
     pacer.report(emitter.rows + emitter.skipped, sample.file_len)?;
     let scanned =
         Scanned { format: delimited(encoding, text.delimiter), header_line: text.header_line, sha256, bytes, formats };
@@ -379,7 +528,7 @@ fn import_workbook(
 
     let mut evidence = Evidence::new(&layout);
     let mut records = SheetRecords::new(&sheet.range, file_bytes);
-    let data_rows = scan(&mut records, header_line, &mut evidence, &mut pacer)?;
+    let data_rows = scan(&mut records, header_line, &mut evidence, &mut pacer, None)?;
     if data_rows == 0 {
         return Err(ImportError::NoRows { path: path.to_path_buf(), header_line });
     }

@@ -47,6 +47,11 @@ impl Row {
         self.ends.len()
     }
 
+    /// Bytes of text in all fields together.
+    pub(crate) fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
     /// The field as written (untrimmed); `""` past the end.
     pub(crate) fn raw(&self, index: usize) -> &str {
         let start = match index.checked_sub(1) {

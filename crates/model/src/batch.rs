@@ -88,12 +88,32 @@ pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
 /// Where an import writes its canonical rows, batch by batch, so memory stays bounded.
 pub trait BatchSink {
     fn write_batch(&mut self, batch: RowBatch) -> Result<(), SinkError>;
+
+    /// True when [`BatchSink::reset`] works: an importer may then write batches before
+    /// it is sure of them, and start over if it was wrong.
+    fn can_reset(&self) -> bool {
+        false
+    }
+
+    /// Discards every batch written so far, as if none had been.
+    fn reset(&mut self) -> Result<(), SinkError> {
+        Err("this sink cannot discard its batches".into())
+    }
 }
 
 /// Collects every batch in memory; for tests and small previews.
 impl BatchSink for Vec<RowBatch> {
     fn write_batch(&mut self, batch: RowBatch) -> Result<(), SinkError> {
         self.push(batch);
+        Ok(())
+    }
+
+    fn can_reset(&self) -> bool {
+        true
+    }
+
+    fn reset(&mut self) -> Result<(), SinkError> {
+        self.clear();
         Ok(())
     }
 }

@@ -284,4 +284,14 @@ impl BatchSink for LazyParquetSink {
         };
         sink.write_batch(batch)
     }
+
+    fn can_reset(&self) -> bool {
+        true
+    }
+
+    /// Drops the table written so far; the next batch creates the file afresh.
+    fn reset(&mut self) -> Result<(), SinkError> {
+        self.sink = None;
+        Ok(())
+    }
 }

@@ -9,7 +9,7 @@ use revlens_ingest::{
     import, inspect, suggest_mapping, ImportError, ImportIo, ImportOutcome, ImportPlan, Mapping, MappingOverride,
     Progress, RowError, SourceOptions,
 };
-use revlens_model::{CancelToken, ColumnValues, DatasetKind, RowBatch};
+use revlens_model::{BatchSink, CancelToken, ColumnValues, DatasetKind, RowBatch, SinkError};
 
 pub fn corpus(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(name)
@@ -31,11 +31,29 @@ pub struct Run<'a> {
     pub overrides: &'a [(&'a str, Option<&'a str>)],
     pub skip_invalid: bool,
     pub cancel: CancelToken,
+    /// Hand the import a sink that cannot start over, which forces two passes.
+    pub two_pass: bool,
+}
+
+/// A sink without `reset`: the importer must not write a batch it is not sure of.
+struct NoReset<'a>(&'a mut Vec<RowBatch>);
+
+impl BatchSink for NoReset<'_> {
+    fn write_batch(&mut self, batch: RowBatch) -> Result<(), SinkError> {
+        self.0.write_batch(batch)
+    }
 }
 
 impl Run<'_> {
     pub fn new(kind: DatasetKind) -> Run<'static> {
-        Run { kind, source: SourceOptions::default(), overrides: &[], skip_invalid: false, cancel: CancelToken::new() }
+        Run {
+            kind,
+            source: SourceOptions::default(),
+            overrides: &[],
+            skip_invalid: false,
+            cancel: CancelToken::new(),
+            two_pass: false,
+        }
     }
 }
 
@@ -47,6 +65,11 @@ impl<'a> Run<'a> {
 
     pub fn skip_invalid(mut self) -> Self {
         self.skip_invalid = true;
+        self
+    }
+
+    pub fn two_pass(mut self) -> Self {
+        self.two_pass = true;
         self
     }
 
@@ -73,6 +96,8 @@ impl<'a> Run<'a> {
             source: self.source.clone(),
         };
         let mut batches: Vec<RowBatch> = Vec::new();
+        let mut no_reset = NoReset(&mut batches);
+        let rows: &mut dyn BatchSink = if self.two_pass { &mut no_reset } else { no_reset.0 };
         let mut rejected = Vec::new();
         let mut original = Vec::new();
         let mut progress = Vec::new();
@@ -80,7 +105,7 @@ impl<'a> Run<'a> {
             path,
             &plan,
             ImportIo {
-                rows: &mut batches,
+                rows,
                 rejected: &mut |e: &RowError| {
                     rejected.push(e.clone());
                     Ok(())
