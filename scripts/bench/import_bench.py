@@ -10,9 +10,9 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
-import time
+
+from benchlib import run
 
 PEERS = {
     "duckdb read_csv": (
@@ -31,19 +31,6 @@ PEERS = {
         "print(time.perf_counter() - t, len(df))\n"
     ),
 }
-
-
-def run(argv):
-    """Runs argv; returns (wall seconds, stdout, peak RSS in MB)."""
-    start = time.perf_counter()
-    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out = child.stdout.read()
-    err = child.stderr.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{argv[0]} failed: {err.decode(errors='replace')}")
-    return wall, out.decode(), usage.ru_maxrss / 1024
 
 
 def main():

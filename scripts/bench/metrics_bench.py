@@ -13,9 +13,9 @@ import csv
 import io
 import os
 import shutil
-import subprocess
 import sys
-import time
+
+from benchlib import run
 
 DUCKDB = r"""
 import duckdb, sys, time
@@ -106,19 +106,6 @@ t4 = time.perf_counter()
 size = int(cohorts.xs(0, level="k")["logos"].sum())
 print(f"{t1-t0} {t2-t1} {t3-t2} {t4-t3} {int(mv['mrr'].sum())} {int(mv['new'].sum())} {int(mv['churn'].sum())} {size}")
 """
-
-
-def run(argv):
-    """Runs argv; returns (wall seconds, stdout, peak RSS in MB)."""
-    start = time.perf_counter()
-    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out = child.stdout.read()
-    err = child.stderr.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{' '.join(argv[:3])} failed: {err.decode(errors='replace')}")
-    return wall, out.decode(), usage.ru_maxrss / 1024
 
 
 def cents(text):
