@@ -1,7 +1,7 @@
 //! What the optional customers table adds: signup months and provided churn.
 
 use super::error::MetricsResult;
-use super::input::{trim, ColumnType, CustomerIds, TableReader};
+use super::input::{ColumnType, CustomerIds, TableReader};
 use super::month::YearMonth;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -37,12 +37,7 @@ impl Profiles {
         let (mut customers, mut signups) = (customers.cells(), signups.cells());
         let (mut churned, mut churn_days) = (churned.cells(), churn_days.cells());
         for row in 0..reader.height() {
-            let customer = customers
-                .next()
-                .flatten()
-                .map(trim)
-                .filter(|c| !c.is_empty())
-                .ok_or_else(|| reader.row_error(row, "customer_id is empty"))?;
+            let customer = reader.customer_id(&mut customers, row)?;
             let (signup, flag, churn_day) =
                 (signups.next().flatten(), churned.next().flatten(), churn_days.next().flatten());
             let id = ids.intern(customer) as usize;

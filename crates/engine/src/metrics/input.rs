@@ -111,6 +111,20 @@ impl TableReader {
     pub fn row_error(&self, index: usize, message: impl Into<String>) -> MetricsError {
         MetricsError::InvalidRow { table: self.table, row: index + 1, message: message.into() }
     }
+
+    /// The next cell of a `customer_id` column, trimmed; an empty id is an error for `row`.
+    pub fn customer_id<'a>(
+        &self,
+        cells: &mut impl Iterator<Item = Option<&'a str>>,
+        row: usize,
+    ) -> MetricsResult<&'a str> {
+        cells
+            .next()
+            .flatten()
+            .map(trim)
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| self.row_error(row, "customer_id is empty"))
+    }
 }
 
 /// A typed, borrowed column; an absent optional column reads as all-null. Values are

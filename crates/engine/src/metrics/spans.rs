@@ -136,12 +136,7 @@ pub(crate) fn subscription_spans(
 
     let mut spans = Vec::with_capacity(reader.height());
     for row in 0..reader.height() {
-        let customer = customers
-            .next()
-            .flatten()
-            .map(trim)
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| reader.row_error(row, "customer_id is empty"))?;
+        let customer = reader.customer_id(&mut customers, row)?;
         let customer = ids.intern(customer);
         let (amount, start, end, interval_text, count) = (
             amounts.next().flatten(),
@@ -271,12 +266,7 @@ pub(crate) fn read_transactions(
     let mut spans = Vec::with_capacity(reader.height());
     let mut transactions = Vec::with_capacity(reader.height());
     for row in 0..reader.height() {
-        let customer = customers
-            .next()
-            .flatten()
-            .map(trim)
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| reader.row_error(row, "customer_id is empty"))?;
+        let customer = reader.customer_id(&mut customers, row)?;
         let customer = ids.intern(customer);
         let amount = amounts.next().flatten();
         let date = dates.next().flatten();
