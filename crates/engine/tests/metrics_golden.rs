@@ -489,3 +489,28 @@ month,mrr,arr,customers,new,expansion,contraction,churn,reactivation
     assert_eq!(model.mrr_table().unwrap().tabular().to_csv().unwrap(), expected);
     assert!(MetricInputs::for_kind(DatasetKind::Orders, scan_table(&path).unwrap()).is_err());
 }
+
+#[test]
+fn drill_down_lists_the_customers_behind_each_movement() {
+    let model = golden_model(&usd());
+    let view = model.view();
+    let ids = |month: &str, kind: Option<MovementKind>| -> Vec<(String, i64)> {
+        view.customers_behind(month.parse().unwrap(), kind)
+            .unwrap()
+            .into_iter()
+            .map(|row| (row.customer_id, (row.after.0 - row.before.0) / 100))
+            .collect()
+    };
+    // From the table above: Apr churn is E (−43.33) and I (−40); expansion L (+60).
+    assert_eq!(ids("2025-04", Some(MovementKind::Churn)), [("E".to_string(), -4333), ("I".to_string(), -4000)]);
+    assert_eq!(ids("2025-04", Some(MovementKind::Expansion)), [("L".to_string(), 6000)]);
+    // May: H is a reactivation, D a contraction.
+    assert_eq!(ids("2025-05", Some(MovementKind::Reactivation)), [("H".to_string(), 7000)]);
+    assert_eq!(ids("2025-05", Some(MovementKind::Contraction)), [("D".to_string(), -5000)]);
+    // Without a kind: the active customers, largest MRR first; they sum to the month's MRR.
+    let march = view.customers_behind("2025-03".parse().unwrap(), None).unwrap();
+    assert_eq!(march.len(), 10);
+    assert_eq!(march[0].customer_id, "D");
+    assert_eq!(march.iter().map(|row| row.after.0).sum::<i64>(), 968_3300);
+    assert!(view.customers_behind("2026-01".parse().unwrap(), None).is_err());
+}

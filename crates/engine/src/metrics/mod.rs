@@ -53,7 +53,9 @@ mod churn;
 mod cohorts;
 pub mod currency;
 mod customers;
+mod drill;
 mod error;
+mod forecast;
 mod input;
 mod kpis;
 mod ledger;
@@ -71,7 +73,9 @@ mod top;
 pub use churn::{ChurnReport, ChurnSource, CustomerChurn};
 pub use cohorts::{CohortActivity, CohortBasis, CohortBy, CohortOptions, CohortRow, CohortTable};
 pub use currency::FxRates;
+pub use drill::CustomerMovement;
 pub use error::{MetricsError, MetricsResult};
+pub use forecast::{baseline_assumptions, project, Assumptions, ProjectedMonth};
 pub use kpis::{KpiRow, KpiTable};
 pub use model::{BillingData, BillingKind, MetricInputs, ModelView, RevenueModel};
 pub use month::{MonthRange, ParseMonthError, YearMonth};
@@ -106,6 +110,16 @@ impl ModelView<'_> {
     /// Every customer's churn verdict, source and reason at the as-of month.
     pub fn churn(&self) -> MetricsResult<ChurnReport> {
         churn::churn_report(self.model, &self.settings)
+    }
+
+    /// The customers behind a movement of `month` (or, without a kind, its active
+    /// customers), largest first.
+    pub fn customers_behind(
+        &self,
+        month: YearMonth,
+        kind: Option<MovementKind>,
+    ) -> MetricsResult<Vec<CustomerMovement>> {
+        drill::customers_behind(self.model, month, kind)
     }
 }
 

@@ -64,12 +64,16 @@ pub(crate) struct MonthFlows {
     pub churn: i64,
     pub reactivation: i64,
     pub churned_customers: u64,
+    pub new_customers: u64,
 }
 
 impl MonthFlows {
     fn add(&mut self, kind: MovementKind, amount: i64) {
         match kind {
-            MovementKind::New => self.new += amount,
+            MovementKind::New => {
+                self.new += amount;
+                self.new_customers += 1;
+            }
             MovementKind::Reactivation => self.reactivation += amount,
             MovementKind::Expansion => self.expansion += amount,
             MovementKind::Contraction => self.contraction += amount,

@@ -25,6 +25,8 @@ pub struct MrrRow {
     pub contraction: Money,
     pub churn: Money,
     pub reactivation: Money,
+    /// Customers with their first MRR ever this month (new logos).
+    pub new_customers: u64,
 }
 
 /// The movements annualised (ARR composition).
@@ -81,6 +83,7 @@ pub(crate) fn mrr_table(model: &RevenueModel, settings: &MetricSettings) -> Metr
             contraction: Money(f.contraction),
             churn: Money(f.churn),
             reactivation: Money(f.reactivation),
+            new_customers: f.new_customers,
         })
         .collect();
     Ok(MrrTable { currency: model.reporting_currency.clone(), rows })
