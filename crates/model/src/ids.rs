@@ -63,3 +63,7 @@ uuid_id!(
     /// A reporting period (C1, 2025-Q1 …).
     PeriodId
 );
+uuid_id!(
+    /// A saved document of a workspace: a dashboard or a scenario.
+    DocumentId
+);

@@ -7,7 +7,7 @@ mod kind;
 mod money;
 
 pub use batch::{BatchSink, Column, ColumnValues, RowBatch, SinkError, StorageType};
-pub use ids::{DatasetId, MappingId, PeriodId, VersionId, WorkspaceId};
+pub use ids::{DatasetId, DocumentId, MappingId, PeriodId, VersionId, WorkspaceId};
 pub use kind::{DatasetKind, FieldSpec, FieldType, ParseKindError};
 pub use money::{Money, MONEY_DECIMALS, MONEY_SCALE};
 mod cancel;

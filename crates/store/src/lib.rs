@@ -11,6 +11,7 @@
 //! ```
 
 mod datasets;
+mod documents;
 mod error;
 mod layout;
 mod mappings;
@@ -21,6 +22,7 @@ mod time;
 mod workspaces;
 
 pub use datasets::{Dataset, DatasetVersion, NewVersion, SkippedRow, Staging};
+pub use documents::{Document, DocumentKind};
 pub use error::StoreError;
 pub use layout::Layout;
 pub use mappings::SavedMapping;

@@ -51,6 +51,13 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    pub fn workspace_by_id(&self, id: WorkspaceId) -> Result<Workspace> {
+        self.conn
+            .query_row(&format!("SELECT {COLUMNS} FROM workspaces WHERE id = ?1"), [id.to_string()], Workspace::from_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound { what: "workspace", key: id.to_string() })
+    }
+
     /// A workspace by name (case-insensitive).
     pub fn find_workspace(&self, name: &str) -> Result<Option<Workspace>> {
         Ok(self
