@@ -55,6 +55,7 @@ pub mod currency;
 mod customers;
 mod drill;
 mod error;
+mod filter;
 mod forecast;
 mod input;
 mod kpis;
@@ -75,6 +76,7 @@ pub use cohorts::{CohortActivity, CohortBasis, CohortBy, CohortOptions, CohortRo
 pub use currency::FxRates;
 pub use drill::CustomerMovement;
 pub use error::{MetricsError, MetricsResult};
+pub use filter::{filter_options, CustomerFilter, FilterOptions};
 pub use forecast::{baseline_assumptions, project, Assumptions, ProjectedMonth};
 pub use kpis::{KpiRow, KpiTable};
 pub use model::{BillingData, BillingKind, MetricInputs, ModelView, RevenueModel};
