@@ -6,6 +6,7 @@ mod error;
 mod imports;
 mod mappings;
 mod metrics;
+mod models;
 pub mod secrets;
 mod sync;
 
@@ -14,6 +15,7 @@ pub use error::ServiceError;
 pub use imports::{ImportRequest, ImportSummary, MappingChoice, Preview};
 pub use mappings::load_mapping_file;
 pub use metrics::{DataSource, MetricQuery, MetricsRequest};
+pub use models::WorkspaceModel;
 pub use revlens_sync::{ShareLink, ShareLinkCreated};
 pub use sync::{LoginRequest, LogoutSummary, PullSummary, PushSummary, SyncStatus};
 
@@ -26,11 +28,12 @@ pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 /// An open RevLens home: the store and everything in it.
 pub struct Service {
     store: Store,
+    models: models::ModelCache,
 }
 
 impl Service {
     pub fn open(home: &Path) -> Result<Self> {
-        Ok(Self { store: Store::open(home)? })
+        Ok(Self { store: Store::open(home)?, models: models::ModelCache::default() })
     }
 
     pub fn store(&self) -> &Store {

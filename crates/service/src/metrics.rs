@@ -82,16 +82,26 @@ impl Service {
             return Ok(text);
         }
         // Beside cache/, which holds only finished answers (one file per answer).
-        let model_key = model_key(&[billing.id], customers_id, rates.as_ref(), request);
-        let snapshot = home.join("model-cache").join(format!("{model_key}.bin"));
-        let model = load_or_build_model(
-            &snapshot,
-            self.store.layout().table(billing.id).as_path(),
-            request.kind,
-            customers.map(|c| self.store.layout().table(c.id)).as_deref(),
-            rates,
-            &request.settings,
-        )?;
+        let snapshot = SnapshotKey {
+            billing: vec![billing.id],
+            customers: customers_id,
+            rates: rates.as_ref(),
+            kind: request.kind,
+            settings: &request.settings,
+            filter: String::new(),
+        };
+        let billing_table = self.store.layout().table(billing.id);
+        let customers_table = customers.map(|c| self.store.layout().table(c.id));
+        let model = load_or_build_with(&snapshot.path(home), &request.settings, || {
+            let mut inputs = MetricInputs::for_kind(request.kind, scan_table(&billing_table)?)?;
+            if let Some(customers) = &customers_table {
+                inputs = inputs.with_customers(scan_table(customers)?);
+            }
+            if let Some(rates) = rates.clone() {
+                inputs = inputs.with_rates(rates);
+            }
+            Ok(inputs)
+        })?;
         let text = render(&model, &request.settings, query, format)?;
         write_cache(&cached, text.as_bytes())?;
         Ok(text)
@@ -153,30 +163,20 @@ fn has_file(request: &MetricsRequest) -> bool {
     matches!(request.billing, DataSource::File(_)) || matches!(request.customers, Some(DataSource::File(_)))
 }
 
-/// The model of these dataset versions under these model settings: loaded from its
-/// snapshot when one was stored (any load error is a miss), otherwise read from the
-/// tables, built, and stored as a snapshot for the next request.
-fn load_or_build_model(
+/// The model of these inputs under these model settings: loaded from its snapshot when
+/// one was stored (any load error is a miss), otherwise read, built, and stored as a
+/// snapshot for the next request.
+pub(crate) fn load_or_build_with(
     snapshot: &Path,
-    billing: &Path,
-    kind: DatasetKind,
-    customers: Option<&Path>,
-    rates: Option<FxRates>,
     settings: &MetricSettings,
+    inputs: impl FnOnce() -> Result<MetricInputs>,
 ) -> Result<RevenueModel> {
     if let Ok(bytes) = fs::read(snapshot) {
         if let Ok(model) = RevenueModel::from_snapshot(&bytes, settings) {
             return Ok(model);
         }
     }
-    let mut inputs = MetricInputs::for_kind(kind, scan_table(billing)?)?;
-    if let Some(customers) = customers {
-        inputs = inputs.with_customers(scan_table(customers)?);
-    }
-    if let Some(rates) = rates {
-        inputs = inputs.with_rates(rates);
-    }
-    let model = RevenueModel::build(inputs, settings)?;
+    let model = RevenueModel::build(inputs()?, settings)?;
     write_cache(snapshot, &model.to_snapshot())?;
     Ok(model)
 }
@@ -199,28 +199,37 @@ fn render(
     Ok(table.render(format)?)
 }
 
-/// The key of a model snapshot: the dataset versions, the rates, the kind, the settings
-/// a model is built from and the snapshot format.
-fn model_key(
-    billing: &[VersionId],
-    customers: Option<VersionId>,
-    rates: Option<&FxRates>,
-    request: &MetricsRequest,
-) -> String {
-    let mut hash = Sha256::new();
-    for part in [
-        "model".to_string(),
-        format!("{billing:?}"),
-        format!("{customers:?}"),
-        rates.map(FxRates::fingerprint).unwrap_or_default(),
-        request.kind.to_string(),
-        request.settings.model_key(),
-        SNAPSHOT_FORMAT_VERSION.to_string(),
-    ] {
-        hash.update(part.as_bytes());
-        hash.update([0x1f]);
+/// What a model snapshot is built from: the dataset versions, the rates, the kind, the
+/// settings a model is built from, a customer filter and the snapshot format.
+pub(crate) struct SnapshotKey<'a> {
+    pub billing: Vec<VersionId>,
+    pub customers: Option<VersionId>,
+    pub rates: Option<&'a FxRates>,
+    pub kind: DatasetKind,
+    pub settings: &'a MetricSettings,
+    pub filter: String,
+}
+
+impl SnapshotKey<'_> {
+    /// The snapshot's file under the home's `model-cache/`, beside `cache/` which holds
+    /// only finished answers.
+    pub fn path(&self, home: &Path) -> PathBuf {
+        let mut hash = Sha256::new();
+        for part in [
+            "model".to_string(),
+            format!("{:?}", self.billing),
+            format!("{:?}", self.customers),
+            self.rates.map(FxRates::fingerprint).unwrap_or_default(),
+            self.kind.to_string(),
+            self.settings.model_key(),
+            SNAPSHOT_FORMAT_VERSION.to_string(),
+            self.filter.clone(),
+        ] {
+            hash.update(part.as_bytes());
+            hash.update([0x1f]);
+        }
+        home.join("model-cache").join(format!("{}.bin", hex::encode(hash.finalize())))
     }
-    hex::encode(hash.finalize())
 }
 
 fn cache_key(
