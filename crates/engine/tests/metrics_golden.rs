@@ -134,6 +134,18 @@ fn gross_margin_scales_ltv() {
 }
 
 #[test]
+fn arpa_of_new_customers_and_new_logos() {
+    let model = golden_model(&usd());
+    let (kpis, mrr) = (model.kpis().unwrap(), model.mrr_table().unwrap());
+    // Jan: 9 new customers with 753.33 → 83.70; Feb: D 200 and F 20 → 220 ÷ 2 = 110.00;
+    // Mar has no new customer (H's return in May is a reactivation, not new).
+    assert_eq!((mrr.rows[0].new_customers, kpis.rows[0].arpa_new), (9, Some(Money(83_7000))));
+    assert_eq!((mrr.rows[1].new_customers, kpis.rows[1].arpa_new), (2, Some(Money(110_0000))));
+    assert_eq!((mrr.rows[2].new_customers, kpis.rows[2].arpa_new), (0, None));
+    assert_eq!(mrr.rows[4].new_customers, 0);
+}
+
+#[test]
 fn twelve_month_nrr_and_grr() {
     // X: 100 from 2024-01, 150 from 2025-01 (upgrade). Y: 200 from 2024-01, ends
     // 2024-06-01 (churn). Z: 50 from 2024-01, 30 from 2024-10 (downgrade). W: 100 from

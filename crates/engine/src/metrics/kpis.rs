@@ -28,6 +28,8 @@ pub struct KpiRow {
     pub quick_ratio: Option<f64>,
     /// ARPA × gross margin ÷ logo churn rate, rounded to the cent.
     pub ltv: Option<Money>,
+    /// New MRR ÷ new customers of the month (ARPA of new customers), rounded to the cent.
+    pub arpa_new: Option<Money>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -110,6 +112,7 @@ pub(crate) fn kpi_table(model: &RevenueModel, settings: &MetricSettings) -> Metr
                 grr_12m: ratio(capped, base),
                 quick_ratio: ratio(won, lost),
                 ltv,
+                arpa_new: divide_to_cents(now.new, now.new_customers as i64),
             }
         })
         .collect();
