@@ -1,0 +1,105 @@
+// Formatting only: every number here comes from the backend as is.
+import type { CellValue, ValueUnit } from './contract';
+
+const DASH = '—';
+const LOCALE = 'en-US';
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+function nf(key: string, make: () => Intl.NumberFormat): Intl.NumberFormat {
+  let f = numberFormats.get(key);
+  if (!f) {
+    f = make();
+    numberFormats.set(key, f);
+  }
+  return f;
+}
+
+/** 12345.6 + "EUR" → "€12,345.60"; no currency → "12,345.60"; whole amounts ≥ 10,000 without cents. */
+export function formatMoney(value: number | null | undefined, currency: string | null = null, compact = false): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return DASH;
+  const digits = compact || Math.abs(value) >= 10_000 ? 0 : 2;
+  const key = `money:${currency ?? ''}:${digits}:${compact}`;
+  try {
+    return nf(key, () =>
+      new Intl.NumberFormat(LOCALE, {
+        ...(currency ? { style: 'currency', currency } : {}),
+        minimumFractionDigits: digits,
+        maximumFractionDigits: compact ? 1 : digits,
+        ...(compact ? { notation: 'compact' } : {}),
+      }),
+    ).format(value);
+  } catch {
+    // an unknown currency code: the number, then the code as written
+    return `${formatMoney(value, null, compact)} ${currency}`;
+  }
+}
+
+/** A fraction as a percentage: 0.1234 → "12.3%". */
+export function formatPercent(fraction: number | null | undefined, digits = 1): string {
+  if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return DASH;
+  return nf(`pct:${digits}`, () =>
+    new Intl.NumberFormat(LOCALE, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }),
+  ).format(fraction);
+}
+
+export function formatCount(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return DASH;
+  return nf('count', () => new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 })).format(value);
+}
+
+export function formatRatio(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return DASH;
+  return nf('ratio', () => new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 })).format(value);
+}
+
+export function formatValue(value: number | null | undefined, unit: ValueUnit | null, compact = false): string {
+  if (!unit) return value === null || value === undefined ? DASH : String(value);
+  switch (unit.type) {
+    case 'money':
+      return formatMoney(value, unit.currency, compact);
+    case 'percent':
+      return formatPercent(value, compact ? 0 : 1);
+    case 'count':
+      return formatCount(value);
+    case 'ratio':
+      return formatRatio(value);
+  }
+}
+
+export type Direction = 'up' | 'down' | 'flat' | 'none';
+
+/** A change vs the previous month (a fraction) → "+4.2%" / "−1.0%" / "0.0%" and its direction. */
+export function formatChange(change: number | null | undefined): { text: string; direction: Direction } {
+  if (change === null || change === undefined || !Number.isFinite(change)) return { text: DASH, direction: 'none' };
+  const text = formatPercent(Math.abs(change), 1);
+  if (text === formatPercent(0, 1)) return { text, direction: 'flat' };
+  return change > 0 ? { text: `+${text}`, direction: 'up' } : { text: `−${text}`, direction: 'down' };
+}
+
+/** Tiles where a rise is bad news; their change is coloured the other way round. */
+const LOWER_IS_BETTER = new Set(['logo_churn', 'revenue_churn', 'gross_revenue_churn', 'churn']);
+
+export function changeTone(tileId: string, direction: Direction): 'good' | 'bad' | 'neutral' {
+  if (direction === 'up') return LOWER_IS_BETTER.has(tileId) ? 'bad' : 'good';
+  if (direction === 'down') return LOWER_IS_BETTER.has(tileId) ? 'good' : 'bad';
+  return 'neutral';
+}
+
+export function formatCell(value: CellValue, unit: ValueUnit | null): string {
+  if (value === null) return DASH;
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'number') return unit ? formatValue(value, unit) : formatCount(value) === DASH ? DASH : String(value);
+  return value;
+}
+
+export function formatBytes(size: number): string {
+  if (size < 1024) return `${size} B`;
+  if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KB`;
+  return `${(size / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function formatDateTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(LOCALE, { dateStyle: 'medium', timeStyle: 'short' });
+}
