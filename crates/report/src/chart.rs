@@ -81,7 +81,26 @@ pub fn chart_svg(chart: &ChartSpec, size: ChartSize) -> Result<String, ReportErr
         draw(&root, chart)?;
         root.present()?;
     }
-    Ok(svg)
+    Ok(with_tooltip(svg, &chart.definition))
+}
+
+/// The metric's definition as the SVG's `<title>`: the tooltip of the whole chart.
+fn with_tooltip(mut svg: String, definition: &str) -> String {
+    let definition = definition.trim();
+    if let (false, Some(end)) = (definition.is_empty(), svg.find('>')) {
+        let mut title = String::from("\n<title>");
+        for c in definition.chars() {
+            match c {
+                '<' => title.push_str("&lt;"),
+                '>' => title.push_str("&gt;"),
+                '&' => title.push_str("&amp;"),
+                c => title.push(c),
+            }
+        }
+        title.push_str("</title>");
+        svg.insert_str(end + 1, &title);
+    }
+    svg
 }
 
 /// Checks the size and registers the bundled font (once per process).
@@ -144,6 +163,31 @@ fn widest<DB: DrawingBackend>(
     Ok(max)
 }
 
+/// `text`, cut with an ellipsis where it is wider than `max_px`.
+fn fit_text<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    max_px: f64,
+) -> Result<String, ReportError> {
+    let width = f64::from(area.estimate_text_size(text, style)?.0);
+    if width <= max_px {
+        return Ok(text.to_owned());
+    }
+    let chars: Vec<char> = text.chars().collect();
+    // Start from the share of characters that fits, then shorten until it does.
+    let mut keep = ((chars.len() as f64 * max_px / width).floor() as usize).min(chars.len());
+    let mut fitted = String::new();
+    while keep > 0 {
+        fitted = chars[..keep].iter().collect::<String>() + "…";
+        if f64::from(area.estimate_text_size(&fitted, style)?.0) <= max_px {
+            break;
+        }
+        keep -= 1;
+    }
+    Ok(fitted)
+}
+
 /// A numeric axis labelled only at the given key points (categories: months, cohorts).
 struct Keyed {
     range: Range<f64>,
@@ -173,9 +217,9 @@ impl Ranged for Keyed {
     }
 }
 
-/// Indices of the categories to label so that labels of `label_px` do not overlap.
-fn thinned(n: usize, available_px: f64, label_px: f64) -> Vec<f64> {
-    let fit = (available_px / (label_px + 12.0)).floor().max(1.0) as usize;
+/// Indices of the categories to label when each label needs `per_label_px` along the axis.
+fn thinned(n: usize, available_px: f64, per_label_px: f64) -> Vec<f64> {
+    let fit = (available_px / per_label_px.max(1.0)).floor().max(1.0) as usize;
     let step = n.div_ceil(fit).max(1);
     (0..n).step_by(step).map(|i| i as f64).collect()
 }
@@ -237,7 +281,7 @@ fn draw_xy<DB: DrawingBackend>(
     let y_label_w = widest(&plot, [format_value(unit, lo), format_value(unit, hi)], &label_style)?;
     let x_label_w = widest(&plot, &chart.x_labels, &label_style)?;
     let (pw, _) = plot.dim_in_pixel();
-    let keys = thinned(n, f64::from(pw) - f64::from(y_label_w) - 40.0, f64::from(x_label_w));
+    let keys = thinned(n, f64::from(pw) - f64::from(y_label_w) - 40.0, f64::from(x_label_w) + 12.0);
     let label_at = |x: &f64| {
         let i = x.round();
         if i >= 0.0 && (x - i).abs() < 1e-6 {
@@ -284,11 +328,15 @@ fn draw_xy<DB: DrawingBackend>(
             let color = series_color(si);
             // A gap (None) breaks the line: draw each run of values on its own.
             let points: Vec<Option<(f64, f64)>> = (0..n).map(|i| value(&s.values, i).map(|v| (i as f64, v))).collect();
-            for run in points.split(Option::is_none) {
-                cc.draw_series(LineSeries::new(run.iter().flatten().copied(), color.stroke_width(stroke)))?;
-            }
             let dot = stroke + 1;
-            cc.draw_series(points.iter().flatten().map(|&p| Circle::new(p, dot, color.filled())))?;
+            for run in points.split(Option::is_none).filter(|run| !run.is_empty()) {
+                let run: Vec<(f64, f64)> = run.iter().flatten().copied().collect();
+                cc.draw_series(LineSeries::new(run.iter().copied(), color.stroke_width(stroke)))?;
+                // Dots on each value of a short series, and on lone values a line cannot show.
+                if n <= 24 || run.len() == 1 {
+                    cc.draw_series(run.iter().map(|&p| Circle::new(p, dot, color.filled())))?;
+                }
+            }
         }
     }
 
@@ -306,7 +354,8 @@ fn draw_xy<DB: DrawingBackend>(
             legend.draw(&Circle::new((4 + sw / 2, mid), stroke + 1, color.filled()))?;
         }
         let style = legend_style.pos(Pos::new(HPos::Left, VPos::Center));
-        legend.draw(&Text::new(s.name.clone(), (sw + 12, mid), style))?;
+        let name = fit_text(&legend, &s.name, &style, legend_w - f64::from(sw) - 16.0)?;
+        legend.draw(&Text::new(name, (sw + 12, mid), style))?;
     }
     Ok(())
 }
@@ -346,13 +395,14 @@ fn draw_heatmap<DB: DrawingBackend>(
     let (pw, ph) = plot.dim_in_pixel();
     let y_label_w = widest(&plot, (0..rows).map(row_label), &label_style)?;
     let x_label_w = widest(&plot, &chart.x_labels, &label_style)?;
-    let x_keys: Vec<f64> = thinned(cols, f64::from(pw) - f64::from(y_label_w), f64::from(x_label_w))
+    let x_keys: Vec<f64> = thinned(cols, f64::from(pw) - f64::from(y_label_w), f64::from(x_label_w) + 12.0)
         .into_iter()
         .map(|c| c + 0.5)
         .collect();
-    let text_h = look.px(16.0);
-    let y_keys: Vec<f64> =
-        thinned(rows, f64::from(ph) - look.px(40.0), text_h - 8.0).into_iter().map(|r| rows as f64 - r - 0.5).collect();
+    let y_keys: Vec<f64> = thinned(rows, f64::from(ph) - look.px(40.0), look.px(18.0))
+        .into_iter()
+        .map(|r| rows as f64 - r - 0.5)
+        .collect();
     let mut cc = ChartBuilder::on(&plot)
         .margin(look.px(12.0))
         .x_label_area_size(look.px(30.0))

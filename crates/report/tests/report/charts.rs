@@ -1,6 +1,6 @@
 use std::io::Cursor;
 
-use revlens_report::{chart_png, chart_svg, series_rgb, ChartSize, ChartSpec, ReportError};
+use revlens_report::{chart_png, chart_svg, series_rgb, ChartKind, ChartSize, ChartSpec, ReportError, MIN_SIZE};
 
 use crate::{cohorts_chart, months, movements_chart, mrr_chart, series};
 
@@ -97,6 +97,10 @@ fn line_svg_has_title_legend_and_axis_labels() {
         assert!(has(&svg, text), "{text} is in the SVG");
     }
     assert!(has(&svg, "EUR 20,000"), "money with the currency and thousands");
+    assert!(
+        svg.contains("<title>Sum of the monthly normalised subscription amounts.</title>"),
+        "the definition as tooltip"
+    );
 }
 
 #[test]
@@ -130,4 +134,35 @@ fn heatmap_svg_labels_every_row_and_prints_values() {
         assert!(has(&svg, label), "row {label}");
     }
     assert!(has(&svg, "100%") && has(&svg, "70%") && has(&svg, "94%"), "cell values");
+}
+
+#[test]
+fn awkward_charts_render_at_small_and_wide_sizes() {
+    let long = "A series name far longer than any legend has room for, really".to_owned();
+    let many: Vec<_> = (0..30)
+        .map(|i| {
+            series(&format!("s{i}"), &format!("{long} {i}"), &[Some(i as f64), None, Some(f64::INFINITY), Some(-1e12)])
+        })
+        .collect();
+    let mut charts = Vec::new();
+    for kind in [ChartKind::Line, ChartKind::StackedBar, ChartKind::Heatmap] {
+        let mut chart = mrr_chart();
+        chart.kind = kind;
+        chart.x_labels = months(120);
+        chart.y_labels = vec!["only one label".into()];
+        chart.series = many.clone();
+        charts.push(chart.clone());
+        // One point, one value, no labels at all.
+        chart.x_labels.clear();
+        chart.series = vec![series("one", "One", &[Some(42.0)])];
+        charts.push(chart);
+    }
+    for chart in &charts {
+        for size in [MIN_SIZE, ChartSize { width: 1600, height: 150 }, ChartSize { width: 200, height: 900 }] {
+            let (w, h, _) =
+                decode(&chart_png(chart, size).unwrap_or_else(|e| panic!("{:?} at {size:?}: {e}", chart.kind)));
+            assert_eq!((w, h), (size.width, size.height));
+            assert_svg(&chart_svg(chart, size).unwrap());
+        }
+    }
 }

@@ -28,3 +28,15 @@ fn charts_round_trip_with_snake_case_kinds() {
     assert_eq!(serde_json::from_value::<revlens_report::ChartSpec>(value).unwrap(), chart);
     assert_eq!(ChartSize::default(), ChartSize { width: 1200, height: 600 });
 }
+
+#[test]
+fn typescript_bindings_match_the_json() {
+    use ts_rs::TS;
+    assert_eq!(CellValue::inline(), "null | boolean | number | string");
+    assert_eq!(
+        ValueUnit::inline(),
+        r#"{ "type": "money", currency: string | null, } | { "type": "percent" } | { "type": "count" } | { "type": "ratio" }"#
+    );
+    assert!(revlens_report::ChartKind::inline().contains(r#""stacked_bar""#));
+    assert!(revlens_report::ChartSpec::decl().contains("x_labels: Array<string>"));
+}
