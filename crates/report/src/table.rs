@@ -17,7 +17,7 @@ use crate::ReportError;
 /// - Numbers are written plainly (`-12.5`, never escaped); money columns with exactly two
 ///   decimals (`1234.50`); percent columns hold the fraction (`0.953` is 95.3 %), as the
 ///   engine and the JSON do, for a spreadsheet to format.
-/// - `null` is an empty field, booleans are `true`/`false`.
+/// - `null` and non-finite numbers are empty fields, booleans are `true`/`false`.
 /// - Text that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`,
 ///   so that a spreadsheet opening the file does not run it as a formula.
 pub fn table_csv(table: &TableData) -> String {
@@ -52,7 +52,9 @@ fn csv_field(cell: Option<&CellValue>, column: &Column) -> String {
     }
 }
 
-/// The table as an XLSX workbook of one sheet named after its title.
+/// The table as an XLSX workbook of one sheet named after its title: the rows as given (a
+/// page stays a page), a bold frozen header row, money as numbers formatted `[$EUR] #,##0.00`,
+/// percent as the fraction formatted `0.0%`, text as text (never a formula), fitted widths.
 pub fn table_xlsx(table: &TableData) -> Result<Vec<u8>, ReportError> {
     let mut workbook = Workbook::new();
     let name = sheet_names([table.title.as_str()]).pop().unwrap_or_default();
