@@ -151,7 +151,7 @@ export function churnTable(offset: number, limit: number, total: number, source:
 }
 
 export const templatesFixture: Dashboard[] = [
-  { id: 'tpl-cfo', name: 'CFO', template: true, tiles: ['mrr', 'arr', 'nrr', 'logo_churn', 'mrr', 'arr_composition'], filters: emptyFilters },
+  { id: 'tpl-cfo', name: 'CFO', template: true, tiles: ['mrr', 'arr', 'nrr', 'logo_churn', 'arr_composition', 'top_customers'], filters: emptyFilters },
   { id: 'tpl-acq', name: 'Acquisition', template: true, tiles: ['new_mrr', 'new_logos', 'arpa_new', 'movements'], filters: emptyFilters },
 ];
 
