@@ -129,7 +129,7 @@ mod tests {
         assert_eq!(months[0].month.to_string(), "2026-01");
         assert_eq!(months[0].mrr, Money(1050_0000));
         assert_eq!(months[1].mrr, Money(1100_0000));
-        assert_eq!(months[1].arr, Money(13_200_0000));
+        assert_eq!(months[1].arr, Money::from_units(13_200).unwrap());
         // 10 % net growth on 1000.05: a change of 100.005 rounds to 100.01 (half away from zero).
         let growth =
             Assumptions { new_mrr_per_month: Money::ZERO, expansion_pct: 10.0, contraction_pct: 0.0, churn_pct: 0.0 };

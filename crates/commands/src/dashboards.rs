@@ -1,0 +1,119 @@
+//! Saved dashboards: a name, the tiles and charts shown, and the filters; two built-in
+//! templates come first.
+
+use revlens_model::DocumentId;
+use revlens_store::DocumentKind;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::revenue::Filters;
+use crate::workspaces::{parse_workspace_id, WorkspaceArgs};
+use crate::{ApiError, ApiResult, App, ErrorCode};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct Dashboard {
+    /// Null for templates and for dashboards not saved yet.
+    pub id: Option<String>,
+    pub name: String,
+    pub template: bool,
+    /// KPI tile ids ("mrr", "arr", "active_customers", "arpa", "nrr", "logo_churn",
+    /// "quick_ratio", "new_mrr", "new_logos", "arpa_new") and chart or table ids
+    /// ("mrr_chart" — the MRR line —, "movements", "arr_composition", "top_customers",
+    /// "cohorts"), in order.
+    pub tiles: Vec<String>,
+    pub filters: Filters,
+}
+
+#[derive(Debug, Deserialize, TS)]
+pub struct SaveDashboardArgs {
+    pub workspace: String,
+    pub dashboard: Dashboard,
+}
+
+#[derive(Debug, Deserialize, TS)]
+pub struct DashboardArgs {
+    pub workspace: String,
+    pub dashboard: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Body {
+    tiles: Vec<String>,
+    filters: Filters,
+}
+
+/// Every id a dashboard may show.
+pub(crate) const TILE_IDS: [&str; 10] =
+    ["mrr", "arr", "active_customers", "arpa", "nrr", "logo_churn", "quick_ratio", "new_mrr", "new_logos", "arpa_new"];
+pub(crate) const CHART_IDS: [&str; 5] = ["mrr_chart", "movements", "arr_composition", "top_customers", "cohorts"];
+
+fn template(name: &str, tiles: &[&str]) -> Dashboard {
+    Dashboard {
+        id: None,
+        name: name.into(),
+        template: true,
+        tiles: tiles.iter().map(|t| t.to_string()).collect(),
+        filters: Filters::default(),
+    }
+}
+
+pub(crate) fn templates() -> Vec<Dashboard> {
+    vec![
+        template("CFO", &["arr", "nrr", "movements", "top_customers"]),
+        template("Acquisition", &["new_mrr", "new_logos", "arpa_new", "cohorts"]),
+    ]
+}
+
+fn dashboard(document: revlens_store::Document) -> ApiResult<Dashboard> {
+    let body: Body = serde_json::from_value(document.body)
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("dashboard '{}' is unreadable: {e}", document.name)))?;
+    Ok(Dashboard {
+        id: Some(document.id.to_string()),
+        name: document.name,
+        template: false,
+        tiles: body.tiles,
+        filters: body.filters,
+    })
+}
+
+fn parse_id(id: &str) -> ApiResult<DocumentId> {
+    id.parse().map_err(|_| ApiError::invalid_args(format!("'{id}' is not a dashboard id")))
+}
+
+pub(crate) fn list(app: &App, args: WorkspaceArgs) -> ApiResult<Vec<Dashboard>> {
+    let workspace = parse_workspace_id(&args.workspace)?;
+    let saved = app.service().store().documents(workspace, DocumentKind::Dashboard)?;
+    let mut all = templates();
+    for document in saved {
+        all.push(dashboard(document)?);
+    }
+    Ok(all)
+}
+
+pub(crate) fn save(app: &App, args: SaveDashboardArgs) -> ApiResult<Dashboard> {
+    let workspace = parse_workspace_id(&args.workspace)?;
+    let d = args.dashboard;
+    if templates().iter().any(|t| t.name.eq_ignore_ascii_case(d.name.trim())) {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            format!("'{}' is a built-in template: choose another name", d.name),
+        ));
+    }
+    if d.tiles.is_empty() {
+        return Err(ApiError::invalid_args("a dashboard shows at least one tile or chart"));
+    }
+    if let Some(unknown) = d.tiles.iter().find(|t| !TILE_IDS.contains(&t.as_str()) && !CHART_IDS.contains(&t.as_str()))
+    {
+        return Err(ApiError::invalid_args(format!("'{unknown}' is not a tile or chart")));
+    }
+    let id = d.id.as_deref().map(parse_id).transpose()?;
+    let body = serde_json::to_value(Body { tiles: d.tiles, filters: d.filters })
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    let saved = app.service().store().save_document(workspace, DocumentKind::Dashboard, id, &d.name, &body)?;
+    dashboard(saved)
+}
+
+pub(crate) fn delete(app: &App, args: DashboardArgs) -> ApiResult<()> {
+    let workspace = parse_workspace_id(&args.workspace)?;
+    Ok(app.service().store().delete_document(workspace, DocumentKind::Dashboard, parse_id(&args.dashboard)?)?)
+}

@@ -1,0 +1,110 @@
+use revlens_ingest::ImportError;
+use revlens_service::ServiceError;
+use revlens_store::StoreError;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// An error as the UI receives it: a stable code to branch on and a message in words.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub details: Option<InvalidRows>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    UnknownCommand,
+    InvalidArgs,
+    NotFound,
+    Conflict,
+    /// The file has invalid rows; `details` lists them.
+    InvalidRows,
+    Cancelled,
+    ImportFailed,
+    /// The data cannot give this metric (no rows, a missing rate, a range outside the data …).
+    Metrics,
+    Invalid,
+    Internal,
+}
+
+/// The rows that failed validation: the first ones listed, all of them counted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct InvalidRows {
+    pub total: u64,
+    pub errors: Vec<RowProblem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct RowProblem {
+    pub line: u64,
+    pub column: String,
+    pub value: String,
+    pub expected: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), details: None }
+    }
+
+    pub fn invalid_args(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidArgs, message)
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        let message = error.to_string();
+        let code = match &error {
+            ServiceError::Store(StoreError::NotFound { .. }) => ErrorCode::NotFound,
+            ServiceError::Store(StoreError::Conflict(_) | StoreError::Ambiguous { .. }) => ErrorCode::Conflict,
+            ServiceError::Import(ImportError::InvalidRows { total, errors, .. }) => {
+                let errors = errors
+                    .iter()
+                    .map(|e| RowProblem {
+                        line: e.line,
+                        column: e.column.clone().unwrap_or_default(),
+                        value: e.value.clone().unwrap_or_default(),
+                        expected: e.expected.clone(),
+                    })
+                    .collect();
+                return Self {
+                    code: ErrorCode::InvalidRows,
+                    message,
+                    details: Some(InvalidRows { total: *total, errors }),
+                };
+            }
+            ServiceError::Import(ImportError::Cancelled) => ErrorCode::Cancelled,
+            ServiceError::Import(_) | ServiceError::MappingFile { .. } => ErrorCode::ImportFailed,
+            ServiceError::Metrics(_) | ServiceError::Table(_) => ErrorCode::Metrics,
+            ServiceError::Invalid(_) => ErrorCode::Invalid,
+            _ => ErrorCode::Internal,
+        };
+        Self::new(code, message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        ServiceError::from(error).into()
+    }
+}
+
+impl From<revlens_engine::metrics::MetricsError> for ApiError {
+    fn from(error: revlens_engine::metrics::MetricsError) -> Self {
+        ServiceError::from(error).into()
+    }
+}
+
+impl From<revlens_report::ReportError> for ApiError {
+    fn from(error: revlens_report::ReportError) -> Self {
+        Self::new(ErrorCode::Internal, format!("export: {error}"))
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
