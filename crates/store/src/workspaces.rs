@@ -53,7 +53,11 @@ impl Store {
 
     pub fn workspace_by_id(&self, id: WorkspaceId) -> Result<Workspace> {
         self.conn
-            .query_row(&format!("SELECT {COLUMNS} FROM workspaces WHERE id = ?1"), [id.to_string()], Workspace::from_row)
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM workspaces WHERE id = ?1"),
+                [id.to_string()],
+                Workspace::from_row,
+            )
             .optional()?
             .ok_or_else(|| StoreError::NotFound { what: "workspace", key: id.to_string() })
     }
