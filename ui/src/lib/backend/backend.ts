@@ -1,4 +1,4 @@
-import type { ApiError, AppEvent, CommandArgs, CommandName, CommandResult, ExportFile, StagedFile } from '../contract';
+import type { ApiError, AppEvent, CommandArgs, CommandName, CommandResult, ErrorCode, ExportFile, StagedFile } from '../contract';
 
 /** The one interface the screens talk to; Tauri IPC in the app, HTTP against `revlens serve`. */
 export interface Backend {
@@ -14,12 +14,19 @@ export interface Backend {
   saveExport(file: ExportFile): Promise<void>;
 }
 
-/** An ApiError that is also an Error, so rejections carry a stack and `instanceof` works. */
-export class ApiFailure extends Error implements ApiError {
-  readonly code: string;
+/** Codes the transports add for failures that never reached the command layer. */
+export type ClientErrorCode = 'network' | 'bad_response' | 'not_implemented' | `http_${number}`;
+export type FailureCode = ErrorCode | ClientErrorCode;
+
+/**
+ * An ApiError (from the backend, or made by a transport) that is also an Error, so
+ * rejections carry a stack and `instanceof` works.
+ */
+export class ApiFailure extends Error {
+  readonly code: FailureCode;
   readonly details?: unknown;
 
-  constructor(error: ApiError) {
+  constructor(error: { code: FailureCode; message: string; details?: unknown }) {
     super(error.message);
     this.name = 'ApiFailure';
     this.code = error.code;
@@ -37,7 +44,7 @@ function isApiError(value: unknown): value is ApiError {
 }
 
 /** Whatever a transport or a caller threw, as an ApiFailure with words a person can read. */
-export function toApiFailure(error: unknown, fallbackCode = 'internal'): ApiFailure {
+export function toApiFailure(error: unknown, fallbackCode: FailureCode = 'internal'): ApiFailure {
   if (error instanceof ApiFailure) return error;
   if (isApiError(error)) return new ApiFailure(error);
   if (typeof error === 'object' && error !== null && isApiError((error as { error?: unknown }).error)) {

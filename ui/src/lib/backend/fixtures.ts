@@ -7,7 +7,7 @@ import type {
   DatasetInfo,
   Filters,
   KindInfo,
-  Preview,
+  PreviewView,
   RevenueDashboard,
   Scenario,
   TableData,
@@ -98,10 +98,11 @@ export const kindsFixture: KindInfo[] = [
   },
 ];
 
-export function previewFixture(fileName = 'subs.csv'): Preview {
+export function previewFixture(fileName = 'subs.csv'): PreviewView {
   return {
     file_name: fileName,
     format: "CSV, UTF-8, ';'",
+    header_line: 1,
     sheets: [],
     sheet: null,
     headers: ['client', 'amount', 'start_date', 'end_date'],
@@ -151,7 +152,7 @@ export function churnTable(offset: number, limit: number, total: number, source:
 }
 
 export const templatesFixture: Dashboard[] = [
-  { id: 'tpl-cfo', name: 'CFO', template: true, tiles: ['mrr', 'arr', 'nrr', 'logo_churn', 'arr_composition', 'top_customers'], filters: emptyFilters },
+  { id: 'tpl-cfo', name: 'CFO', template: true, tiles: ['mrr', 'arr', 'nrr', 'logo_churn', 'mrr_chart', 'arr_composition', 'top_customers'], filters: emptyFilters },
   { id: 'tpl-acq', name: 'Acquisition', template: true, tiles: ['new_mrr', 'new_logos', 'arpa_new', 'movements'], filters: emptyFilters },
 ];
 
@@ -195,7 +196,7 @@ export function demoBackend(): MockBackend {
     churn: ({ offset, limit, source }) => ({
       as_of: '2025-06',
       counts: { provided: 40, computed: 900, unknown: 60, churned_provided: 5, churned_computed: 120 },
-      table: churnTable(offset, limit, source === 'computed' ? 900 : 1000, source),
+      table: churnTable(offset, limit, source === 'computed' ? 900 : 1000, source ?? null),
     }),
     list_scenarios: () => [...scenarios],
     baseline_assumptions: () => ({ new_mrr_per_month: 750, expansion_pct: 2, contraction_pct: 0.8, churn_pct: 1.9 }),
