@@ -1,0 +1,40 @@
+import { fireEvent, render } from '@testing-library/svelte';
+import { describe, expect, it, vi } from 'vitest';
+import VirtualTable from '../src/lib/components/VirtualTable.svelte';
+import type { Column } from '../src/lib/contract';
+
+const columns: Column[] = [
+  { key: 'id', label: 'Customer', unit: null },
+  { key: 'mrr', label: 'MRR', unit: { type: 'money', currency: 'EUR' } },
+];
+const getRow = (i: number) => [`c-${i}`, i * 10];
+
+describe('VirtualTable', () => {
+  it('renders only the visible rows (plus overscan) of a long table', () => {
+    const { container } = render(VirtualTable, { props: { columns, rowCount: 100_000, getRow, rowHeight: 32, height: 320, overscan: 4, testid: 't' } });
+    const rows = container.querySelectorAll('.spacer [role="row"]');
+    expect(rows.length).toBe(10 + 4);
+    expect(rows[0]?.textContent).toContain('c-0');
+    expect(rows[0]?.textContent).toContain('€0.00');
+    const spacer = container.querySelector('.spacer') as HTMLElement;
+    expect(spacer.style.height).toBe(`${100_000 * 32}px`);
+  });
+
+  it('renders the rows around the scroll position and asks for that range', async () => {
+    const onrange = vi.fn();
+    const { container } = render(VirtualTable, { props: { columns, rowCount: 10_000, getRow, rowHeight: 32, height: 320, overscan: 2, onrange } });
+    const viewport = container.querySelector('.viewport') as HTMLElement;
+    viewport.scrollTop = 5000 * 32;
+    await fireEvent.scroll(viewport);
+    const indexes = [...container.querySelectorAll('.spacer [role="row"]')].map((r) => Number((r as HTMLElement).dataset.index));
+    expect(indexes[0]).toBe(4998);
+    expect(indexes.at(-1)).toBe(5011);
+    expect(indexes.length).toBe(14);
+    expect(onrange).toHaveBeenLastCalledWith(4998, 5012);
+  });
+
+  it('shows a placeholder for rows not fetched yet', () => {
+    const { getAllByText } = render(VirtualTable, { props: { columns, rowCount: 3, getRow: () => undefined } });
+    expect(getAllByText('Loading…')).toHaveLength(3);
+  });
+});
