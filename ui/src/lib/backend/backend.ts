@@ -66,8 +66,8 @@ export async function createBackend(): Promise<Backend> {
     return new TauriBackend();
   }
   if (import.meta.env.DEV && new URLSearchParams(location.search).has('mock')) {
-    const { demoBackend } = await import('./fixtures');
-    return demoBackend();
+    const { devBackend } = await import('./fixtures');
+    return devBackend();
   }
   const { HttpBackend } = await import('./http');
   return new HttpBackend();

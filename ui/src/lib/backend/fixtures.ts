@@ -164,7 +164,7 @@ export function demoBackend(): MockBackend {
   let n = 0;
   const id = (p: string) => `${p}-${++n}`;
   const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
-  return new MockBackend({
+  const backend = new MockBackend({
     app_info: () => ({ version: '0.0.0-mock', home: '/mock', demo_workspace: demoWorkspace.id }),
     ensure_demo: () => demoWorkspace,
     list_workspaces: () => [...workspaces],
@@ -230,4 +230,17 @@ export function demoBackend(): MockBackend {
     export_table: ({ table, format }) => ({ file_name: `${table}.${format}`, mime: 'text/csv', base64: btoa('a,b\n1,2\n') }),
     export_dashboard: ({ dashboard }) => ({ file_name: `${dashboard.name}.xlsx`, mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', base64: btoa('PK') }),
   });
+  return backend;
+}
+
+/** The demo backend for `npm run dev` with `?mock`: exports download as in a browser. */
+export async function devBackend(): Promise<MockBackend> {
+  const { HttpBackend } = await import('./http');
+  const backend = demoBackend();
+  const http = new HttpBackend();
+  backend.saveExport = async (file) => {
+    backend.exports.push(file);
+    await http.saveExport(file);
+  };
+  return backend;
 }
