@@ -62,7 +62,7 @@ export function toOption(spec: ChartSpec, colors: ThemeColors = lightColors): EC
         formatter: (p: { value: [number, number, number] }) =>
           `${spec.y_labels[p.value[1]] ?? ''} · ${spec.x_labels[p.value[0]] ?? ''}: ${fmt(p.value[2])}`,
       },
-      grid: { left: 8, right: 16, top: 8, bottom: 56, containLabel: true },
+      grid: { left: 8, right: 16, top: 8, bottom: 64, containLabel: true },
       xAxis: { type: 'category', data: spec.x_labels, splitArea: { show: true }, axisLabel: { color: colors.muted } },
       yAxis: { type: 'category', data: spec.y_labels, inverse: true, splitArea: { show: true }, axisLabel: { color: colors.muted } },
       visualMap: {
@@ -83,7 +83,7 @@ export function toOption(spec: ChartSpec, colors: ThemeColors = lightColors): EC
           id: spec.id,
           name: spec.title,
           data,
-          label: { show: true, formatter: (p: { value: [number, number, number] }) => axisFmt(p.value[2]), color: colors.text, fontSize: 11 },
+          label: { show: true, formatter: (p: { value: [number, number, number] }) => axisFmt(p.value[2]), fontSize: 11 },
           emphasis: { itemStyle: { borderColor: colors.text, borderWidth: 1 } },
         },
       ],
