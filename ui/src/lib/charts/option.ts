@@ -94,7 +94,7 @@ export function toOption(spec: ChartSpec, colors: ThemeColors = lightColors): EC
   return {
     ...base,
     tooltip: { trigger: 'axis', valueFormatter: fmt, axisPointer: { type: stacked ? 'shadow' : 'line' } },
-    legend: spec.series.length > 1 ? { top: 0, textStyle: { color: colors.muted } } : undefined,
+    legend: spec.series.length > 1 ? { type: 'scroll', top: 0, textStyle: { color: colors.muted }, pageTextStyle: { color: colors.muted } } : undefined,
     grid: { left: 8, right: 16, top: spec.series.length > 1 ? 36 : 12, bottom: 8, containLabel: true },
     xAxis: {
       type: 'category',
