@@ -50,6 +50,8 @@ pub enum Command {
     /// Read-only, expiring share links to synced objects
     #[command(subcommand)]
     Share(ShareCommand),
+    /// Serve the app's UI and commands on http://127.0.0.1:PORT (the desktop app in a browser)
+    Serve(ServeArgs),
     /// Churn per customer: provided or computed, with the reason
     Churn {
         #[command(flatten)]
@@ -58,6 +60,16 @@ pub enum Command {
         #[arg(long, value_name = "YYYY-MM")]
         as_of: Option<YearMonth>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1; 0 picks a free one (the line printed at start names it)
+    #[arg(long, default_value_t = 4777)]
+    pub port: u16,
+    /// The built UI (ui/dist) [default: the repository's ui/dist]
+    #[arg(long, env = "REVLENS_UI_DIR", value_name = "DIR")]
+    pub ui_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -226,13 +226,7 @@ fn not_found(what: &str, key: &str) -> ApiError {
 }
 
 pub(crate) fn stage_path(_: &App, args: StagePathArgs) -> ApiResult<StagedFile> {
-    let path = PathBuf::from(&args.path);
-    let metadata =
-        fs::metadata(&path).map_err(|e| ApiError::new(ErrorCode::NotFound, format!("{}: {e}", args.path)))?;
-    if !metadata.is_file() {
-        return Err(ApiError::invalid_args(format!("{} is not a file", args.path)));
-    }
-    Ok(StagedFile { file_name: file_name(&path), path: args.path, size: metadata.len() })
+    staged_file(Path::new(&args.path))
 }
 
 fn file_name(path: &Path) -> String {
@@ -240,21 +234,35 @@ fn file_name(path: &Path) -> String {
 }
 
 impl App {
-    /// Keeps an uploaded file (a browser's drop or pick) under the home's `uploads/`, in
-    /// a folder of its own so its name, and with it the format detection, is kept.
-    pub fn stage_upload(&self, name: &str, bytes: &[u8]) -> ApiResult<StagedFile> {
+    /// A new path under the home's `uploads/` for a file the user dropped or picked in a
+    /// browser: in a folder of its own, so its name, and with it format detection, is kept.
+    pub fn new_upload_path(&self, name: &str) -> ApiResult<PathBuf> {
         let file_name: String = Path::new(name)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .filter(|n| !n.trim().is_empty() && n != ".." && n != ".")
+            .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| "upload".into());
         let dir = self.home.join("uploads").join(uuid::Uuid::now_v7().to_string());
-        let path = dir.join(&file_name);
-        fs::create_dir_all(&dir)
-            .and_then(|()| fs::write(&path, bytes))
-            .map_err(|e| ApiError::from(StoreError::Io { path: path.clone(), source: e }))?;
-        Ok(StagedFile { path: path.display().to_string(), file_name, size: bytes.len() as u64 })
+        fs::create_dir_all(&dir).map_err(|e| ApiError::from(StoreError::Io { path: dir.clone(), source: e }))?;
+        Ok(dir.join(file_name))
     }
+
+    /// Keeps an uploaded file's bytes (the desktop app's drop) under the home's `uploads/`.
+    pub fn stage_upload(&self, name: &str, bytes: &[u8]) -> ApiResult<StagedFile> {
+        let path = self.new_upload_path(name)?;
+        fs::write(&path, bytes).map_err(|e| ApiError::from(StoreError::Io { path: path.clone(), source: e }))?;
+        staged_file(&path)
+    }
+}
+
+/// A file on disk as the commands take it.
+pub fn staged_file(path: &Path) -> ApiResult<StagedFile> {
+    let metadata =
+        fs::metadata(path).map_err(|e| ApiError::new(ErrorCode::NotFound, format!("{}: {e}", path.display())))?;
+    if !metadata.is_file() {
+        return Err(ApiError::invalid_args(format!("{} is not a file", path.display())));
+    }
+    Ok(StagedFile { path: path.display().to_string(), file_name: file_name(path), size: metadata.len() })
 }
 
 pub(crate) fn preview(app: &App, args: PreviewArgs) -> ApiResult<PreviewView> {

@@ -28,7 +28,7 @@ use revlens_service::Service;
 use serde_json::Value;
 
 pub use bindings::typescript_bindings;
-pub use data::StagedFile;
+pub use data::{staged_file, StagedFile};
 pub use error::{ApiError, ApiResult, ErrorCode, InvalidRows, RowProblem};
 pub use events::AppEvent;
 pub use exports::{write_export, ExportFile};

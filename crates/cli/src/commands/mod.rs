@@ -3,6 +3,7 @@ mod import;
 mod mappings;
 mod metrics;
 mod periods;
+mod serve;
 mod share;
 mod sync;
 mod workspaces;
@@ -36,6 +37,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sync(command) => sync::run(&service, workspace, command),
         Command::Share(command) => share::run(&service, workspace, command),
         Command::Churn { data, as_of } => metrics::churn(&mut service, workspace, data, as_of),
+        Command::Serve(args) => {
+            drop(service);
+            serve::serve(&home, args)
+        }
     }
 }
 
