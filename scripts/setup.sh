@@ -4,9 +4,22 @@
 set -euo pipefail
 
 need_apt=()
-# postgresql: the sync server's tests run on PostgreSQL too (scripts/postgres-test-server.sh
-# starts a throw-away cluster with its binaries under /usr/lib/postgresql/*/bin).
-for pkg in build-essential pkg-config postgresql; do
+packages=(
+    build-essential pkg-config
+    # The sync server's tests run on PostgreSQL too (scripts/postgres-test-server.sh starts a
+    # throw-away cluster with its binaries under /usr/lib/postgresql/*/bin).
+    postgresql
+    # The desktop app (Tauri 2 on WebKitGTK) and its bundles.
+    libwebkit2gtk-4.1-dev file libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev rpm
+    # The OS keychain (keyring's Secret Service backend).
+    libdbus-1-dev gnome-keyring dbus-x11
+    # Headless end-to-end tests: the app window under Xvfb through WebKitWebDriver, the UI
+    # in Chromium through playwright-core, screenshots.
+    xvfb xauth webkit2gtk-driver chromium imagemagick
+    # The UI's toolchain when the machine has none (Vite 7 needs Node 20.19 or newer).
+    curl ca-certificates
+)
+for pkg in "${packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ "${#need_apt[@]}" -gt 0 ]; then
@@ -24,3 +37,10 @@ fi
 for component in rustfmt clippy; do
     rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
 done
+
+# Node.js for the UI (Vite 7 needs Node 20.19+; Debian 12's own nodejs is 18).
+node_ok() { command -v node >/dev/null 2>&1 && node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)'; }
+if ! node_ok; then
+    echo "setup: Node.js 20.19 or newer is needed for the UI; install it (e.g. from nodejs.org or NodeSource) and run this again" >&2
+    exit 1
+fi
