@@ -33,22 +33,22 @@ export const KIND = 'subscriptions';
 /**
  * EXPECTED tile values after the import (raw numbers as the backend sends them; percent
  * values are fractions). null = not checked beyond "is a number".
- * Hand-computed from DESIGN.md for fixtures/renamed-column.csv: five open monthly
- * subscriptions remain (100 + 200 + 100 + 300 + 150), whatever the as-of month after 2025-06.
- * TODO(rust): confirm, and fill the month-dependent ones (nrr, logo_churn, quick_ratio,
- * new_mrr, new_logos, arpa_new) once the as-of month of an open-ended import is pinned.
+ * Hand-computed from DESIGN.md for fixtures/renamed-column.csv. The data runs from 2025-01
+ * to 2025-06 (c6's end date, exclusive), so the tiles describe June: c1 100 + c2 200 +
+ * c4 100 + c5 300 + c7 150 = 850 MRR from 5 customers (ARPA 170); c6 (80) churned on
+ * Jun 1, so logo churn = 1 of May's 6 active customers and the quick ratio = 0 new ÷ 80
+ * lost = 0; nobody is new in June (ARPA of new customers undefined); no customer is 12
+ * months old (NRR undefined).
  */
 export const EXPECTED = {
   mrr: 850,
   arr: 10200,
   active_customers: 5,
   arpa: 170,
-  nrr: null,
-  logo_churn: null,
-  quick_ratio: null,
-  new_mrr: null,
-  new_logos: null,
-  arpa_new: null,
+  logo_churn: 1 / 6,
+  quick_ratio: 0,
+  new_mrr: 0,
+  new_logos: 0,
 };
 /** The chart a drill-down is made from, and the chart exported as PNG in phase 2. */
 export const DRILL_CHART = 'movements';
