@@ -21,6 +21,9 @@ if [ -z "${REVLENS_TEST_POSTGRES_URL:-}" ]; then
 fi
 cargo test --workspace --locked
 
+# The UI: lint, type check, Vitest, and the browser end-to-end run against `revlens serve`.
+./scripts/test-ui.sh
+
 # A short fuzz run of the importer; FUZZ_SECONDS=0 skips it.
 fuzz_seconds="${FUZZ_SECONDS:-30}"
 if [ "$fuzz_seconds" -gt 0 ]; then
