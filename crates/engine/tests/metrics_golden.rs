@@ -526,3 +526,31 @@ fn drill_down_lists_the_customers_behind_each_movement() {
     assert_eq!(march.iter().map(|row| row.after.0).sum::<i64>(), 968_3300);
     assert!(view.customers_behind("2026-01".parse().unwrap(), None).is_err());
 }
+
+#[test]
+fn a_restricted_model_equals_one_built_from_those_customers_rows() {
+    let model = golden_model(&usd());
+    let keep = ["A", "D", "H", "L"];
+    let restricted = model.restricted_to(|id| keep.contains(&id)).unwrap();
+    let filtered = golden_subscriptions()
+        .filter(col("customer_id").is_in(lit(Series::new("ids".into(), keep.to_vec())).implode(false), false));
+    let built = RevenueModel::build(MetricInputs::subscriptions(filtered).with_rates(golden_rates()), &usd()).unwrap();
+    let csv = |v: ModelView<'_>| {
+        [
+            v.mrr_table().unwrap().tabular().to_csv().unwrap(),
+            v.kpis().unwrap().tabular().to_csv().unwrap(),
+            v.cohorts(CohortOptions::default()).unwrap().tabular().to_csv().unwrap(),
+            v.churn().unwrap().tabular().to_csv().unwrap(),
+        ]
+    };
+    // The restricted model keeps the whole data's months (to Jul); those customers' own
+    // rows end in May.
+    assert_eq!(restricted.data_range(), model.data_range());
+    assert_eq!(built.data_range().to_string(), "2025-01 to 2025-05");
+    let may = "2025-05".parse().unwrap();
+    let until_may = MetricSettings { to: Some(may), as_of: Some(may), ..usd() };
+    assert_eq!(csv(restricted.with_settings(&until_may).unwrap()), csv(built.view()));
+    // By hand: A 100 + D 200 + H 60 + L 110 in Feb = 470.
+    assert_eq!(restricted.mrr_table().unwrap().rows[1].mrr, Money(470_0000));
+    assert!(model.restricted_to(|_| false).is_err());
+}

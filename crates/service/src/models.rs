@@ -72,26 +72,40 @@ impl Service {
         let layout = self.store.layout();
         let billing_table = billing_version.map(|v| layout.table(v));
         let customers_table = customers_version.map(|v| layout.table(v));
-        let snapshot = SnapshotKey {
-            billing: billing_version.into_iter().collect(),
-            customers: customers_version,
-            rates: None,
-            kind: billing.kind,
-            settings: &settings,
-            filter: filter.key(),
-        };
-        let model = load_or_build_with(&snapshot.path(layout.home()), &settings, || {
-            let Some(table) = &billing_table else {
-                return Err(crate::ServiceError::Invalid("no billing table".into()));
-            };
-            let customers = customers_table.as_deref().map(scan_table).transpose()?;
-            let frame = filter.apply(scan_table(table)?, customers.clone())?;
-            let mut inputs = MetricInputs::for_kind(billing.kind, frame)?;
-            if let Some(customers) = customers {
-                inputs = inputs.with_customers(customers);
+        let customers_frame = || customers_table.as_deref().map(scan_table).transpose();
+        let model = match &billing_table {
+            // Attributes of customers (segment, country, their plan) restrict the whole
+            // model in memory: no table is read again.
+            Some(table) if !filter.is_empty() && !filter.filters_billing_rows(scan_table(table)?)? => {
+                let Some(all) = self.workspace_model(workspace, &CustomerFilter::default())? else {
+                    return Ok(None);
+                };
+                let ids = filter.matching_customers(customers_frame()?, false)?;
+                all.model.restricted_to(|id| ids.contains(id))?
             }
-            Ok(inputs)
-        })?;
+            _ => {
+                let snapshot = SnapshotKey {
+                    billing: billing_version.into_iter().collect(),
+                    customers: customers_version,
+                    rates: None,
+                    kind: billing.kind,
+                    settings: &settings,
+                    filter: filter.key(),
+                };
+                load_or_build_with(&snapshot.path(layout.home()), &settings, || {
+                    let Some(table) = &billing_table else {
+                        return Err(crate::ServiceError::Invalid("the billing dataset has no version".into()));
+                    };
+                    let customers = customers_frame()?;
+                    let frame = filter.apply(scan_table(table)?, customers.clone())?;
+                    let mut inputs = MetricInputs::for_kind(billing.kind, frame)?;
+                    if let Some(customers) = customers {
+                        inputs = inputs.with_customers(customers);
+                    }
+                    Ok(inputs)
+                })?
+            }
+        };
         let found = WorkspaceModel { model: Arc::new(model), billing, customers };
         self.models.entries.insert(0, (key, found.clone()));
         self.models.entries.truncate(MODELS_IN_MEMORY);

@@ -2,6 +2,8 @@
 //! counts. Segment and country come from the customers table; plan from the billing
 //! rows when they name one (a subscription's plan), else from the customers table.
 
+use std::collections::HashSet;
+
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -33,41 +35,61 @@ impl CustomerFilter {
         format!("{:?}|{:?}|{:?}", self.segment, self.plan, self.country)
     }
 
-    /// The billing rows of the customers that pass the filter. A condition on a column
-    /// the data does not have keeps no row: an unmapped attribute cannot match.
-    pub fn apply(&self, billing: LazyFrame, customers: Option<LazyFrame>) -> MetricsResult<LazyFrame> {
-        if self.is_empty() {
-            return Ok(billing);
-        }
+    /// Whether the filter reads the billing rows themselves: a plan filter on billing rows
+    /// that name their plan (a subscription's plan). Otherwise it needs only the
+    /// customers table, see [`CustomerFilter::matching_customers`].
+    pub fn filters_billing_rows(&self, billing: LazyFrame) -> MetricsResult<bool> {
         let mut billing = billing;
-        let billing_columns = columns_of(&mut billing)?;
-        let plan_on_billing = billing_columns.iter().any(|c| c == "plan");
-        let mut customer_conditions = vec![("segment", &self.segment), ("country", &self.country)];
-        if plan_on_billing {
-            if let Some(plan) = &self.plan {
-                billing = billing.filter(trimmed("plan").eq(lit(plan.trim().to_string())));
-            }
-        } else {
-            customer_conditions.push(("plan", &self.plan));
+        Ok(self.plan.is_some() && columns_of(&mut billing)?.iter().any(|c| c == "plan"))
+    }
+
+    /// The (trimmed) ids of the customers whose segment, country and — unless the billing
+    /// rows carry it — plan pass. A condition on a column the table does not have, or
+    /// without a customers table, matches nobody: an unmapped attribute cannot match.
+    pub fn matching_customers(
+        &self,
+        customers: Option<LazyFrame>,
+        plan_on_billing: bool,
+    ) -> MetricsResult<HashSet<String>> {
+        let mut conditions = vec![("segment", &self.segment), ("country", &self.country)];
+        if !plan_on_billing {
+            conditions.push(("plan", &self.plan));
         }
         let conditions: Vec<_> =
-            customer_conditions.into_iter().filter_map(|(column, value)| Some((column, value.as_ref()?))).collect();
-        if conditions.is_empty() {
-            return Ok(billing);
-        }
-        let Some(mut customers) = customers else {
-            return Ok(billing.filter(lit(false)));
-        };
-        let customer_columns = columns_of(&mut customers)?;
+            conditions.into_iter().filter_map(|(column, value)| Some((column, value.as_ref()?))).collect();
+        let Some(mut customers) = customers else { return Ok(HashSet::new()) };
+        let columns = columns_of(&mut customers)?;
         let mut predicate = lit(true);
         for (column, value) in conditions {
-            if !customer_columns.iter().any(|c| c == column) {
-                return Ok(billing.filter(lit(false)));
+            if !columns.iter().any(|c| c == column) {
+                return Ok(HashSet::new());
             }
             predicate = predicate.and(trimmed(column).eq(lit(value.trim().to_string())));
         }
         let ids = customers.filter(predicate).select([trimmed("customer_id")]).collect()?;
-        let ids = ids.column("customer_id")?.as_materialized_series().clone();
+        Ok(ids.column("customer_id")?.str()?.iter().flatten().map(str::to_string).collect())
+    }
+
+    /// Whether any condition is on a customer attribute (not the billing rows' plan).
+    fn has_customer_conditions(&self, plan_on_billing: bool) -> bool {
+        self.segment.is_some() || self.country.is_some() || (self.plan.is_some() && !plan_on_billing)
+    }
+
+    /// The billing rows of the customers that pass the filter.
+    pub fn apply(&self, billing: LazyFrame, customers: Option<LazyFrame>) -> MetricsResult<LazyFrame> {
+        if self.is_empty() {
+            return Ok(billing);
+        }
+        let plan_on_billing = self.filters_billing_rows(billing.clone())?;
+        let mut billing = billing;
+        if let (true, Some(plan)) = (plan_on_billing, &self.plan) {
+            billing = billing.filter(trimmed("plan").eq(lit(plan.trim().to_string())));
+        }
+        if !self.has_customer_conditions(plan_on_billing) {
+            return Ok(billing);
+        }
+        let ids: Vec<String> = self.matching_customers(customers, plan_on_billing)?.into_iter().collect();
+        let ids = Series::new("customer_id".into(), ids);
         Ok(billing.filter(trimmed("customer_id").is_in(lit(ids).implode(false), false)))
     }
 }

@@ -118,6 +118,18 @@ impl MrrLedger {
         self.offsets.len().saturating_sub(1)
     }
 
+    /// The ledger of these customers only, renumbered in the given order.
+    pub fn select(&self, customers: &[u32]) -> Self {
+        let mut offsets = Vec::with_capacity(customers.len() + 1);
+        let mut points = Vec::new();
+        for &customer in customers {
+            offsets.push(points.len());
+            points.extend_from_slice(self.points(customer));
+        }
+        offsets.push(points.len());
+        MrrLedger { offsets, points }
+    }
+
     pub fn points(&self, customer: u32) -> &[Point] {
         let c = customer as usize;
         match (self.offsets.get(c), self.offsets.get(c + 1)) {

@@ -241,6 +241,34 @@ impl RevenueModel {
         Ok(ModelView { model: self, settings: settings.clone() })
     }
 
+    /// The model of the customers `keep` accepts (by customer id), without reading or
+    /// building again: a dashboard filter on customer attributes. The data's range stays
+    /// the whole data's, so a filtered chart keeps the same months. An error when no
+    /// customer is kept.
+    pub fn restricted_to(&self, keep: impl Fn(&str) -> bool) -> MetricsResult<RevenueModel> {
+        let kept: Vec<u32> = (0..self.customer_count()).filter(|&c| keep(self.name(c))).collect();
+        if kept.is_empty() {
+            return Err(MetricsError::NoData);
+        }
+        // Billed customers keep their place before the others (ids are interned billing first).
+        let billed = kept.partition_point(|&c| (c as usize) < self.billed_customers);
+        Ok(RevenueModel {
+            kind: self.kind,
+            names: kept.iter().map(|&c| self.name(c).to_string()).collect(),
+            ledger: self.ledger.select(&kept),
+            purchases: self.purchases.as_ref().map(|p| p.select(&kept[..billed])),
+            profiles: self.profiles.as_ref().map(|p| Profiles {
+                by_customer: kept.iter().map(|&c| p.get(c).copied()).collect(),
+                has_churn_column: p.has_churn_column,
+            }),
+            billed_customers: billed,
+            data_range: self.data_range,
+            last_day: self.last_day,
+            reporting_currency: self.reporting_currency.clone(),
+            settings: self.settings.clone(),
+        })
+    }
+
     /// The view under the settings the model was built with.
     pub fn view(&self) -> ModelView<'_> {
         ModelView { model: self, settings: self.settings.clone() }

@@ -47,6 +47,21 @@ pub(crate) struct PurchaseLedger {
 }
 
 impl PurchaseLedger {
+    /// The ledger of these customers only, renumbered in the given order.
+    pub fn select(&self, customers: &[u32]) -> Self {
+        let mut offsets = Vec::with_capacity(customers.len() + 1);
+        let mut months = Vec::new();
+        for &customer in customers {
+            offsets.push(months.len());
+            let c = customer as usize;
+            if let (Some(&start), Some(&end)) = (self.offsets.get(c), self.offsets.get(c + 1)) {
+                months.extend_from_slice(&self.months[start..end]);
+            }
+        }
+        offsets.push(months.len());
+        PurchaseLedger { offsets, months }
+    }
+
     /// Groups converted transactions (read with the spans, in one pass) by customer
     /// and month. `customers` is the number of customer ids.
     pub fn from_transactions(customers: usize, rows: CustomerTransactions) -> Self {
