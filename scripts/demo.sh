@@ -1,22 +1,21 @@
 #!/usr/bin/env bash
-# The main job: RevLens on its demo workspace (local SQLite, no server needed).
-# Until the desktop app lands this is the CLI: it creates the demo workspace from the
-# bundled sample data and shows its revenue metrics.
+# The main job: the RevLens desktop app on its demo workspace (local SQLite, no server
+# needed). The app creates the demo workspace — a SaaS with a few thousand customers over
+# three years — at its first start. Without a display (a server, a container) it serves
+# the same app to a browser instead: `revlens serve` on http://127.0.0.1:4777/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/setup.sh
-cargo build --release --locked -p revlens-cli
-revlens=("${CARGO_TARGET_DIR:-target}/release/revlens" --home "${REVLENS_HOME:-$HOME/.local/share/revlens-demo}")
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build)
+target="${CARGO_TARGET_DIR:-target}"
+export REVLENS_HOME="${REVLENS_HOME:-$HOME/.local/share/revlens-demo}"
 
-"${revlens[@]}" demo
-demo=("${revlens[@]}" --workspace "Demo SaaS")
-data=(--dataset subscriptions --kind subscriptions)
-echo; echo "MRR and movements, last 12 months"
-"${demo[@]}" metrics mrr "${data[@]}" --from 2025-01
-echo; echo "KPIs"
-"${demo[@]}" metrics kpis "${data[@]}" --from 2025-07
-echo; echo "Top customers, 2025-12"
-"${demo[@]}" metrics top-customers "${data[@]}" --month 2025-12 --limit 5
-echo; echo "Churn (provided vs computed), first rows"
-"${demo[@]}" churn "${data[@]}" --customers-dataset customers | head -n 8
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    # What `tauri build` compiles: the release app with the UI embedded.
+    cargo build --release --locked -p revlens-desktop --features tauri/custom-protocol
+    exec "$target/release/revlens-desktop"
+fi
+echo "No display: serving the app to a browser instead (Ctrl-C stops it)."
+cargo build --release --locked -p revlens-cli
+exec "$target/release/revlens" serve --port "${PORT:-4777}"
