@@ -61,7 +61,7 @@ fn from_row(kind: DocumentKind) -> impl Fn(&Row<'_>) -> rusqlite::Result<Documen
 }
 
 /// The JSON body a document syncs as.
-fn sync_body(document: &Document) -> Value {
+pub(crate) fn sync_body(document: &Document) -> Value {
     json!({ "name": document.name, "body": document.body })
 }
 
@@ -178,5 +178,64 @@ mod tests {
         // Unsent edits coalesce per object, and a never-sent document deleted leaves nothing.
         let queued: Vec<_> = store.pending_mutations(ws).unwrap().into_iter().map(|m| (m.kind, m.deleted)).collect();
         assert_eq!(queued, [("scenario".to_string(), false), ("dashboard".to_string(), false)]);
+    }
+
+    #[test]
+    fn pulled_dashboards_and_scenarios_are_applied_and_conflicts_keep_both() {
+        use crate::{NewSyncAccount, RemoteObject};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let ws = store.create_workspace("Acme").unwrap().id;
+        let account = NewSyncAccount {
+            server_url: "http://127.0.0.1:1".into(),
+            email: "a@x.io".into(),
+            org_id: "o1".into(),
+            org_name: "Acme".into(),
+            keychain_account: "k".into(),
+        };
+        store.sign_in_sync(ws, &account).unwrap();
+        let remote = |id: &str, kind: &str, rev, name: &str, conflict: bool| RemoteObject {
+            kind: kind.into(),
+            id: id.into(),
+            rev,
+            body: Some(json!({"name": name, "body": {"tiles": ["arr"]}})),
+            deleted: false,
+            conflict_of: conflict.then(|| id.to_string()),
+        };
+        let (id, plan) = (DocumentId::new().to_string(), DocumentId::new().to_string());
+        let applied = store
+            .apply_pull_page(
+                ws,
+                &[remote(&id, "dashboard", 1, "Board", false), remote(&plan, "scenario", 1, "Plan", false)],
+                2,
+                0,
+            )
+            .unwrap();
+        assert_eq!(applied.updated, 2);
+        let board = &store.documents(ws, DocumentKind::Dashboard).unwrap()[0];
+        assert_eq!(
+            (board.id.to_string(), board.name.as_str(), &board.body),
+            (id.clone(), "Board", &json!({"tiles": ["arr"]}))
+        );
+        assert_eq!(store.documents(ws, DocumentKind::Scenario).unwrap()[0].name, "Plan");
+
+        // A local edit not yet pushed survives a pull of an older server version (replayed on top).
+        store
+            .save_document(ws, DocumentKind::Dashboard, Some(board.id), "Board v2", &json!({"tiles": ["mrr"]}))
+            .unwrap();
+        store.apply_pull_page(ws, &[remote(&id, "dashboard", 2, "Board", false)], 3, 0).unwrap();
+        assert_eq!(store.document(ws, DocumentKind::Dashboard, board.id).unwrap().name, "Board v2");
+
+        // A conflicted copy from the server arrives beside the local one.
+        let copy = format!("conflict-{}", uuid::Uuid::now_v7().simple());
+        let applied = store.apply_pull_page(ws, &[remote(&copy, "dashboard", 1, "Board", true)], 4, 0).unwrap();
+        assert_eq!(applied.conflicts, 1);
+        let names: Vec<_> = store.documents(ws, DocumentKind::Dashboard).unwrap().into_iter().map(|d| d.name).collect();
+        assert_eq!(names, ["Board (conflict)", "Board v2"]);
+
+        // A deletion on the server removes it here.
+        let gone = RemoteObject { deleted: true, body: None, ..remote(&plan, "scenario", 3, "", false) };
+        assert_eq!(store.apply_pull_page(ws, &[gone], 5, 0).unwrap().deleted, 1);
+        assert!(store.documents(ws, DocumentKind::Scenario).unwrap().is_empty());
     }
 }

@@ -11,6 +11,7 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::documents::DocumentKind;
 use crate::mappings::SavedMapping;
 use crate::{time, Result, Store, StoreError};
 
@@ -224,6 +225,12 @@ impl Store {
                 for mapping in self.mappings(workspace)? {
                     enqueue(&tx, workspace, MAPPING_KIND, &mapping.id.to_string(), Some(mapping_body(&mapping)))?;
                 }
+                for kind in [DocumentKind::Dashboard, DocumentKind::Scenario] {
+                    for document in self.documents(workspace, kind)? {
+                        let body = crate::documents::sync_body(&document);
+                        enqueue(&tx, workspace, kind.as_str(), &document.id.to_string(), Some(body))?;
+                    }
+                }
             }
         }
         tx.commit()?;
@@ -395,15 +402,22 @@ fn local_id_for(conn: &rusqlite::Connection, workspace: WorkspaceId, kind: &str,
     let hex = remote_id.strip_prefix("conflict-").unwrap_or(remote_id);
     let candidate = uuid::Uuid::try_parse(hex).unwrap_or_else(|_| uuid::Uuid::now_v7()).to_string();
     // Ids are unique across workspaces: a second workspace synced with the same org gets its own.
-    let elsewhere = kind == MAPPING_KIND
-        && conn
+    let table = match kind {
+        MAPPING_KIND => Some("column_mappings"),
+        _ if document_kind(kind).is_some() => Some("documents"),
+        _ => None,
+    };
+    let elsewhere = match table {
+        Some(table) => conn
             .query_row(
-                "SELECT 1 FROM column_mappings WHERE id = ?1 AND workspace_id <> ?2",
+                &format!("SELECT 1 FROM {table} WHERE id = ?1 AND workspace_id <> ?2"),
                 params![candidate, workspace.to_string()],
                 |_| Ok(()),
             )
             .optional()?
-            .is_some();
+            .is_some(),
+        None => false,
+    };
     Ok(if elsewhere { uuid::Uuid::now_v7().to_string() } else { candidate })
 }
 
@@ -425,12 +439,14 @@ fn set_rev(
 }
 
 fn object_exists(tx: &Transaction<'_>, workspace: WorkspaceId, kind: &str, local_id: &str) -> Result<bool> {
-    if kind != MAPPING_KIND {
-        return Ok(false);
-    }
+    let table = match kind {
+        MAPPING_KIND => "column_mappings",
+        _ if document_kind(kind).is_some() => "documents",
+        _ => return Ok(false),
+    };
     Ok(tx
         .query_row(
-            "SELECT 1 FROM column_mappings WHERE workspace_id = ?1 AND id = ?2",
+            &format!("SELECT 1 FROM {table} WHERE workspace_id = ?1 AND id = ?2"),
             params![workspace.to_string(), local_id],
             |_| Ok(()),
         )
@@ -535,6 +551,9 @@ fn put_mapping(tx: &Transaction<'_>, workspace: WorkspaceId, local_id: &str, bod
 }
 
 fn apply_remote(tx: &Transaction<'_>, workspace: WorkspaceId, object: &RemoteObject) -> Result<Applied> {
+    if let Some(kind) = document_kind(&object.kind) {
+        return apply_remote_document(tx, workspace, kind, object);
+    }
     let mut outcome = Applied::default();
     if object.kind != MAPPING_KIND {
         outcome.skipped = 1;
@@ -566,9 +585,97 @@ fn apply_remote(tx: &Transaction<'_>, workspace: WorkspaceId, object: &RemoteObj
     Ok(outcome)
 }
 
+fn document_kind(kind: &str) -> Option<DocumentKind> {
+    [DocumentKind::Dashboard, DocumentKind::Scenario].into_iter().find(|k| k.as_str() == kind)
+}
+
+/// A dashboard or scenario as a synced body describes it: `{"name", "body"}`.
+fn parse_document_body(body: &Value) -> Option<(String, Value)> {
+    let name = body.get("name")?.as_str()?.trim();
+    (!name.is_empty()).then(|| (name.chars().take(180).collect(), body.get("body").cloned().unwrap_or(Value::Null)))
+}
+
+/// Writes a document under its local id without logging an edit; a name another document
+/// of the kind already has gets a number, so neither is lost.
+fn put_document(
+    tx: &Transaction<'_>,
+    workspace: WorkspaceId,
+    kind: DocumentKind,
+    local_id: &str,
+    name: &str,
+    body: &Value,
+) -> Result<()> {
+    let taken = |candidate: &str| -> Result<bool> {
+        Ok(tx
+            .query_row(
+                "SELECT 1 FROM documents WHERE workspace_id = ?1 AND kind = ?2 AND name = ?3 AND id <> ?4",
+                params![workspace.to_string(), kind.as_str(), candidate, local_id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    };
+    let mut unique = name.to_owned();
+    let mut n = 2;
+    while taken(&unique)? {
+        unique = format!("{name} ({n})");
+        n += 1;
+    }
+    tx.execute(
+        "INSERT INTO documents (id, workspace_id, kind, name, body, created_at, updated_at)          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)          ON CONFLICT (id) DO UPDATE SET name = excluded.name, body = excluded.body, updated_at = excluded.updated_at          WHERE documents.workspace_id = excluded.workspace_id AND documents.kind = excluded.kind",
+        params![local_id, workspace.to_string(), kind.as_str(), unique, body.to_string(), time::now()],
+    )?;
+    Ok(())
+}
+
+fn apply_remote_document(
+    tx: &Transaction<'_>,
+    workspace: WorkspaceId,
+    kind: DocumentKind,
+    object: &RemoteObject,
+) -> Result<Applied> {
+    let mut outcome = Applied::default();
+    let ws = workspace.to_string();
+    let local_id = local_id_for(tx, workspace, &object.kind, &object.id)?;
+    match (object.deleted, object.body.as_ref().and_then(parse_document_body)) {
+        (true, _) => {
+            tx.execute("DELETE FROM documents WHERE workspace_id = ?1 AND id = ?2", params![ws, local_id])?;
+            tx.execute(
+                "DELETE FROM sync_objects WHERE workspace_id = ?1 AND kind = ?2 AND local_id = ?3",
+                params![ws, object.kind, local_id],
+            )?;
+            outcome.deleted = 1;
+        }
+        (false, Some((mut name, body))) => {
+            if object.conflict_of.is_some() {
+                name = format!("{name} (conflict)");
+                outcome.conflicts = 1;
+            }
+            put_document(tx, workspace, kind, &local_id, &name, &body)?;
+            set_rev(tx, workspace, &object.kind, &local_id, &object.id, object.rev)?;
+            outcome.updated = 1;
+        }
+        (false, None) => outcome.skipped = 1,
+    }
+    Ok(outcome)
+}
+
 /// Re-applies the pending edits, oldest first, over what was just pulled.
 fn replay(tx: &Transaction<'_>, workspace: WorkspaceId) -> Result<()> {
     for mutation in pending(tx, workspace)? {
+        if let Some(kind) = document_kind(&mutation.kind) {
+            let local_id = local_id_for(tx, workspace, &mutation.kind, &mutation.object_id)?;
+            match mutation.body.as_ref().and_then(parse_document_body) {
+                Some((name, body)) if !mutation.deleted => put_document(tx, workspace, kind, &local_id, &name, &body)?,
+                _ => {
+                    tx.execute(
+                        "DELETE FROM documents WHERE workspace_id = ?1 AND id = ?2",
+                        params![workspace.to_string(), local_id],
+                    )?;
+                }
+            }
+            continue;
+        }
         if mutation.kind != MAPPING_KIND {
             continue;
         }
@@ -692,10 +799,10 @@ mod tests {
         gone.body = None;
         store.apply_pull_page(ws, &[gone], 8, 0).unwrap();
         assert!(store.mapping(ws, "shopify (conflict)").is_err());
-        // Other kinds are skipped for now.
-        let mut dashboard = remote("d1", 1, "x");
-        dashboard.kind = "dashboard".into();
-        assert_eq!(store.apply_pull_page(ws, &[dashboard], 9, 0).unwrap().skipped, 1);
+        // Kinds this version does not sync are skipped.
+        let mut unknown = remote("d1", 1, "x");
+        unknown.kind = "health_alert".into();
+        assert_eq!(store.apply_pull_page(ws, &[unknown], 9, 0).unwrap().skipped, 1);
     }
 
     #[test]
@@ -719,5 +826,11 @@ mod tests {
         assert_ne!(other.client_id, first.client_id);
         assert_eq!((other.cookie, other.last_mutation_id), (0, 0));
         assert_eq!(store.pending_mutations(ws).unwrap()[0].base_rev, 0);
+        // Dashboards and scenarios made before signing in are queued too.
+        store.sign_out_sync(ws).unwrap();
+        store.save_document(ws, DocumentKind::Scenario, None, "Plan", &json!({})).unwrap();
+        store.sign_in_sync(ws, &account("o3", "a@x.io")).unwrap();
+        let kinds: Vec<_> = store.pending_mutations(ws).unwrap().into_iter().map(|m| m.kind).collect();
+        assert_eq!(kinds, ["mapping", "scenario"]);
     }
 }
