@@ -72,14 +72,17 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // The first log line says where it listens; the rest is drained so the server never
+        // The log line that says where it listens; the rest is drained so the server never
         // blocks on a full pipe.
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let log: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
-        assert_eq!(log["fields"]["message"], "listening", "{line}");
-        let addr = log["fields"]["addr"].as_str().unwrap().to_owned();
+        let addr = loop {
+            let mut line = String::new();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "the server ended before listening");
+            let log: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            if log["fields"]["message"] == "listening" {
+                break log["fields"]["addr"].as_str().unwrap().to_owned();
+            }
+        };
         std::thread::spawn(move || {
             let mut sink = Vec::new();
             let _ = stdout.read_to_end(&mut sink);

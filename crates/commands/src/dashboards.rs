@@ -64,7 +64,7 @@ pub(crate) fn templates() -> Vec<Dashboard> {
     ]
 }
 
-fn dashboard(document: revlens_store::Document) -> ApiResult<Dashboard> {
+pub(crate) fn from_document(document: revlens_store::Document) -> ApiResult<Dashboard> {
     let body: Body = serde_json::from_value(document.body)
         .map_err(|e| ApiError::new(ErrorCode::Internal, format!("dashboard '{}' is unreadable: {e}", document.name)))?;
     Ok(Dashboard {
@@ -85,7 +85,7 @@ pub(crate) fn list(app: &App, args: WorkspaceArgs) -> ApiResult<Vec<Dashboard>> 
     let saved = app.service().store().documents(workspace, DocumentKind::Dashboard)?;
     let mut all = templates();
     for document in saved {
-        all.push(dashboard(document)?);
+        all.push(from_document(document)?);
     }
     Ok(all)
 }
@@ -107,10 +107,17 @@ pub(crate) fn save(app: &App, args: SaveDashboardArgs) -> ApiResult<Dashboard> {
         return Err(ApiError::invalid_args(format!("'{unknown}' is not a tile or chart")));
     }
     let id = d.id.as_deref().map(parse_id).transpose()?;
-    let body = serde_json::to_value(Body { tiles: d.tiles, filters: d.filters })
+    let mut body = serde_json::to_value(Body { tiles: d.tiles, filters: d.filters })
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    // A shared dashboard keeps the snapshot its share page shows until it is shared again.
+    if let Some(id) = id {
+        let stored = app.service().store().document(workspace, DocumentKind::Dashboard, id)?;
+        if let Some(snapshot) = stored.body.get("snapshot") {
+            body["snapshot"] = snapshot.clone();
+        }
+    }
     let saved = app.service().store().save_document(workspace, DocumentKind::Dashboard, id, &d.name, &body)?;
-    dashboard(saved)
+    from_document(saved)
 }
 
 pub(crate) fn delete(app: &App, args: DashboardArgs) -> ApiResult<()> {

@@ -29,6 +29,10 @@ pub enum ErrorCode {
     /// The data cannot give this metric (no rows, a missing rate, a range outside the data …).
     Metrics,
     Invalid,
+    /// The workspace is not signed in to a sync server (or its session ended).
+    NotSignedIn,
+    /// The sync server refused the call or could not be reached.
+    SyncServer,
     Internal,
 }
 
@@ -83,6 +87,8 @@ impl From<ServiceError> for ApiError {
             ServiceError::Import(_) | ServiceError::MappingFile { .. } => ErrorCode::ImportFailed,
             ServiceError::Metrics(_) | ServiceError::Table(_) => ErrorCode::Metrics,
             ServiceError::Invalid(_) => ErrorCode::Invalid,
+            ServiceError::NotSignedIn(_) => ErrorCode::NotSignedIn,
+            ServiceError::SyncServer(_) => ErrorCode::SyncServer,
             _ => ErrorCode::Internal,
         };
         Self::new(code, message)

@@ -17,6 +17,7 @@ mod events;
 mod exports;
 mod revenue;
 mod scenarios;
+mod team;
 mod workspaces;
 
 use std::collections::HashMap;
@@ -110,6 +111,7 @@ use exports::{ExportChartArgs, ExportDashboardArgs, ExportTableArgs};
 use revenue::{DrillDownArgs, RevenueDashboard};
 use revlens_report::{ChartSpec, TableData};
 use scenarios::{Assumptions, ProjectArgs, SaveScenarioArgs, Scenario, ScenarioArgs};
+use team::{ResolveConflictArgs, ShareDashboardArgs, ShareResult, SignInArgs, SyncResult, TeamStatus};
 use workspaces::{AppInfo, CreateWorkspaceArgs, NoArgs, RenameWorkspaceArgs, WorkspaceArgs, WorkspaceInfo};
 
 commands! {
@@ -142,4 +144,10 @@ commands! {
     export_chart(ExportChartArgs) -> ExportFile = exports::chart;
     export_table(ExportTableArgs) -> ExportFile = exports::table;
     export_dashboard(ExportDashboardArgs) -> ExportFile = exports::dashboard;
+    team_status(WorkspaceArgs) -> TeamStatus = team::status;
+    team_sign_in(SignInArgs) -> TeamStatus = team::sign_in;
+    team_sync(WorkspaceArgs) -> SyncResult = team::sync;
+    team_sign_out(WorkspaceArgs) -> TeamStatus = team::sign_out;
+    resolve_conflict(ResolveConflictArgs) -> () = team::resolve_conflict;
+    share_dashboard(ShareDashboardArgs) -> ShareResult = team::share_dashboard;
 }

@@ -92,6 +92,8 @@ fn status(code: ErrorCode) -> StatusCode {
         ErrorCode::InvalidArgs | ErrorCode::Invalid => StatusCode::BAD_REQUEST,
         ErrorCode::Conflict | ErrorCode::Cancelled => StatusCode::CONFLICT,
         ErrorCode::InvalidRows | ErrorCode::ImportFailed | ErrorCode::Metrics => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::NotSignedIn => StatusCode::UNAUTHORIZED,
+        ErrorCode::SyncServer => StatusCode::BAD_GATEWAY,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

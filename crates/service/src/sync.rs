@@ -1,7 +1,7 @@
 //! Sync with a RevLens sync server, and share links: sign in, push, pull, status, sign out.
 //!
-//! Each workspace syncs with one org on one server. Local edits of synced kinds (today: saved
-//! column mappings) are logged by the store in the transaction of the change; `push` sends the
+//! Each workspace syncs with one org on one server. Local edits of synced kinds (saved column
+//! mappings, dashboards and scenarios) are logged by the store in the transaction of the change; `push` sends the
 //! log in order and drops what the server acknowledged; `pull` applies the changes since the
 //! cookie, page by page, and replays the still-pending edits on top (Replicache style).
 //! Tokens live only in the OS keychain ([`crate::secrets`]); an expired access token is
@@ -10,7 +10,8 @@
 use std::future::Future;
 
 use chrono::{Duration, Utc};
-use revlens_store::{RemoteObject, SyncAccount, MAPPING_KIND};
+use revlens_model::DocumentId;
+use revlens_store::{DocumentKind, RemoteObject, SyncAccount};
 use revlens_sync::client::{ClientError, SyncClient};
 use revlens_sync::{Change, CreateShareLinkRequest, Mutation, MutationResult, ShareLink, ShareLinkCreated, SyncKind};
 use serde::Serialize;
@@ -355,24 +356,49 @@ impl Service {
 
     /// A read-only, expiring link to a saved mapping (it must have been pushed).
     pub fn share_create(&self, workspace: Option<&str>, mapping: &str, days: u32) -> Result<ShareLinkCreated> {
+        let ws = self.workspace(workspace)?;
+        let saved = self.store.mapping(ws.id, mapping)?;
+        let what = format!("mapping '{}'", saved.name);
+        self.share(workspace, SyncKind::Mapping, &saved.id.to_string(), &what, days)
+    }
+
+    /// A read-only, expiring link to a saved dashboard or scenario (it must have been pushed).
+    pub fn share_document(
+        &self,
+        workspace: Option<&str>,
+        kind: DocumentKind,
+        id: DocumentId,
+        days: u32,
+    ) -> Result<ShareLinkCreated> {
+        let ws = self.workspace(workspace)?;
+        let document = self.store.document(ws.id, kind, id)?;
+        let sync_kind = match kind {
+            DocumentKind::Dashboard => SyncKind::Dashboard,
+            DocumentKind::Scenario => SyncKind::Scenario,
+        };
+        self.share(workspace, sync_kind, &id.to_string(), &format!("{kind} '{}'", document.name), days)
+    }
+
+    fn share(
+        &self,
+        workspace: Option<&str>,
+        kind: SyncKind,
+        local_id: &str,
+        what: &str,
+        days: u32,
+    ) -> Result<ShareLinkCreated> {
         if days == 0 || days > 366 {
             return Err(ServiceError::Invalid("a share link lasts 1 to 366 days".into()));
         }
         let mut session = self.session(workspace)?;
         let ws = session.account.workspace_id;
-        let saved = self.store.mapping(ws, mapping)?;
-        let id = self.store.remote_id(ws, MAPPING_KIND, &saved.id.to_string())?;
-        let request = CreateShareLinkRequest {
-            kind: SyncKind::Mapping,
-            id,
-            expires_at: Utc::now() + Duration::days(days.into()),
-        };
+        let id = self.store.remote_id(ws, kind.as_str(), local_id)?;
+        let request = CreateShareLinkRequest { kind, id, expires_at: Utc::now() + Duration::days(days.into()) };
         let org = session.account.org_id.clone();
         let (org, request) = (&org, &request);
         session.call(move |c| async move { c.create_share_link(org, request).await }).map_err(|e| match e {
             ServiceError::SyncServer(ref c) if c.code() == Some("not_found") => ServiceError::Invalid(format!(
-                "the server does not have mapping '{}' yet; send it first with: revlens sync push",
-                saved.name
+                "the server does not have {what} yet; send it first with: revlens sync push"
             )),
             other => other,
         })

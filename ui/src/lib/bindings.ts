@@ -83,6 +83,21 @@ export type Column = { key: string, label: string,
  */
 unit: ValueUnit | null, };
 
+/**
+ * A conflicted copy the server sent beside a local edit: the user keeps one of the two.
+ */
+export type Conflict = { kind: ConflictKind, 
+/**
+ * The copy (named "… (conflict)").
+ */
+id: string, name: string, 
+/**
+ * The local document it conflicts with, when it is still there.
+ */
+original_id: string | null, };
+
+export type ConflictKind = "dashboard" | "scenario";
+
 export type CreateWorkspaceArgs = { name: string, };
 
 export type Dashboard = { 
@@ -119,7 +134,7 @@ chart: string, month: string,
  */
 series: string | null, };
 
-export type ErrorCode = "unknown_command" | "invalid_args" | "not_found" | "conflict" | "invalid_rows" | "cancelled" | "import_failed" | "metrics" | "invalid" | "internal";
+export type ErrorCode = "unknown_command" | "invalid_args" | "not_found" | "conflict" | "invalid_rows" | "cancelled" | "import_failed" | "metrics" | "invalid" | "not_signed_in" | "sync_server" | "internal";
 
 export type ExportChartArgs = { workspace: string, filters: Filters, 
 /**
@@ -172,6 +187,8 @@ export type InvalidRows = { total: number, errors: Array<RowProblem>, };
 
 export type JobArgs = { job: string, };
 
+export type Keep = "copy" | "original";
+
 export type KindInfo = { kind: DatasetKind, label: string, fields: Array<FieldInfo>, };
 
 /**
@@ -202,6 +219,12 @@ export type ProjectArgs = { workspace: string,
 scenarios: Array<string>, months: number, };
 
 export type RenameWorkspaceArgs = { workspace: string, name: string, };
+
+export type ResolveConflictArgs = { workspace: string, kind: ConflictKind, 
+/**
+ * The conflicted copy.
+ */
+copy: string, keep: Keep, };
 
 export type RevenueArgs = { workspace: string, filters: Filters, };
 
@@ -243,6 +266,20 @@ export type Series = { key: string, name: string,
  */
 values: Array<number | null>, };
 
+export type ShareDashboardArgs = { workspace: string, dashboard: string, days: number, };
+
+export type ShareResult = { url: string, 
+/**
+ * Opens the shared dashboard in the app.
+ */
+app_url: string, expires_at: string, };
+
+export type SignInArgs = { workspace: string, server_url: string, email: string, password: string, 
+/**
+ * The org's name or id, when the user belongs to several.
+ */
+org?: string | null, };
+
 export type Source = "provided" | "computed" | "unknown";
 
 export type StagePathArgs = { path: string, };
@@ -252,12 +289,32 @@ export type StagePathArgs = { path: string, };
  */
 export type StagedFile = { path: string, file_name: string, size: number, };
 
+export type SyncResult = { 
+/**
+ * Local edits the server applied (merged ones included).
+ */
+pushed: number, 
+/**
+ * Changes from the server applied here.
+ */
+pulled: number, 
+/**
+ * Conflicted copies this sync brought (they stay listed in `status` until resolved).
+ */
+conflicts: number, status: TeamStatus, };
+
 /**
  * A table, or one page of a longer one (`total_rows` counts all its rows).
  */
 export type TableData = { id: string, title: string, columns: Array<Column>, rows: Array<Array<CellValue>>, total_rows: number, };
 
 export type TableFormat = "csv" | "xlsx";
+
+export type TeamStatus = { signed_in: boolean, server_url: string | null, email: string | null, org_name: string | null, 
+/**
+ * Local edits the server has not acknowledged yet.
+ */
+pending: number, last_push_at: string | null, last_pull_at: string | null, conflicts: Array<Conflict>, };
 
 /**
  * One KPI at the as-of month and the month before.
@@ -312,6 +369,12 @@ export type Commands = {
   export_chart: { args: ExportChartArgs; result: ExportFile };
   export_table: { args: ExportTableArgs; result: ExportFile };
   export_dashboard: { args: ExportDashboardArgs; result: ExportFile };
+  team_status: { args: WorkspaceArgs; result: TeamStatus };
+  team_sign_in: { args: SignInArgs; result: TeamStatus };
+  team_sync: { args: WorkspaceArgs; result: SyncResult };
+  team_sign_out: { args: WorkspaceArgs; result: TeamStatus };
+  resolve_conflict: { args: ResolveConflictArgs; result: null };
+  share_dashboard: { args: ShareDashboardArgs; result: ShareResult };
 };
 
 export type CommandName = keyof Commands;

@@ -1,0 +1,265 @@
+//! The Team page: signing a workspace in to a sync server, syncing in the background,
+//! conflicts to pick from, and share links to dashboards.
+//!
+//! Network work opens a connection to the store of its own, so the other commands go on
+//! while a sync waits for the server. Tokens stay in the OS keychain (revlens-service).
+
+use revlens_model::DocumentId;
+use revlens_report::TableData;
+use revlens_service::{LoginRequest, Service, SyncStatus};
+use revlens_store::{Document, DocumentKind};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::dashboards::Dashboard;
+use crate::revenue::{RevenueArgs, Tile};
+use crate::workspaces::WorkspaceArgs;
+use crate::{ApiError, ApiResult, App, ErrorCode};
+
+const CONFLICT_SUFFIX: &str = " (conflict)";
+
+#[derive(Debug, Serialize, TS)]
+pub struct TeamStatus {
+    pub signed_in: bool,
+    pub server_url: Option<String>,
+    pub email: Option<String>,
+    pub org_name: Option<String>,
+    /// Local edits the server has not acknowledged yet.
+    pub pending: u64,
+    pub last_push_at: Option<String>,
+    pub last_pull_at: Option<String>,
+    pub conflicts: Vec<Conflict>,
+}
+
+/// A conflicted copy the server sent beside a local edit: the user keeps one of the two.
+#[derive(Debug, Serialize, TS)]
+pub struct Conflict {
+    pub kind: ConflictKind,
+    /// The copy (named "… (conflict)").
+    pub id: String,
+    pub name: String,
+    /// The local document it conflicts with, when it is still there.
+    pub original_id: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictKind {
+    Dashboard,
+    Scenario,
+}
+
+#[derive(Debug, Deserialize, TS)]
+pub struct SignInArgs {
+    pub workspace: String,
+    pub server_url: String,
+    pub email: String,
+    pub password: String,
+    /// The org's name or id, when the user belongs to several.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub org: Option<String>,
+}
+
+#[derive(Debug, Serialize, TS)]
+pub struct SyncResult {
+    /// Local edits the server applied (merged ones included).
+    pub pushed: u64,
+    /// Changes from the server applied here.
+    pub pulled: u64,
+    /// Conflicted copies this sync brought (they stay listed in `status` until resolved).
+    pub conflicts: u64,
+    pub status: TeamStatus,
+}
+
+#[derive(Debug, Deserialize, TS)]
+pub struct ShareDashboardArgs {
+    pub workspace: String,
+    pub dashboard: String,
+    pub days: u32,
+}
+
+#[derive(Debug, Serialize, TS)]
+pub struct ShareResult {
+    pub url: String,
+    /// Opens the shared dashboard in the app.
+    pub app_url: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Deserialize, TS)]
+pub struct ResolveConflictArgs {
+    pub workspace: String,
+    pub kind: ConflictKind,
+    /// The conflicted copy.
+    pub copy: String,
+    pub keep: Keep,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Keep {
+    /// The copy's content replaces the local document's.
+    Copy,
+    /// The local document stays as it is.
+    Original,
+}
+
+fn document_kind(kind: ConflictKind) -> DocumentKind {
+    match kind {
+        ConflictKind::Dashboard => DocumentKind::Dashboard,
+        ConflictKind::Scenario => DocumentKind::Scenario,
+    }
+}
+
+fn base_name(name: &str) -> Option<&str> {
+    let at = name.find(CONFLICT_SUFFIX)?;
+    Some(&name[..at])
+}
+
+impl App {
+    /// A connection of its own to the store, for work that waits on the network.
+    fn network_service(&self) -> ApiResult<Service> {
+        Ok(Service::open(self.home())?)
+    }
+
+    fn team_status(&self, workspace: &str) -> ApiResult<TeamStatus> {
+        let workspace = self.workspace(workspace)?;
+        let status: SyncStatus = self.service().sync_status(Some(&workspace.name))?;
+        let mut conflicts = Vec::new();
+        for kind in [ConflictKind::Dashboard, ConflictKind::Scenario] {
+            let documents = self.service().store().documents(workspace.id, document_kind(kind))?;
+            for copy in documents.iter().filter(|d| base_name(&d.name).is_some()) {
+                let base = base_name(&copy.name).unwrap_or_default();
+                let original = documents.iter().find(|d| d.name == base).map(|d| d.id.to_string());
+                conflicts.push(Conflict {
+                    kind,
+                    id: copy.id.to_string(),
+                    name: copy.name.clone(),
+                    original_id: original,
+                });
+            }
+        }
+        Ok(TeamStatus {
+            signed_in: status.signed_in,
+            server_url: status.server_url,
+            email: status.email,
+            org_name: status.org_name,
+            pending: status.pending,
+            last_push_at: status.last_push_at,
+            last_pull_at: status.last_pull_at,
+            conflicts,
+        })
+    }
+}
+
+pub(crate) fn status(app: &App, args: WorkspaceArgs) -> ApiResult<TeamStatus> {
+    app.team_status(&args.workspace)
+}
+
+pub(crate) fn sign_in(app: &App, args: SignInArgs) -> ApiResult<TeamStatus> {
+    let workspace = app.workspace(&args.workspace)?;
+    let request = LoginRequest {
+        server_url: args.server_url,
+        email: args.email,
+        password: args.password,
+        org: args.org.filter(|o| !o.trim().is_empty()),
+    };
+    app.network_service()?.sync_login(Some(&workspace.name), &request)?;
+    app.team_status(&args.workspace)
+}
+
+/// Pushes the pending edits, then pulls the org's changes.
+pub(crate) fn sync(app: &App, args: WorkspaceArgs) -> ApiResult<SyncResult> {
+    let workspace = app.workspace(&args.workspace)?;
+    let open_before = app.team_status(&args.workspace)?.conflicts.len();
+    let service = app.network_service()?;
+    let pushed = service.sync_push(Some(&workspace.name))?;
+    let pulled = service.sync_pull(Some(&workspace.name))?;
+    let status = app.team_status(&args.workspace)?;
+    Ok(SyncResult {
+        pushed: pushed.applied + pushed.merged,
+        pulled: pulled.updated + pulled.deleted,
+        conflicts: status.conflicts.len().saturating_sub(open_before) as u64,
+        status,
+    })
+}
+
+pub(crate) fn sign_out(app: &App, args: WorkspaceArgs) -> ApiResult<TeamStatus> {
+    let workspace = app.workspace(&args.workspace)?;
+    app.network_service()?.sync_logout(Some(&workspace.name))?;
+    app.team_status(&args.workspace)
+}
+
+pub(crate) fn resolve_conflict(app: &App, args: ResolveConflictArgs) -> ApiResult<()> {
+    let workspace = app.workspace(&args.workspace)?;
+    let kind = document_kind(args.kind);
+    let id: DocumentId =
+        args.copy.parse().map_err(|_| ApiError::invalid_args(format!("'{}' is not an id", args.copy)))?;
+    let service = app.service();
+    let store = service.store();
+    let copy = store.document(workspace.id, kind, id)?;
+    let Some(base) = base_name(&copy.name) else {
+        return Err(ApiError::invalid_args(format!("'{}' is not a conflicted copy", copy.name)));
+    };
+    if args.keep == Keep::Copy {
+        let original: Option<Document> = store.documents(workspace.id, kind)?.into_iter().find(|d| d.name == base);
+        // The copy's content under the original's id and name (a new document if it is gone).
+        store.delete_document(workspace.id, kind, copy.id)?;
+        store.save_document(workspace.id, kind, original.map(|d| d.id), base, &copy.body)?;
+    } else {
+        store.delete_document(workspace.id, kind, copy.id)?;
+    }
+    Ok(())
+}
+
+/// The values a shared dashboard shows on the server's read-only page: its tiles, charts
+/// and tables as the app computes them now.
+#[derive(Debug, Serialize)]
+struct Snapshot {
+    title: String,
+    as_of: String,
+    currency: Option<String>,
+    tiles: Vec<Tile>,
+    charts: Vec<revlens_report::ChartSpec>,
+    tables: Vec<TableData>,
+}
+
+/// Attaches a snapshot of the dashboard's numbers, syncs it, and makes a share link.
+pub(crate) fn share_dashboard(app: &App, args: ShareDashboardArgs) -> ApiResult<ShareResult> {
+    let workspace = app.workspace(&args.workspace)?;
+    let id: DocumentId = args
+        .dashboard
+        .parse()
+        .map_err(|_| ApiError::invalid_args(format!("'{}' is not a dashboard id", args.dashboard)))?;
+    let document = app.service().store().document(workspace.id, DocumentKind::Dashboard, id)?;
+    let dashboard: Dashboard = crate::dashboards::from_document(document.clone())?;
+    let revenue = crate::revenue::dashboard(
+        app,
+        RevenueArgs { workspace: args.workspace.clone(), filters: dashboard.filters.clone() },
+    )?;
+    if let Some(reason) = revenue.empty_reason {
+        return Err(ApiError::new(ErrorCode::Metrics, reason));
+    }
+    let shown = |id: &str| dashboard.tiles.iter().any(|t| t == id);
+    let snapshot = Snapshot {
+        title: dashboard.name.clone(),
+        as_of: revenue.as_of.clone(),
+        currency: revenue.currency.clone(),
+        tiles: revenue.tiles.into_iter().filter(|t| shown(&t.id)).collect(),
+        charts: revenue.charts.into_iter().filter(|c| shown(if c.id == "mrr" { "mrr_chart" } else { &c.id })).collect(),
+        tables: if shown("top_customers") { vec![revenue.top_customers] } else { Vec::new() },
+    };
+    let mut body = document.body.clone();
+    body["snapshot"] =
+        serde_json::to_value(&snapshot).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    app.service().store().save_document(workspace.id, DocumentKind::Dashboard, Some(id), &document.name, &body)?;
+    let service = app.network_service()?;
+    service.sync_push(Some(&workspace.name))?;
+    let link = service.share_document(Some(&workspace.name), DocumentKind::Dashboard, id, args.days)?;
+    Ok(ShareResult {
+        app_url: format!("revlens://share/{}", link.token),
+        url: link.url,
+        expires_at: link.expires_at.to_rfc3339(),
+    })
+}

@@ -1,0 +1,194 @@
+//! The Team page's commands against the real `revlens-sync-server` binary on a loopback
+//! port: two app homes in one org sign in, sync dashboards both ways, get a conflicted copy
+//! to pick from, and share a dashboard whose snapshot the server shows. Tokens go to a test
+//! keychain file, never to the OS keychain.
+
+#![allow(clippy::unwrap_used)] // test data: a panic is the failure report
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use revlens_commands::{App, ErrorCode};
+use serde_json::{json, Value};
+
+const EMAIL: &str = "owner@example.com";
+const PASSWORD: &str = "correct horse battery staple";
+
+/// The server binary, built beside this test by `cargo test --workspace`.
+fn server_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let path = dir.join(format!("revlens-sync-server{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.exists(), "{} is missing: build it with `cargo build -p revlens-sync-server`", path.display());
+    path
+}
+
+struct Server {
+    child: std::process::Child,
+    url: String,
+    _data: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server() -> Server {
+    let bin = server_binary();
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().unwrap();
+    let mut admin = Command::new(&bin)
+        .args(["--data-dir", data_dir, "admin", "create-owner", "--email", EMAIL, "--org", "Acme", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    admin.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    assert!(admin.wait().unwrap().success());
+    let mut child = Command::new(&bin)
+        .args(["--bind", "127.0.0.1:0", "--data-dir", data_dir])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The log line that says where it listens; the rest is drained so the server never
+    // blocks on a full pipe.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let addr = loop {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "the server ended before listening");
+        let log: Value = serde_json::from_str(&line).unwrap_or_default();
+        if log["fields"]["message"] == "listening" {
+            break log["fields"]["addr"].as_str().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = stdout.read_to_end(&mut sink);
+    });
+    Server { child, url: format!("http://{addr}"), _data: data }
+}
+
+struct Client {
+    _dir: tempfile::TempDir,
+    app: App,
+    workspace: String,
+}
+
+impl Client {
+    fn new(server: &Server) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(&dir.path().join("home"), Arc::new(|_| {})).unwrap();
+        let workspace =
+            app.call("create_workspace", json!({"name": "Acme"})).unwrap()["id"].as_str().unwrap().to_owned();
+        let client = Self { _dir: dir, app, workspace };
+        let status = client.call(
+            "team_sign_in",
+            json!({"workspace": client.workspace, "server_url": server.url, "email": EMAIL, "password": PASSWORD}),
+        );
+        assert_eq!((status["signed_in"].clone(), status["org_name"].clone()), (json!(true), json!("Acme")));
+        client
+    }
+
+    fn call(&self, name: &str, args: Value) -> Value {
+        self.app.call(name, args).unwrap_or_else(|e| panic!("{name}: {e:?}"))
+    }
+
+    fn sync(&self) -> Value {
+        self.call("team_sync", json!({"workspace": self.workspace}))
+    }
+
+    fn dashboards(&self) -> Vec<Value> {
+        let all = self.call("list_dashboards", json!({"workspace": self.workspace}));
+        all.as_array().unwrap().iter().filter(|d| d["template"] == false).cloned().collect()
+    }
+
+    fn save(&self, id: Value, name: &str, tiles: &[&str]) -> Value {
+        self.call(
+            "save_dashboard",
+            json!({"workspace": self.workspace, "dashboard": {"id": id, "name": name, "template": false, "tiles": tiles, "filters": {}}}),
+        )
+    }
+}
+
+#[test]
+fn two_homes_sync_dashboards_pick_a_conflict_and_share_a_snapshot() {
+    let keyring = tempfile::tempdir().unwrap();
+    revlens_service::secrets::use_file_keyring(&keyring.path().join("keyring.json"));
+    let server = start_server();
+    let (alice, bob) = (Client::new(&server), Client::new(&server));
+
+    let board = alice.save(Value::Null, "Board", &["mrr", "arr"]);
+    assert_eq!(alice.call("team_status", json!({"workspace": alice.workspace}))["pending"], 1);
+    let synced = alice.sync();
+    assert_eq!((synced["pushed"].clone(), synced["status"]["pending"].clone()), (json!(1), json!(0)));
+    bob.sync();
+    assert_eq!(bob.dashboards(), std::slice::from_ref(&board), "bob received alice's dashboard as it is");
+
+    // Both edit the same dashboard offline; alice syncs first, so bob's edit conflicts.
+    alice.save(board["id"].clone(), "Board", &["mrr", "arr", "nrr"]);
+    bob.save(board["id"].clone(), "Board", &["mrr"]);
+    alice.sync();
+    let result = bob.sync();
+    assert_eq!(result["conflicts"], 1, "{result}");
+    let conflicts = result["status"]["conflicts"].as_array().unwrap().clone();
+    assert_eq!(conflicts.len(), 1, "{result}");
+    assert_eq!(conflicts[0]["original_id"], board["id"]);
+    let names: Vec<_> = bob.dashboards().iter().map(|d| d["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(names, ["Board", "Board (conflict)"]);
+    // Both versions are there: the original and the copy hold the two edits, one each.
+    let tiles: Vec<_> = bob.dashboards().iter().map(|d| d["tiles"].clone()).collect();
+    assert!(tiles.contains(&json!(["mrr"])) && tiles.contains(&json!(["mrr", "arr", "nrr"])), "{tiles:?}");
+
+    // Bob keeps the copy: one "Board" is left, with the copy's tiles.
+    let copy = conflicts[0]["id"].clone();
+    let copy_tiles = bob.dashboards().iter().find(|d| d["id"] == copy).unwrap()["tiles"].clone();
+    bob.call(
+        "resolve_conflict",
+        json!({"workspace": bob.workspace, "kind": "dashboard", "copy": copy, "keep": "copy"}),
+    );
+    let left = bob.dashboards();
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        (left[0]["name"].clone(), left[0]["tiles"].clone(), left[0]["id"].clone()),
+        (json!("Board"), copy_tiles.clone(), board["id"].clone())
+    );
+    bob.sync();
+    alice.sync();
+    assert_eq!(alice.dashboards()[0]["tiles"], copy_tiles, "alice converges on bob's choice");
+
+    // Sharing needs numbers: import a file, then share; the server's page shows the snapshot.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("subs.csv");
+    std::fs::write(&csv, "customer_id,amount,start_date\nA,100.00,2025-01-01\nB,50.00,2025-02-01\n").unwrap();
+    alice.call("import_file", json!({"workspace": alice.workspace, "path": csv, "kind": "subscriptions", "job": "j"}));
+    let shared =
+        alice.call("share_dashboard", json!({"workspace": alice.workspace, "dashboard": board["id"], "days": 7}));
+    let url = shared["url"].as_str().unwrap();
+    assert!(url.starts_with(&server.url), "{url}");
+    assert!(shared["app_url"].as_str().unwrap().starts_with("revlens://share/"));
+    let page = reqwest::blocking::get(url).unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().unwrap();
+    assert!(html.contains("Board"), "{html}");
+    // A wrong password is the server's refusal, in words.
+    let refused = bob.app.call(
+        "team_sign_in",
+        json!({"workspace": bob.workspace, "server_url": server.url, "email": EMAIL, "password": "wrong"}),
+    );
+    assert_eq!(refused.unwrap_err().code, ErrorCode::SyncServer);
+
+    // Signing out keeps the local data; syncing then says to sign in.
+    let out = alice.call("team_sign_out", json!({"workspace": alice.workspace}));
+    assert_eq!(out["signed_in"], false);
+    let error = alice.app.call("team_sync", json!({"workspace": alice.workspace})).unwrap_err();
+    assert_eq!(error.code, ErrorCode::NotSignedIn, "{error:?}");
+    assert_eq!(alice.dashboards().len(), 1);
+}
