@@ -2,7 +2,7 @@
 //! RevLens homes as two clients of one org. Tokens go to a per-home test keychain file
 //! (`REVLENS_KEYRING=mock-file:…`), never to the OS keychain.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -12,83 +12,14 @@ use tempfile::TempDir;
 
 use crate::helpers::{run, Run, SUBSCRIPTIONS};
 
-const EMAIL: &str = "owner@example.com";
-const PASSWORD: &str = "correct horse battery staple";
+use revlens_testkit::{server_binary, SyncServer as Server, OWNER_EMAIL as EMAIL, OWNER_PASSWORD as PASSWORD};
 
-/// The server binary, built beside `revlens` by `cargo test --workspace`.
-fn server_binary() -> PathBuf {
+/// A fresh server with one org, "Acme", and its owner. Access tokens last 2 seconds, so
+/// the clients' refresh-and-retry path runs too; pull pages hold one change, so the clients
+/// page through has_more.
+fn start_server() -> Server {
     let revlens = Path::new(env!("CARGO_BIN_EXE_revlens"));
-    let path = revlens.with_file_name(format!("revlens-sync-server{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: the sync tests need the server binary; build it with \
-         `cargo build -p revlens-sync-server` (`cargo test --workspace` does)",
-        path.display()
-    );
-    path
-}
-
-/// A running sync server; killed when dropped.
-struct Server {
-    child: std::process::Child,
-    url: String,
-    _data: TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    /// A fresh server with one org, "Acme", and its owner. Access tokens last 2 seconds, so
-    /// the clients' refresh-and-retry path runs too; pull pages hold one change.
-    fn start() -> Self {
-        let bin = server_binary();
-        let data = tempfile::tempdir().unwrap();
-        let data_dir = data.path().to_str().unwrap();
-        let mut admin = Command::new(&bin)
-            .args(["--data-dir", data_dir, "admin", "create-owner", "--email", EMAIL, "--org", "Acme"])
-            .arg("--password-stdin")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        admin.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
-        let out = admin.wait_with_output().unwrap();
-        assert!(out.status.success(), "create-owner: {}", String::from_utf8_lossy(&out.stderr));
-
-        // One change per pull page, so the clients page through has_more.
-        let config = data.path().join("server.toml");
-        std::fs::write(&config, "pull_page_size = 1\n").unwrap();
-        let mut child = Command::new(&bin)
-            .args(["--bind", "127.0.0.1:0", "--data-dir", data_dir, "--config", config.to_str().unwrap()])
-            .env("RUST_LOG", "info")
-            .env("REVLENS_SYNC_ACCESS_TOKEN_TTL_SECS", "2")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // The log line that says where it listens; the rest is drained so the server never
-        // blocks on a full pipe.
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let addr = loop {
-            let mut line = String::new();
-            assert!(stdout.read_line(&mut line).unwrap() > 0, "the server ended before listening");
-            let log: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
-            if log["fields"]["message"] == "listening" {
-                break log["fields"]["addr"].as_str().unwrap().to_owned();
-            }
-        };
-        std::thread::spawn(move || {
-            let mut sink = Vec::new();
-            let _ = stdout.read_to_end(&mut sink);
-        });
-        Self { child, url: format!("http://{addr}"), _data: data }
-    }
+    Server::start(&server_binary(revlens), "pull_page_size = 1\n", &[("REVLENS_SYNC_ACCESS_TOKEN_TTL_SECS", "2")])
 }
 
 /// One client: its own RevLens home and its own test keychain file.
@@ -183,7 +114,7 @@ impl Client {
 
 #[test]
 fn two_clients_share_mappings_keep_conflicts_and_sign_out() {
-    let server = Server::start();
+    let server = start_server();
     let (a, b) = (Client::new(), Client::new());
 
     // A mapping saved before signing in is queued by the sign-in.

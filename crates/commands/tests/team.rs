@@ -5,75 +5,15 @@
 
 #![allow(clippy::unwrap_used)] // test data: a panic is the failure report
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use revlens_commands::{App, ErrorCode};
 use serde_json::{json, Value};
 
-const EMAIL: &str = "owner@example.com";
-const PASSWORD: &str = "correct horse battery staple";
+use revlens_testkit::{server_binary, SyncServer, OWNER_EMAIL as EMAIL, OWNER_PASSWORD as PASSWORD};
 
-/// The server binary, built beside this test by `cargo test --workspace`.
-fn server_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let path = dir.join(format!("revlens-sync-server{}", std::env::consts::EXE_SUFFIX));
-    assert!(path.exists(), "{} is missing: build it with `cargo build -p revlens-sync-server`", path.display());
-    path
-}
-
-struct Server {
-    child: std::process::Child,
-    url: String,
-    _data: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server() -> Server {
-    let bin = server_binary();
-    let data = tempfile::tempdir().unwrap();
-    let data_dir = data.path().to_str().unwrap();
-    let mut admin = Command::new(&bin)
-        .args(["--data-dir", data_dir, "admin", "create-owner", "--email", EMAIL, "--org", "Acme", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    admin.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
-    assert!(admin.wait().unwrap().success());
-    let mut child = Command::new(&bin)
-        .args(["--bind", "127.0.0.1:0", "--data-dir", data_dir])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // The log line that says where it listens; the rest is drained so the server never
-    // blocks on a full pipe.
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let addr = loop {
-        let mut line = String::new();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "the server ended before listening");
-        let log: Value = serde_json::from_str(&line).unwrap_or_default();
-        if log["fields"]["message"] == "listening" {
-            break log["fields"]["addr"].as_str().unwrap().to_owned();
-        }
-    };
-    std::thread::spawn(move || {
-        let mut sink = Vec::new();
-        let _ = stdout.read_to_end(&mut sink);
-    });
-    Server { child, url: format!("http://{addr}"), _data: data }
+fn start_server() -> SyncServer {
+    SyncServer::start(&server_binary(&std::env::current_exe().unwrap()), "", &[])
 }
 
 struct Client {
@@ -83,7 +23,7 @@ struct Client {
 }
 
 impl Client {
-    fn new(server: &Server) -> Self {
+    fn new(server: &SyncServer) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let app = App::open(&dir.path().join("home"), Arc::new(|_| {})).unwrap();
         let workspace =

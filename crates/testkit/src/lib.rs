@@ -1,0 +1,90 @@
+//! What the end-to-end tests share: the real `revlens-sync-server` binary, started on a free
+//! loopback port with a fresh data folder, one org ("Acme") and its owner.
+
+#![allow(clippy::unwrap_used)] // test support: a panic is the failure report
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub const OWNER_EMAIL: &str = "owner@example.com";
+pub const OWNER_PASSWORD: &str = "correct horse battery staple";
+
+/// A running sync server; killed when dropped.
+pub struct SyncServer {
+    child: Child,
+    pub url: String,
+    _data: TempDir,
+}
+
+impl Drop for SyncServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The server binary in the target folder of `beside` (a binary or test executable of the
+/// same build: `cargo test --workspace` builds the server too).
+pub fn server_binary(beside: &Path) -> PathBuf {
+    let mut dir = beside.parent().unwrap();
+    if dir.ends_with("deps") {
+        dir = dir.parent().unwrap();
+    }
+    let path = dir.join(format!("revlens-sync-server{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build -p revlens-sync-server` (`cargo test --workspace` does)",
+        path.display()
+    );
+    path
+}
+
+impl SyncServer {
+    /// Starts `binary` with a config file of `config` (TOML) and extra environment.
+    pub fn start(binary: &Path, config: &str, env: &[(&str, &str)]) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let data_dir = data.path().to_str().unwrap();
+        let mut admin = Command::new(binary)
+            .args(["--data-dir", data_dir, "admin", "create-owner", "--email", OWNER_EMAIL, "--org", "Acme"])
+            .arg("--password-stdin")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        admin.stdin.take().unwrap().write_all(format!("{OWNER_PASSWORD}\n").as_bytes()).unwrap();
+        let out = admin.wait_with_output().unwrap();
+        assert!(out.status.success(), "create-owner: {}", String::from_utf8_lossy(&out.stderr));
+
+        let config_file = data.path().join("server.toml");
+        std::fs::write(&config_file, config).unwrap();
+        let mut child = Command::new(binary)
+            .args(["--bind", "127.0.0.1:0", "--data-dir", data_dir, "--config", config_file.to_str().unwrap()])
+            .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The log line that says where it listens; the rest is drained so the server never
+        // blocks on a full pipe.
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let addr = loop {
+            let mut line = String::new();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "the server ended before listening");
+            let log: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            if log["fields"]["message"] == "listening" {
+                break log["fields"]["addr"].as_str().unwrap().to_owned();
+            }
+        };
+        std::thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = stdout.read_to_end(&mut sink);
+        });
+        Self { child, url: format!("http://{addr}"), _data: data }
+    }
+}
