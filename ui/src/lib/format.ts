@@ -103,3 +103,17 @@ export function formatDateTime(iso: string): string {
   if (Number.isNaN(d.getTime())) return iso;
   return d.toLocaleString(LOCALE, { dateStyle: 'medium', timeStyle: 'short' });
 }
+
+/** A past instant relative to `now`: "just now", "5 min ago", "3 h ago", "4 days ago"; null → "never". */
+export function formatAgo(iso: string | null | undefined, now: number = Date.now()): string {
+  if (!iso) return 'never';
+  const at = Date.parse(iso);
+  if (!Number.isFinite(at)) return iso;
+  const minutes = Math.floor(Math.max(0, now - at) / 60_000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  const days = Math.floor(hours / 24);
+  return `${days} ${days === 1 ? 'day' : 'days'} ago`;
+}

@@ -1,10 +1,10 @@
 // The app's shared state: the backend, the current workspace and filters, the revenue
-// dashboard they select, the theme, the route and the error banner.
+// dashboard they select, the theme, the route, the error banner and team sync.
 import { getContext, setContext } from 'svelte';
-import type { ExportFile, Filters, RevenueDashboard, WorkspaceInfo } from './contract';
+import type { ExportFile, Filters, RevenueDashboard, SyncResult, TeamStatus, WorkspaceInfo } from './contract';
 import { toApiFailure, type Backend } from './backend/backend';
 
-export const ROUTES = ['revenue', 'cohorts', 'churn', 'data', 'scenarios', 'dashboards'] as const;
+export const ROUTES = ['revenue', 'cohorts', 'churn', 'data', 'scenarios', 'dashboards', 'team'] as const;
 export type Route = (typeof ROUTES)[number];
 export type Theme = 'light' | 'dark';
 
@@ -12,6 +12,9 @@ export const NO_FILTERS: Filters = { from: null, to: null, segment: null, plan: 
 
 const THEME_KEY = 'revlens.theme';
 const WORKSPACE_KEY = 'revlens.workspace';
+
+/** How often a signed-in workspace syncs in the background. */
+export const SYNC_INTERVAL_MS = 60_000;
 
 export interface Problem {
   id: number;
@@ -54,9 +57,19 @@ export class AppState {
   dataVersion = $state(0);
   problems = $state<Problem[]>([]);
   ready = $state(false);
+  /** The current workspace's team sync status; null until loaded (or when it could not be). */
+  team = $state<TeamStatus | null>(null);
+  teamLoading = $state(false);
+  /** A sync is running (background or "Sync now"). */
+  syncing = $state(false);
+  /** Why the last sync failed, in words; null after a good one. */
+  syncError = $state<string | null>(null);
 
   private revenueSeq = 0;
   private problemSeq = 0;
+  private teamSeq = 0;
+  private syncTimer: ReturnType<typeof setInterval> | null = null;
+  private syncRun: Promise<SyncResult | null> | null = null;
 
   constructor(backend: Backend) {
     this.backend = backend;
@@ -88,7 +101,11 @@ export class AppState {
     this.filters = { ...NO_FILTERS };
     this.months = [];
     this.revenue = null;
-    await this.refreshRevenue();
+    this.setTeam(null);
+    this.syncError = null;
+    const revenue = this.refreshRevenue();
+    void this.loadTeam({ quiet: true });
+    await revenue;
   }
 
   async createWorkspace(name: string): Promise<void> {
@@ -112,6 +129,7 @@ export class AppState {
     else {
       this.workspaceId = null;
       this.revenue = null;
+      this.setTeam(null);
     }
   }
 
@@ -146,6 +164,100 @@ export class AppState {
     } finally {
       if (seq === this.revenueSeq) this.revenueLoading = false;
     }
+  }
+
+  /**
+   * Loads the team status of the current workspace. `quiet` (the background load) keeps a
+   * failure out of the banner: the Team page loads it again and says why.
+   */
+  async loadTeam({ quiet = false }: { quiet?: boolean } = {}): Promise<void> {
+    const workspace = this.workspaceId;
+    if (!workspace) return;
+    const seq = ++this.teamSeq;
+    this.teamLoading = true;
+    try {
+      const status = await this.backend.call('team_status', { workspace });
+      if (seq === this.teamSeq && workspace === this.workspaceId) this.setTeam(status);
+    } catch (e) {
+      if (seq === this.teamSeq && workspace === this.workspaceId && !quiet) this.report(e);
+    } finally {
+      if (seq === this.teamSeq) this.teamLoading = false;
+    }
+  }
+
+  /** A fresh status (after sign-in, sign-out, a sync): the background timer runs while signed in. */
+  setTeam(status: TeamStatus | null): void {
+    this.teamSeq++; // an older team_status answer must not overwrite this one
+    this.teamLoading = false;
+    this.team = status;
+    if (status?.signed_in) {
+      this.syncTimer ??= setInterval(() => void this.sync(), SYNC_INTERVAL_MS);
+    } else {
+      this.stopSync();
+      this.syncError = null;
+    }
+  }
+
+  /**
+   * Pushes the local edits, then pulls the org's changes. Never two at once: a call while one
+   * runs gets the running one. `manual` ("Sync now") puts a failure in the banner; the timer
+   * only shows it in the indicator (and in the banner once, not every minute).
+   */
+  sync({ manual = false }: { manual?: boolean } = {}): Promise<SyncResult | null> {
+    if (this.syncRun) return this.syncRun;
+    const workspace = this.workspaceId;
+    if (!workspace || !this.team?.signed_in) return Promise.resolve(null);
+    this.syncRun = this.runSync(workspace, manual).finally(() => (this.syncRun = null));
+    return this.syncRun;
+  }
+
+  private async runSync(workspace: string, manual: boolean): Promise<SyncResult | null> {
+    this.syncing = true;
+    try {
+      const result = await this.backend.call('team_sync', { workspace });
+      if (workspace !== this.workspaceId) return null;
+      this.syncError = null;
+      this.setTeam(result.status);
+      if (result.pulled > 0) await this.dataChanged();
+      return result;
+    } catch (e) {
+      if (workspace !== this.workspaceId) return null;
+      const failure = toApiFailure(e);
+      if (failure.code === 'not_signed_in') this.sessionEnded();
+      else {
+        if (manual || this.syncError === null) this.report(failure);
+        this.syncError = failure.message;
+      }
+      return null;
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  /**
+   * A team command failed: `not_signed_in` flips the workspace to signed out (one message,
+   * however many calls notice); anything else goes to the banner.
+   */
+  reportTeam(error: unknown): void {
+    const failure = toApiFailure(error);
+    if (failure.code === 'not_signed_in') this.sessionEnded();
+    else this.report(failure);
+  }
+
+  private sessionEnded(): void {
+    const told = this.team !== null && !this.team.signed_in; // already signed out: said once
+    this.setTeam(this.team ? { ...this.team, signed_in: false } : null);
+    if (!told) this.report({ code: 'not_signed_in', message: 'The team session ended — sign in again on the Team page.' });
+  }
+
+  private stopSync(): void {
+    if (this.syncTimer !== null) clearInterval(this.syncTimer);
+    this.syncTimer = null;
+  }
+
+  /** Stops the background work (the app is unmounted). */
+  dispose(): void {
+    this.stopSync();
   }
 
   setTheme(theme: Theme): void {

@@ -11,8 +11,10 @@ import type {
   RevenueDashboard,
   Scenario,
   TableData,
+  TeamStatus,
   WorkspaceInfo,
 } from '../contract';
+import { ApiFailure } from './backend';
 import { MockBackend } from './mock';
 
 const money = { type: 'money', currency: 'EUR' } as const;
@@ -156,6 +158,20 @@ export const templatesFixture: Dashboard[] = [
   { id: 'tpl-acq', name: 'Acquisition', template: true, tiles: ['new_mrr', 'new_logos', 'arpa_new', 'movements'], filters: emptyFilters },
 ];
 
+export const signedOutFixture: TeamStatus = {
+  signed_in: false, server_url: null, email: null, org_name: null, pending: 0, last_push_at: null, last_pull_at: null, conflicts: [],
+};
+
+/** A signed-in status with one conflicted dashboard copy beside its original. */
+export function signedInFixture(over: Partial<TeamStatus> = {}): TeamStatus {
+  return {
+    signed_in: true, server_url: 'https://sync.example.com', email: 'ana@example.com', org_name: 'Acme Finance', pending: 2,
+    last_push_at: '2025-07-01T09:58:00Z', last_pull_at: '2025-07-01T09:58:01Z',
+    conflicts: [{ kind: 'dashboard', id: 'db-copy', name: 'Board review (conflict)', original_id: 'db-board' }],
+    ...over,
+  };
+}
+
 /** A mock backend that answers every command with the fixtures above; keeps saved things in memory. */
 export function demoBackend(): MockBackend {
   const workspaces: WorkspaceInfo[] = [demoWorkspace];
@@ -163,6 +179,14 @@ export function demoBackend(): MockBackend {
   const dashboards: Dashboard[] = [...templatesFixture];
   let n = 0;
   const id = (p: string) => `${p}-${++n}`;
+  // Team sync: signed out until team_sign_in; the sign-in brings a dashboard edited on both sides.
+  let team: TeamStatus = { ...signedOutFixture };
+  const requireSignIn = () => {
+    if (!team.signed_in) throw new ApiFailure({ code: 'not_signed_in', message: 'This workspace is not signed in to a sync server.' });
+  };
+  const edited = () => {
+    if (team.server_url) team = { ...team, pending: team.pending + 1 };
+  };
   const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
   const backend = new MockBackend({
     app_info: () => ({ version: '0.0.0-mock', home: '/mock', demo_workspace: demoWorkspace.id }),
@@ -205,6 +229,7 @@ export function demoBackend(): MockBackend {
       const i = scenarios.findIndex((s) => s.id === saved.id);
       if (i >= 0) scenarios[i] = saved;
       else scenarios.push(saved);
+      edited();
       return saved;
     },
     delete_scenario: ({ scenario }) => {
@@ -220,6 +245,7 @@ export function demoBackend(): MockBackend {
     save_dashboard: ({ dashboard }) => {
       const saved = { ...dashboard, id: dashboard.id ?? id('db'), template: false };
       dashboards.push(saved);
+      edited();
       return saved;
     },
     delete_dashboard: ({ dashboard }) => {
@@ -229,6 +255,49 @@ export function demoBackend(): MockBackend {
     export_chart: ({ chart, format }) => ({ file_name: `${chart}.${format}`, mime: format === 'png' ? 'image/png' : 'image/svg+xml', base64: png }),
     export_table: ({ table, format }) => ({ file_name: `${table}.${format}`, mime: 'text/csv', base64: btoa('a,b\n1,2\n') }),
     export_dashboard: ({ dashboard }) => ({ file_name: `${dashboard.name}.xlsx`, mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', base64: btoa('PK') }),
+    team_status: () => team,
+    team_sign_in: ({ server_url, email, password, org }) => {
+      if (password !== 'demo') throw new ApiFailure({ code: 'sync_server', message: `${server_url} refused the sign-in: wrong email or password (the mock's password is "demo").` });
+      const status = signedInFixture({ server_url, email, org_name: org || 'Acme Finance' });
+      const board = { id: 'db-board', name: 'Board review', template: false, tiles: ['mrr', 'arr', 'nrr', 'mrr_chart'], filters: emptyFilters };
+      if (!dashboards.some((d) => d.id === board.id)) dashboards.push(board, { ...board, id: 'db-copy', name: 'Board review (conflict)', tiles: ['mrr', 'arr'] });
+      team = status;
+      return team;
+    },
+    team_sync: async () => {
+      requireSignIn();
+      await new Promise((r) => setTimeout(r, 300));
+      const now = new Date().toISOString();
+      const pushed = team.pending;
+      team = { ...team, pending: 0, last_push_at: now, last_pull_at: now };
+      return { pushed, pulled: 0, conflicts: 0, status: team };
+    },
+    team_sign_out: () => {
+      team = { ...team, signed_in: false };
+      return team;
+    },
+    resolve_conflict: ({ copy, keep }) => {
+      const conflict = team.conflicts.find((c) => c.id === copy);
+      if (!conflict) throw new ApiFailure({ code: 'not_found', message: `No conflicted copy "${copy}".` });
+      const at = dashboards.findIndex((d) => d.id === copy);
+      const theCopy = dashboards[at];
+      if (theCopy) {
+        dashboards.splice(at, 1);
+        const original = dashboards.find((d) => d.id === conflict.original_id);
+        if (keep === 'copy' && original) original.tiles = [...theCopy.tiles];
+      }
+      team = { ...team, conflicts: team.conflicts.filter((c) => c.id !== copy) };
+      return null;
+    },
+    share_dashboard: ({ dashboard, days }) => {
+      requireSignIn();
+      const token = `${dashboard}-${Math.random().toString(36).slice(2, 10)}`;
+      return {
+        url: `${team.server_url ?? 'https://sync.example.com'}/s/${token}`,
+        app_url: `revlens://share/${token}`,
+        expires_at: new Date(Date.now() + days * 86_400_000).toISOString(),
+      };
+    },
   });
   return backend;
 }
