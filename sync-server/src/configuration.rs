@@ -20,6 +20,10 @@ pub struct Settings {
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_secs: u64,
     pub invitation_ttl_secs: u64,
+    /// How long an emailed password-reset link works. Default one hour.
+    pub password_reset_ttl_secs: u64,
+    /// How long an emailed email-change confirmation link works. Default one hour.
+    pub email_change_ttl_secs: u64,
     /// The largest blob one PUT may carry.
     pub max_blob_bytes: usize,
     /// The largest JSON body (push requests included).
@@ -28,6 +32,124 @@ pub struct Settings {
     pub pull_page_size: u32,
     pub login: LoginLimits,
     pub argon2: Argon2Settings,
+    /// How many account mails (password resets, email changes) may be asked for.
+    pub mail_limits: MailLimits,
+    /// The mail server; without it, password resets and email changes are refused (503).
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// Account mails asked for per `window_secs`: at most `per_account` per account (the email
+/// address asked about, or the signed-in user) and `per_address` per client address.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailLimits {
+    pub per_account: u32,
+    pub per_address: u32,
+    pub window_secs: u64,
+}
+
+impl Default for MailLimits {
+    fn default() -> Self {
+        Self { per_account: 3, per_address: 20, window_secs: 3600 }
+    }
+}
+
+/// How the connection to the mail server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text (a relay on the same host or a trusted network only). Default port 25.
+    None,
+    /// Plain text upgraded with STARTTLS, which is required. Default port 587.
+    Starttls,
+    /// TLS from the first byte (SMTPS). Default port 465.
+    Tls,
+}
+
+impl std::str::FromStr for SmtpTls {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" => Ok(Self::None),
+            "starttls" => Ok(Self::Starttls),
+            "tls" => Ok(Self::Tls),
+            other => Err(format!("expected none, starttls or tls, not {other:?}")),
+        }
+    }
+}
+
+/// The `[smtp]` section. The password is never read from the file: only from the environment
+/// (`REVLENS_SYNC_SMTP_PASSWORD`), and it never appears in `Debug` output or in logs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    /// Default: 25, 587 or 465 after `tls`.
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(skip)]
+    pub password: Option<Secret>,
+    /// The sender, `Name <address>` or `address`.
+    pub from: String,
+    #[serde(default = "default_smtp_tls")]
+    pub tls: SmtpTls,
+    /// How long one SMTP command may take.
+    #[serde(default = "default_smtp_timeout_secs")]
+    pub timeout_secs: u64,
+}
+
+fn default_smtp_tls() -> SmtpTls {
+    SmtpTls::Starttls
+}
+
+fn default_smtp_timeout_secs() -> u64 {
+    15
+}
+
+impl SmtpSettings {
+    /// Settings for `host` and sender `from`, STARTTLS, no credentials.
+    pub fn new(host: impl Into<String>, from: impl Into<String>) -> Self {
+        Self {
+            host: host.into(),
+            port: None,
+            username: None,
+            password: None,
+            from: from.into(),
+            tls: default_smtp_tls(),
+            timeout_secs: default_smtp_timeout_secs(),
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            SmtpTls::None => 25,
+            SmtpTls::Starttls => 587,
+            SmtpTls::Tls => 465,
+        })
+    }
+}
+
+/// A secret setting: its `Debug` shows only that it is set.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 /// Login back-off: after `*_max_failures` failures in a row, a key (an account's email, or a
@@ -61,11 +183,15 @@ impl Default for Settings {
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_secs: 30 * 24 * 3600,
             invitation_ttl_secs: 7 * 24 * 3600,
+            password_reset_ttl_secs: 3600,
+            email_change_ttl_secs: 3600,
             max_blob_bytes: 256 * 1024 * 1024,
             max_json_bytes: 8 * 1024 * 1024,
             pull_page_size: 500,
             login: LoginLimits::default(),
             argon2: Argon2Settings::default(),
+            mail_limits: MailLimits::default(),
+            smtp: None,
         }
     }
 }
@@ -105,7 +231,12 @@ impl Settings {
     /// Overrides from environment variables (`var` reads one; `std::env::var` in the binary):
     /// `REVLENS_SYNC_PUBLIC_URL`, `REVLENS_SYNC_ACCESS_TOKEN_TTL_SECS`,
     /// `REVLENS_SYNC_REFRESH_TOKEN_TTL_SECS`, `REVLENS_SYNC_INVITATION_TTL_SECS`,
-    /// `REVLENS_SYNC_MAX_BLOB_BYTES`. (`--bind`, `--data-dir`, `--database-url` and `--config` have
+    /// `REVLENS_SYNC_MAX_BLOB_BYTES`, `REVLENS_SYNC_PASSWORD_RESET_TTL_SECS`,
+    /// `REVLENS_SYNC_EMAIL_CHANGE_TTL_SECS`, and for the mail server `REVLENS_SYNC_SMTP_HOST`,
+    /// `REVLENS_SYNC_SMTP_PORT`, `REVLENS_SYNC_SMTP_USERNAME`, `REVLENS_SYNC_SMTP_PASSWORD` (the
+    /// only place the password is read from), `REVLENS_SYNC_SMTP_FROM`, `REVLENS_SYNC_SMTP_TLS`
+    /// (a host or a sender in the environment without the other and without an `[smtp]` section
+    /// is an error). (`--bind`, `--data-dir`, `--database-url` and `--config` have
     /// their own variables, read with the command line.)
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         fn number<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, ConfigError> {
@@ -118,6 +249,8 @@ impl Settings {
             ("REVLENS_SYNC_ACCESS_TOKEN_TTL_SECS", &mut self.access_token_ttl_secs),
             ("REVLENS_SYNC_REFRESH_TOKEN_TTL_SECS", &mut self.refresh_token_ttl_secs),
             ("REVLENS_SYNC_INVITATION_TTL_SECS", &mut self.invitation_ttl_secs),
+            ("REVLENS_SYNC_PASSWORD_RESET_TTL_SECS", &mut self.password_reset_ttl_secs),
+            ("REVLENS_SYNC_EMAIL_CHANGE_TTL_SECS", &mut self.email_change_ttl_secs),
         ] {
             if let Some(value) = var(name) {
                 *target = number(name, &value)?;
@@ -125,6 +258,47 @@ impl Settings {
         }
         if let Some(value) = var("REVLENS_SYNC_MAX_BLOB_BYTES") {
             self.max_blob_bytes = number("REVLENS_SYNC_MAX_BLOB_BYTES", &value)?;
+        }
+        self.apply_smtp_env(&var, number)
+    }
+
+    fn apply_smtp_env(
+        &mut self,
+        var: &impl Fn(&str) -> Option<String>,
+        number: fn(&'static str, &str) -> Result<u16, ConfigError>,
+    ) -> Result<(), ConfigError> {
+        let host = var("REVLENS_SYNC_SMTP_HOST");
+        let from = var("REVLENS_SYNC_SMTP_FROM");
+        if self.smtp.is_none() {
+            match (host.clone(), from.clone()) {
+                (Some(host), Some(from)) => self.smtp = Some(SmtpSettings::new(host, from)),
+                (None, None) => {}
+                (Some(_), None) | (None, Some(_)) => {
+                    return Err(ConfigError::Env {
+                        name: if host.is_some() { "REVLENS_SYNC_SMTP_FROM" } else { "REVLENS_SYNC_SMTP_HOST" },
+                        message: "the mail server needs both REVLENS_SYNC_SMTP_HOST and REVLENS_SYNC_SMTP_FROM".into(),
+                    })
+                }
+            }
+        }
+        let Some(smtp) = self.smtp.as_mut() else { return Ok(()) };
+        if let Some(host) = host {
+            smtp.host = host;
+        }
+        if let Some(from) = from {
+            smtp.from = from;
+        }
+        if let Some(port) = var("REVLENS_SYNC_SMTP_PORT") {
+            smtp.port = Some(number("REVLENS_SYNC_SMTP_PORT", &port)?);
+        }
+        if let Some(username) = var("REVLENS_SYNC_SMTP_USERNAME") {
+            smtp.username = Some(username);
+        }
+        if let Some(password) = var("REVLENS_SYNC_SMTP_PASSWORD") {
+            smtp.password = Some(Secret::new(password));
+        }
+        if let Some(tls) = var("REVLENS_SYNC_SMTP_TLS") {
+            smtp.tls = tls.parse().map_err(|message| ConfigError::Env { name: "REVLENS_SYNC_SMTP_TLS", message })?;
         }
         Ok(())
     }
@@ -172,5 +346,49 @@ mod tests {
         let bad = |name: &str| (name == "REVLENS_SYNC_INVITATION_TTL_SECS").then(|| "a week".to_owned());
         let err = settings.apply_env(bad).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("REVLENS_SYNC_INVITATION_TTL_SECS"), "{err}");
+    }
+
+    #[test]
+    fn smtp_comes_from_the_file_and_its_password_from_the_environment() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("server.toml");
+        std::fs::write(
+            &path,
+            "password_reset_ttl_secs = 600\n[smtp]\nhost = \"mail.example.com\"\nusername = \"revlens\"\n\
+             from = \"RevLens <no-reply@example.com>\"\ntls = \"tls\"\n",
+        )?;
+        let mut settings = Settings::load(Some(&path))?;
+        assert_eq!(settings.password_reset_ttl_secs, 600);
+        assert_eq!(settings.email_change_ttl_secs, 3600);
+        let env = |name: &str| (name == "REVLENS_SYNC_SMTP_PASSWORD").then(|| "hunter2-secret".to_owned());
+        settings.apply_env(env)?;
+        let smtp = settings.smtp.clone().ok_or("no smtp")?;
+        assert_eq!((smtp.host.as_str(), smtp.port(), smtp.tls), ("mail.example.com", 465, SmtpTls::Tls));
+        assert_eq!(smtp.password.as_ref().map(Secret::expose), Some("hunter2-secret"));
+        assert!(!format!("{settings:?}").contains("hunter2"), "the password never shows in Debug");
+
+        std::fs::write(&path, "[smtp]\nhost = \"h\"\nfrom = \"a@b.c\"\npassword = \"in the file\"\n")?;
+        assert!(Settings::load(Some(&path)).is_err(), "the password is refused in the file");
+        std::fs::write(&path, "[smtp]\nhost = \"h\"\nfrom = \"a@b.c\"\ntls = \"ssl\"\n")?;
+        assert!(Settings::load(Some(&path)).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn smtp_can_come_from_the_environment_alone() {
+        let mut settings = Settings::default();
+        let env = |name: &str| match name {
+            "REVLENS_SYNC_SMTP_HOST" => Some("localhost".to_owned()),
+            "REVLENS_SYNC_SMTP_FROM" => Some("a@example.com".to_owned()),
+            "REVLENS_SYNC_SMTP_TLS" => Some("none".to_owned()),
+            "REVLENS_SYNC_SMTP_PORT" => Some("2525".to_owned()),
+            _ => None,
+        };
+        assert!(settings.apply_env(env).is_ok());
+        let port = settings.smtp.as_ref().map(|s| (s.port(), s.tls));
+        assert_eq!(port, Some((2525, SmtpTls::None)));
+        let mut settings = Settings::default();
+        let half = |name: &str| (name == "REVLENS_SYNC_SMTP_HOST").then(|| "localhost".to_owned());
+        assert!(settings.apply_env(half).is_err());
     }
 }

@@ -12,6 +12,7 @@ pub mod configuration;
 pub mod db;
 pub mod http;
 pub mod limiter;
+pub mod mail;
 pub mod merge;
 pub mod metrics;
 pub mod openapi;

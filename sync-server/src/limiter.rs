@@ -1,4 +1,5 @@
-//! Login back-off, per account and per client address, in memory (one server process).
+//! Login back-off, per account and per client address, and a fixed-window request limiter (for
+//! account mails), in memory (one server process).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -80,9 +81,61 @@ impl LoginLimiter {
     }
 }
 
+/// Counts requests per key in fixed windows: at most `max` requests per key per window.
+pub struct RequestLimiter {
+    window: Duration,
+    entries: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl RequestLimiter {
+    pub fn new(window: Duration) -> Self {
+        Self { window: window.max(Duration::from_secs(1)), entries: Mutex::new(HashMap::new()) }
+    }
+
+    /// Counts one request against each `(key, max)` when none of them is at its maximum in its
+    /// current window; otherwise counts nothing and returns `Err(seconds to wait)`.
+    pub fn hit(&self, keys: &[(&str, u32)]) -> Result<(), u64> {
+        let now = Instant::now();
+        let Ok(mut entries) = self.entries.lock() else { return Ok(()) };
+        if entries.len() > PRUNE_ABOVE {
+            entries.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+        }
+        let current = |entries: &HashMap<String, (Instant, u32)>, key: &str| match entries.get(key) {
+            Some((start, count)) if now.duration_since(*start) < self.window => Some((*start, *count)),
+            _ => None,
+        };
+        let wait = keys
+            .iter()
+            .filter_map(|(key, max)| {
+                let (start, count) = current(&entries, key)?;
+                (count >= *max).then(|| (start + self.window).duration_since(now).as_secs().max(1))
+            })
+            .max();
+        if let Some(wait) = wait {
+            return Err(wait);
+        }
+        for (key, _) in keys {
+            let next = current(&entries, key).map_or((now, 1), |(start, count)| (start, count.saturating_add(1)));
+            entries.insert((*key).to_owned(), next);
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requests_are_counted_per_key_and_window() {
+        let limiter = RequestLimiter::new(Duration::from_secs(60));
+        assert_eq!(limiter.hit(&[("a", 2), ("ip", 3)]), Ok(()));
+        assert_eq!(limiter.hit(&[("a", 2), ("ip", 3)]), Ok(()));
+        assert!(matches!(limiter.hit(&[("a", 2), ("ip", 3)]), Err(s) if (59..=60).contains(&s)));
+        // The refused request counted nothing: the address still has one left.
+        assert_eq!(limiter.hit(&[("b", 2), ("ip", 3)]), Ok(()));
+        assert!(limiter.hit(&[("c", 2), ("ip", 3)]).is_err());
+    }
 
     #[test]
     fn locks_after_the_threshold_and_backs_off() {

@@ -96,6 +96,7 @@ async fn main() -> anyhow::Result<()> {
         }
         None => {
             telemetry::init_subscriber("info", std::io::stdout);
+            let mail = settings.smtp.is_some();
             let app = Application::build(settings).await?;
             if let Some(token) = app.setup_token() {
                 // Printed, never logged: the one way to create the first owner over HTTP.
@@ -106,6 +107,9 @@ async fn main() -> anyhow::Result<()> {
                 );
             }
             tracing::info!(addr = %app.local_addr(), "listening");
+            if !mail {
+                tracing::info!("no [smtp] settings: password resets and email changes are refused");
+            }
             app.run_until_stopped().await?;
             Ok(())
         }

@@ -1,5 +1,5 @@
 //! Prometheus metrics, rendered as text at `/metrics`: request counts and latency per route,
-//! login failures, and pushed mutations per outcome.
+//! login failures, pushed mutations per outcome, and account mails per kind and outcome.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -21,6 +21,7 @@ struct Inner {
     latency: BTreeMap<String, Histogram>,
     login_failures: u64,
     mutations: BTreeMap<&'static str, u64>,
+    mails: BTreeMap<(&'static str, &'static str), u64>,
 }
 
 #[derive(Default)]
@@ -52,6 +53,13 @@ impl Metrics {
     pub fn mutation(&self, outcome: &'static str) {
         if let Ok(mut inner) = self.inner.lock() {
             *inner.mutations.entry(outcome).or_default() += 1;
+        }
+    }
+
+    /// An account mail of `kind` was sent (`sent`) or not (`failed`).
+    pub fn mail(&self, kind: &'static str, outcome: &'static str) {
+        if let Ok(mut inner) = self.inner.lock() {
+            *inner.mails.entry((kind, outcome)).or_default() += 1;
         }
     }
 
@@ -91,6 +99,11 @@ impl Metrics {
         out.push_str("# TYPE revlens_sync_mutations_total counter\n");
         for (outcome, n) in &inner.mutations {
             let _ = writeln!(out, "revlens_sync_mutations_total{{outcome=\"{outcome}\"}} {n}");
+        }
+        out.push_str("# HELP revlens_mail_total Account mails by kind and outcome.\n");
+        out.push_str("# TYPE revlens_mail_total counter\n");
+        for ((kind, outcome), n) in &inner.mails {
+            let _ = writeln!(out, "revlens_mail_total{{kind=\"{kind}\",outcome=\"{outcome}\"}} {n}");
         }
         out
     }

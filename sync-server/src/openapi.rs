@@ -3,19 +3,24 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::http::{auth, blobs, meta, orgs, share, sync};
+use crate::http::{account, auth, blobs, meta, orgs, pages, share, sync};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "RevLens sync server",
         description = "Orgs, roles, invitations, share links, audit log, change feed and blobs. \
-                       Errors are `{\"error\": {\"code\", \"message\"}}`."
+                       Errors are `{\"error\": {\"code\", \"message\"}}`. Routes that send mail \
+                       (password reset, email change) answer `503 mail_not_configured` when the \
+                       server has no `[smtp]` settings."
     ),
     paths(
         meta::healthz, meta::metrics, meta::openapi,
         auth::setup, auth::login, auth::refresh, auth::logout, auth::me, auth::update_me,
         auth::change_password,
+        account::request_password_reset, account::confirm_password_reset,
+        account::request_email_change, account::confirm_email_change,
+        pages::reset_password, pages::confirm_email,
         orgs::list_members, orgs::create_invitation, orgs::list_invitations, orgs::revoke_invitation,
         orgs::accept_invitation, orgs::audit,
         sync::push, sync::pull,

@@ -11,7 +11,8 @@ use crate::configuration::Settings;
 use crate::db::{Db, DbError};
 use crate::http::error::ApiError;
 use crate::http::{self, ApiContext};
-use crate::limiter::LoginLimiter;
+use crate::limiter::{LoginLimiter, RequestLimiter};
+use crate::mail::{MailError, Mailer};
 use crate::metrics::Metrics;
 use crate::security::{hash_token, new_token, PasswordHasherConfig};
 
@@ -25,6 +26,8 @@ pub enum StartupError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("{0}")]
     Api(#[from] ApiError),
+    #[error("mail settings: {0}")]
+    Mail(#[from] MailError),
 }
 
 /// A built server, bound to its port, not yet serving.
@@ -43,8 +46,11 @@ pub async fn build_context(settings: Settings) -> Result<ApiContext, StartupErro
     let db = Db::open_url(&settings.database_url()).await?;
     let passwords = PasswordHasherConfig::new(&settings.argon2)?;
     let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{}", settings.bind));
+    let mailer = settings.smtp.as_ref().map(Mailer::new).transpose()?.map(Arc::new);
     Ok(ApiContext {
         limiter: Arc::new(LoginLimiter::new(settings.login.clone())),
+        mail_limiter: Arc::new(RequestLimiter::new(std::time::Duration::from_secs(settings.mail_limits.window_secs))),
+        mailer,
         settings: Arc::new(settings),
         db,
         blobs: Arc::new(blobs),

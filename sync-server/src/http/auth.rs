@@ -1,4 +1,5 @@
-//! Identity routes: first-owner setup, login, refresh, logout, and `/v1/me`.
+//! Identity routes: first-owner setup, login, refresh, logout, and `/v1/me` (profile and
+//! password; password reset and email change are in [`super::account`]).
 
 use crate::db::{Conn, OptionalExtension};
 use axum::extract::State;
@@ -353,6 +354,7 @@ pub async fn update_me(
         (status = 204),
         (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "`wrong_password`: the current password is wrong"),
         (status = 429, body = ErrorBody),
     ))]
 pub async fn change_password(
@@ -390,7 +392,12 @@ pub async fn change_password(
     let Some(new_hash) = new_hash else {
         ctx.limiter.fail_login(&account_key, &ip_key);
         ctx.metrics.login_failed();
-        return Err(ApiError::InvalidCredentials);
+        let client = addr.clone();
+        ctx.db
+            .tx(move |tx| audit::record_auth(tx, &user.user_id, "auth.password_change_failed", client.as_deref()))
+            .await?;
+        // Not 401: the session is valid, and a client must not take this for a signed-out one.
+        return Err(ApiError::WrongPassword);
     };
     ctx.db
         .tx(move |tx| {
@@ -398,6 +405,12 @@ pub async fn change_password(
             tx.execute(
                 "UPDATE auth_tokens SET revoked_at = ?1 WHERE user_id = ?2 AND family_id <> ?3 AND revoked_at IS NULL",
                 [&now_text(), &user.user_id, &user.family_id],
+            )?;
+            // A reset link mailed before no longer applies.
+            tx.execute(
+                "UPDATE account_tokens SET revoked_at = ?1
+                 WHERE user_id = ?2 AND kind = 'password_reset' AND used_at IS NULL AND revoked_at IS NULL",
+                [&now_text(), &user.user_id],
             )?;
             audit::record_auth(tx, &user.user_id, "auth.password_change", addr.as_deref())
         })

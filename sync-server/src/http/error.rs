@@ -19,6 +19,19 @@ pub enum ApiError {
     /// The caller is a member of the org but their role does not allow this.
     #[error("your role does not allow this")]
     Forbidden,
+    /// A signed-in user's current password, asked again before a sensitive change, is wrong.
+    #[error("the password is wrong")]
+    WrongPassword,
+    /// An emailed single-use token (password reset, email confirmation) that is unknown, used,
+    /// superseded, expired or altered. One message for every cause.
+    #[error("this link is invalid or has expired; ask for a new one")]
+    InvalidToken,
+    /// No mail server is configured, so nothing that sends mail can be done.
+    #[error("this server cannot send mail (no [smtp] settings); ask its administrator")]
+    MailNotConfigured,
+    /// The mail server did not take a message.
+    #[error("the mail could not be sent; try again later")]
+    MailFailed,
     /// Not found, or not visible to the caller (other orgs' objects look absent).
     #[error("not found")]
     NotFound,
@@ -52,7 +65,10 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::WrongPassword => StatusCode::FORBIDDEN,
+            ApiError::InvalidToken => StatusCode::BAD_REQUEST,
+            ApiError::MailNotConfigured => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::MailFailed => StatusCode::BAD_GATEWAY,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Validation(_) | ApiError::HashMismatch => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -68,6 +84,10 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::InvalidCredentials => "invalid_credentials",
             ApiError::Forbidden => "forbidden",
+            ApiError::WrongPassword => "wrong_password",
+            ApiError::InvalidToken => "invalid_token",
+            ApiError::MailNotConfigured => "mail_not_configured",
+            ApiError::MailFailed => "mail_failed",
             ApiError::NotFound => "not_found",
             ApiError::Validation(_) => "validation",
             ApiError::Conflict(_) => "conflict",
@@ -82,7 +102,8 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = if status.is_server_error() {
+        let internal = matches!(self, ApiError::Internal(_) | ApiError::Database(_) | ApiError::Io(_));
+        let message = if internal {
             tracing::error!(error = %self, "request failed");
             "internal error".to_owned()
         } else {

@@ -1,12 +1,14 @@
 //! The HTTP API: one [`ApiContext`], one error type ([`error::ApiError`]), the [`AuthUser`]
 //! extractor, and one module per area.
 
+pub mod account;
 pub mod auth;
 pub mod blobs;
 pub mod error;
 pub mod extractor;
 pub mod meta;
 pub mod orgs;
+pub mod pages;
 pub mod share;
 pub mod sync;
 
@@ -29,7 +31,8 @@ use crate::authz::{authorize, Action};
 use crate::blobs::BlobStore;
 use crate::configuration::Settings;
 use crate::db::Db;
-use crate::limiter::LoginLimiter;
+use crate::limiter::{LoginLimiter, RequestLimiter};
+use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use crate::security::PasswordHasherConfig;
 use error::ApiError;
@@ -43,6 +46,10 @@ pub struct ApiContext {
     pub blobs: Arc<dyn BlobStore>,
     pub passwords: Arc<PasswordHasherConfig>,
     pub limiter: Arc<LoginLimiter>,
+    /// Account mails asked for (password resets, email changes).
+    pub mail_limiter: Arc<RequestLimiter>,
+    /// `None` without `[smtp]` settings: mail-sending routes answer 503.
+    pub mailer: Option<Arc<Mailer>>,
     pub metrics: Arc<Metrics>,
     /// The base of share-link URLs, without a trailing slash.
     pub public_url: Arc<str>,
@@ -81,6 +88,12 @@ pub fn router(ctx: ApiContext) -> Router {
         .route("/v1/auth/logout", post(auth::logout))
         .route("/v1/me", get(auth::me).patch(auth::update_me))
         .route("/v1/me/password", post(auth::change_password))
+        .route("/v1/auth/password-reset", post(account::request_password_reset))
+        .route("/v1/auth/password-reset/confirm", post(account::confirm_password_reset))
+        .route("/v1/me/email", post(account::request_email_change))
+        .route("/v1/me/email/confirm", post(account::confirm_email_change))
+        .route("/reset-password", get(pages::reset_password))
+        .route("/confirm-email", get(pages::confirm_email))
         .route("/v1/orgs/{org}/members", get(orgs::list_members))
         .route("/v1/orgs/{org}/invitations", post(orgs::create_invitation).get(orgs::list_invitations))
         .route("/v1/orgs/{org}/invitations/{id}", delete(orgs::revoke_invitation))

@@ -159,12 +159,8 @@ async fn changing_the_password_ends_the_other_sessions() {
     let laptop = laptop["access_token"].as_str().unwrap();
 
     let wrong = json!({"current_password": "not it at all", "new_password": "a brand new passphrase"});
-    assert_error(
-        app.post("/v1/me/password", Some(laptop), wrong).await,
-        StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
-    )
-    .await;
+    // 403, not 401: the session is fine, only the password is wrong.
+    assert_error(app.post("/v1/me/password", Some(laptop), wrong).await, StatusCode::FORBIDDEN, "wrong_password").await;
     let short = json!({"current_password": PASSWORD, "new_password": "short"});
     assert_error(app.post("/v1/me/password", Some(laptop), short).await, StatusCode::BAD_REQUEST, "validation").await;
 

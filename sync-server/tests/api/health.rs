@@ -16,10 +16,23 @@ async fn healthz_metrics_and_openapi() {
     );
 
     let doc: serde_json::Value = app.request(Method::GET, "/openapi.json", None, None).await.json().await.unwrap();
-    for path in ["/v1/auth/login", "/v1/me", "/v1/orgs/{org}/push", "/v1/orgs/{org}/pull", "/s/{token}"] {
+    for path in [
+        "/v1/auth/login",
+        "/v1/me",
+        "/v1/me/password",
+        "/v1/me/email",
+        "/v1/me/email/confirm",
+        "/v1/auth/password-reset",
+        "/v1/auth/password-reset/confirm",
+        "/v1/orgs/{org}/push",
+        "/v1/orgs/{org}/pull",
+        "/s/{token}",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
     assert!(doc["components"]["schemas"]["Mutation"].is_object());
+    assert!(doc["components"]["schemas"]["PasswordResetConfirm"].is_object());
+    assert!(doc["paths"]["/v1/me"]["patch"].is_object());
 }
 
 #[tokio::test]

@@ -1,10 +1,15 @@
 //! `spawn_app()`: the real server on a random port with a fresh data directory (and, in the
-//! PostgreSQL test binary, a fresh PostgreSQL database), and a few helpers that speak HTTP to it.
+//! PostgreSQL test binary, a fresh PostgreSQL database), a few helpers that speak HTTP to it, and
+//! [`MailCapture`], a local SMTP server that keeps the mail the server sends.
+
+use std::sync::{Arc, Mutex};
 
 use reqwest::{Method, Response, StatusCode};
-use revlens_sync_server::configuration::Settings;
+use revlens_sync_server::configuration::{Settings, SmtpSettings, SmtpTls};
 use revlens_sync_server::startup::Application;
 use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -161,4 +166,174 @@ pub async fn assert_error(response: Response, status: StatusCode, code: &str) {
 /// A share-link expiry a month from now.
 pub fn later() -> String {
     (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339()
+}
+
+/// Like [`spawn_app_with`], with a [`MailCapture`] as the server's mail server.
+pub async fn spawn_app_with_mail(configure: impl FnOnce(&mut Settings)) -> (TestApp, MailCapture) {
+    let mail = MailCapture::start().await;
+    let port = mail.port;
+    let app = spawn_app_with(move |s| {
+        let mut smtp = SmtpSettings::new("127.0.0.1", "RevLens <no-reply@revlens.test>");
+        smtp.tls = SmtpTls::None;
+        smtp.port = Some(port);
+        s.smtp = Some(smtp);
+        configure(s);
+    })
+    .await;
+    (app, mail)
+}
+
+/// One message the capture server took.
+#[derive(Debug, Clone)]
+pub struct CapturedMail {
+    pub from: String,
+    pub to: Vec<String>,
+    /// Headers and body as sent (dot-stuffing undone, quoted-printable decoded).
+    pub data: String,
+}
+
+/// Decodes a quoted-printable body (soft line breaks and `=XX`), as a mail client does.
+fn decode_quoted_printable(body: &str) -> String {
+    let body = body.replace("=\r\n", "").replace("=\n", "");
+    let bytes = body.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+impl CapturedMail {
+    /// The token of the message's `#token=…` link.
+    pub fn token(&self) -> String {
+        let start = self.data.find("#token=").expect("a link with a token") + "#token=".len();
+        self.data[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+    }
+
+    pub fn subject(&self) -> &str {
+        self.data.lines().find_map(|l| l.strip_prefix("Subject: ")).unwrap_or_default()
+    }
+}
+
+/// A local SMTP server that takes every message and keeps it for the test: enough of the
+/// protocol for lettre (EHLO/HELO, MAIL FROM, RCPT TO, DATA, RSET, NOOP, QUIT), no TLS, no auth.
+#[derive(Clone)]
+pub struct MailCapture {
+    pub port: u16,
+    messages: Arc<Mutex<Vec<CapturedMail>>>,
+}
+
+impl MailCapture {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let kept = messages.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let kept = kept.clone();
+                tokio::spawn(async move {
+                    let _ = smtp_session(stream, kept).await;
+                });
+            }
+        });
+        Self { port, messages }
+    }
+
+    pub fn messages(&self) -> Vec<CapturedMail> {
+        self.messages.lock().unwrap().clone()
+    }
+
+    /// Waits (10 s at most) until `n` messages have come, and returns them all.
+    pub async fn wait_for(&self, n: usize) -> Vec<CapturedMail> {
+        for _ in 0..500 {
+            let messages = self.messages();
+            if messages.len() >= n {
+                return messages;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("expected {n} messages, got {:?}", self.messages());
+    }
+
+    /// The one message sent to `to` (panics unless exactly one came).
+    pub fn to(&self, to: &str) -> CapturedMail {
+        let found: Vec<CapturedMail> = self.messages().into_iter().filter(|m| m.to.iter().any(|t| t == to)).collect();
+        assert_eq!(found.len(), 1, "messages to {to}: {found:?}");
+        found.into_iter().next().unwrap()
+    }
+}
+
+async fn smtp_session(stream: TcpStream, messages: Arc<Mutex<Vec<CapturedMail>>>) -> std::io::Result<()> {
+    fn address(line: &str) -> String {
+        let start = line.find('<').map_or(0, |i| i + 1);
+        let end = line.rfind('>').unwrap_or(line.len());
+        line[start..end.max(start)].to_owned()
+    }
+    let (read, mut write) = stream.into_split();
+    let mut read = BufReader::new(read);
+    write.write_all(b"220 capture.test ESMTP\r\n").await?;
+    let (mut from, mut to) = (String::new(), Vec::new());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if read.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let command = line.trim_end().to_ascii_uppercase();
+        let reply: &[u8] = if command.starts_with("EHLO") {
+            b"250-capture.test\r\n250 8BITMIME\r\n"
+        } else if command.starts_with("HELO") {
+            b"250 capture.test\r\n"
+        } else if command.starts_with("MAIL FROM:") {
+            from = address(&line);
+            b"250 OK\r\n"
+        } else if command.starts_with("RCPT TO:") {
+            to.push(address(&line));
+            b"250 OK\r\n"
+        } else if command == "DATA" {
+            write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
+            let mut data = String::new();
+            loop {
+                line.clear();
+                if read.read_line(&mut line).await? == 0 {
+                    return Ok(());
+                }
+                if line == ".\r\n" || line == ".\n" {
+                    break;
+                }
+                data.push_str(line.strip_prefix('.').unwrap_or(&line));
+            }
+            if let Some((head, body)) = data.split_once("\r\n\r\n") {
+                if head.to_ascii_lowercase().contains("content-transfer-encoding: quoted-printable") {
+                    data = format!("{head}\r\n\r\n{}", decode_quoted_printable(body));
+                }
+            }
+            let message = CapturedMail { from: std::mem::take(&mut from), to: std::mem::take(&mut to), data };
+            messages.lock().unwrap().push(message);
+            b"250 OK queued\r\n"
+        } else if command == "RSET" {
+            (from, to) = (String::new(), Vec::new());
+            b"250 OK\r\n"
+        } else if command == "NOOP" {
+            b"250 OK\r\n"
+        } else if command == "QUIT" {
+            write.write_all(b"221 bye\r\n").await?;
+            return Ok(());
+        } else {
+            b"502 not implemented\r\n"
+        };
+        write.write_all(reply).await?;
+    }
 }

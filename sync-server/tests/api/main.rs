@@ -6,6 +6,7 @@
 /// The backend `helpers::spawn_app` gives each test.
 const BACKEND: helpers::Backend = helpers::Backend::Sqlite;
 
+mod account;
 mod audit;
 mod auth;
 mod blobs;

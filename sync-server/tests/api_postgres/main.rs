@@ -6,6 +6,8 @@
 /// The backend `helpers::spawn_app` gives each test.
 const BACKEND: helpers::Backend = helpers::Backend::Postgres;
 
+#[path = "../api/account.rs"]
+mod account;
 #[path = "../api/audit.rs"]
 mod audit;
 #[path = "../api/auth.rs"]
