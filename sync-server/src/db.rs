@@ -67,6 +67,21 @@ pub enum SqlError {
     Postgres(#[from] postgres::Error),
 }
 
+impl SqlError {
+    /// Whether a UNIQUE (or primary key) constraint refused the statement: another writer got
+    /// there first.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            SqlError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.extended_code,
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            ),
+            SqlError::Postgres(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
+            _ => false,
+        }
+    }
+}
+
 /// A PostgreSQL error with the server's message (its `Display` alone says only "db error").
 fn postgres_message(e: &postgres::Error) -> String {
     match e.as_db_error() {
@@ -659,6 +674,21 @@ mod tests {
         drop(Db::open_url(&url).await?);
         drop(Db::open_url(&url).await?);
         Ok(())
+    }
+
+    #[tokio::test]
+    async fn unique_violations_are_recognised() -> Result<(), ApiError> {
+        let db = Db::open_url("sqlite::memory:").await?;
+        db.tx(|c| {
+            c.execute_batch("CREATE TABLE t (a TEXT UNIQUE, b TEXT NOT NULL)")?;
+            c.execute("INSERT INTO t (a, b) VALUES (?1, ?2)", ["x", "y"])?;
+            let duplicate = c.execute("INSERT INTO t (a, b) VALUES (?1, ?2)", ["x", "z"]);
+            assert!(duplicate.as_ref().is_err_and(SqlError::is_unique_violation), "{duplicate:?}");
+            let null = c.execute("INSERT INTO t (a) VALUES (?1)", ["w"]);
+            assert!(null.as_ref().is_err_and(|e| !e.is_unique_violation()), "{null:?}");
+            Ok(())
+        })
+        .await
     }
 
     #[tokio::test]

@@ -339,7 +339,15 @@ pub async fn confirm_email_change(
             if taken.is_some() {
                 return Err(ApiError::Conflict("another account uses this email address now".into()));
             }
-            tx.execute("UPDATE users SET email = ?1 WHERE id = ?2", [&new_email, &user_id])?;
+            // Another instance may give the address to another account between the check and
+            // this update: the UNIQUE constraint decides, and the answer is the same conflict.
+            tx.execute("UPDATE users SET email = ?1 WHERE id = ?2", [&new_email, &user_id]).map_err(|e| {
+                if e.is_unique_violation() {
+                    ApiError::Conflict("another account uses this email address now".into())
+                } else {
+                    ApiError::from(e)
+                }
+            })?;
             revoke_pending(tx, &user_id, EMAIL_CHANGE)?;
             revoke_pending(tx, &user_id, PASSWORD_RESET)?;
             audit::record_auth(tx, &user_id, "user.email_change", addr.as_deref())?;

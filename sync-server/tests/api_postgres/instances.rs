@@ -1,8 +1,10 @@
-//! Two server instances on one PostgreSQL database serve the same org consistently.
+//! Two server instances on one PostgreSQL database serve the same org consistently, and accept
+//! a single-use token once.
 
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{json_ok, spawn_app, spawn_app_with, Session, TestApp};
+use crate::helpers::{json_ok, spawn_app, spawn_app_with, spawn_app_with_mail, Session, TestApp};
 
 fn statuses(push: &Value) -> Vec<&str> {
     push["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect()
@@ -112,4 +114,29 @@ async fn concurrent_pushes_through_two_instances_get_distinct_versions() {
     sorted.sort_unstable();
     sorted.dedup();
     assert_eq!(sorted, versions, "the feed comes in version order, each version once");
+}
+
+#[tokio::test]
+async fn a_reset_link_presented_to_two_instances_at_once_works_once() {
+    let (a, mail) = spawn_app_with_mail(|s| s.mail_limits.per_account = 100).await;
+    let database_url = a.settings.database_url.clone();
+    let b = spawn_app_with(|s| s.database_url = database_url).await;
+    a.owner("ann@example.com", "Acme").await;
+    for round in 1..=5 {
+        let asked = a.post("/v1/auth/password-reset", None, json!({"email": "ann@example.com"})).await;
+        assert_eq!(asked.status(), StatusCode::ACCEPTED);
+        let token = mail.wait_for(round).await[round - 1].token();
+        let (pa, pb) = (format!("password through a {round}"), format!("password through b {round}"));
+        let (through_a, through_b) = tokio::join!(
+            a.post("/v1/auth/password-reset/confirm", None, json!({"token": token, "password": pa})),
+            b.post("/v1/auth/password-reset/confirm", None, json!({"token": token, "password": pb})),
+        );
+        let statuses = [through_a.status(), through_b.status()];
+        let winner = match statuses {
+            [StatusCode::NO_CONTENT, StatusCode::BAD_REQUEST] => pa,
+            [StatusCode::BAD_REQUEST, StatusCode::NO_CONTENT] => pb,
+            other => panic!("round {round}: {other:?}"),
+        };
+        json_ok(b.login("ann@example.com", &winner).await).await;
+    }
 }
