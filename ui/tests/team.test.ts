@@ -102,11 +102,12 @@ describe('Team page', () => {
   it('shares a saved dashboard (not a template) for 7 days and shows the link', async () => {
     const writeText = vi.fn(async () => {});
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
-    const backend = demoBackend().on('team_status', () => noConflicts());
-    await backend.call('save_dashboard', {
-      workspace: 'ws-demo',
-      dashboard: { id: null, name: 'Board', template: false, tiles: ['mrr'], filters: emptyFilters },
-    });
+    const backend = demoBackend().on('team_status', () =>
+      signedInFixture({ conflicts: [{ kind: 'dashboard', id: 'db-2', name: 'Board (conflict)', original_id: 'db-1' }] }),
+    );
+    for (const name of ['Board', 'Board (conflict)']) {
+      await backend.call('save_dashboard', { workspace: 'ws-demo', dashboard: { id: null, name, template: false, tiles: ['mrr'], filters: emptyFilters } });
+    }
     backend.on('share_dashboard', ({ dashboard, days }) => ({
       url: `https://sync.example.com/s/tok-${dashboard}`,
       app_url: `revlens://share/tok-${dashboard}`,
@@ -116,7 +117,8 @@ describe('Team page', () => {
 
     const button = await screen.findByTestId('share-Board');
     expect(button).toHaveTextContent('Share for 7 days');
-    expect(screen.queryByTestId('share-CFO')).toBeNull();
+    expect(screen.queryByTestId('share-CFO')).toBeNull(); // a template
+    expect(screen.queryByTestId('share-Board (conflict)')).toBeNull(); // a copy waiting for a pick
     await fireEvent.click(button);
     const url = await screen.findByTestId('share-url-Board');
     expect(backend.callsOf('share_dashboard')).toEqual([{ workspace: 'ws-demo', dashboard: 'db-1', days: 7 }]);

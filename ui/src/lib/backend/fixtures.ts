@@ -258,7 +258,8 @@ export function demoBackend(): MockBackend {
     team_status: () => team,
     team_sign_in: ({ server_url, email, password, org }) => {
       if (password !== 'demo') throw new ApiFailure({ code: 'sync_server', message: `${server_url} refused the sign-in: wrong email or password (the mock's password is "demo").` });
-      const status = signedInFixture({ server_url, email, org_name: org || 'Acme Finance' });
+      const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+      const status = signedInFixture({ server_url, email, org_name: org || 'Acme Finance', last_push_at: minutesAgo(3), last_pull_at: minutesAgo(3) });
       const board = { id: 'db-board', name: 'Board review', template: false, tiles: ['mrr', 'arr', 'nrr', 'mrr_chart'], filters: emptyFilters };
       if (!dashboards.some((d) => d.id === board.id)) dashboards.push(board, { ...board, id: 'db-copy', name: 'Board review (conflict)', tiles: ['mrr', 'arr'] });
       team = status;
