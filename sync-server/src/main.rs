@@ -97,6 +97,11 @@ async fn main() -> anyhow::Result<()> {
         None => {
             telemetry::init_subscriber("info", std::io::stdout);
             let mail = settings.smtp.is_some();
+            let links_to_bind = mail && settings.public_url.is_none();
+            let plain_credentials = settings
+                .smtp
+                .as_ref()
+                .is_some_and(|s| s.tls == revlens_sync_server::configuration::SmtpTls::None && s.username.is_some());
             let app = Application::build(settings).await?;
             if let Some(token) = app.setup_token() {
                 // Printed, never logged: the one way to create the first owner over HTTP.
@@ -109,6 +114,12 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(addr = %app.local_addr(), "listening");
             if !mail {
                 tracing::info!("no [smtp] settings: password resets and email changes are refused");
+            }
+            if links_to_bind {
+                tracing::warn!("[smtp] is set but public_url is not: mailed links point at the bind address");
+            }
+            if plain_credentials {
+                tracing::warn!("[smtp] tls = \"none\" sends the SMTP username and password unencrypted");
             }
             app.run_until_stopped().await?;
             Ok(())
