@@ -15,7 +15,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `sqlite://PATH`; default: the SQLite file in `data_dir`.
     pub database_url: Option<String>,
-    /// The base URL share links point at; default `http://{bind}`.
+    /// The base URL of share links and of mailed links (password reset, email change); default
+    /// `http://{bind}`.
     pub public_url: Option<String>,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_secs: u64,
