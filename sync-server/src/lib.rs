@@ -17,6 +17,7 @@ pub mod merge;
 pub mod metrics;
 pub mod openapi;
 pub mod security;
+pub mod share_page;
 pub mod startup;
 pub mod telemetry;
 pub mod time;

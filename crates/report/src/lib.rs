@@ -4,6 +4,7 @@
 //! - Charts ([`ChartSpec`]) as PNG and SVG with plotters: [`chart_png`], [`chart_svg`].
 //! - Tables ([`TableData`]) as CSV (RFC 4180, escaped against formula injection) and XLSX:
 //!   [`table_csv`], [`table_xlsx`].
+//! - A dashboard's [`DashboardSnapshot`]: what it showed, synced so a share link can show it.
 //! - Dashboards as one XLSX workbook, a sheet per table with a native Excel chart where it
 //!   fits: [`workbook_xlsx`].
 //!
@@ -13,11 +14,13 @@
 
 mod chart;
 mod format;
+mod snapshot;
 mod table;
 mod types;
 
 pub use chart::{chart_png, chart_svg, series_rgb, MAX_SIZE, MIN_SIZE, PALETTE};
 pub use format::format_value;
+pub use snapshot::{DashboardSnapshot, SnapshotTile};
 pub use table::{sheet_names, table_csv, table_xlsx, workbook_xlsx};
 pub use types::{CellValue, ChartKind, ChartSize, ChartSpec, Column, Series, TableData, ValueUnit, WorkbookSheet};
 

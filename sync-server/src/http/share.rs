@@ -14,6 +14,7 @@ use super::{require, ApiContext, AuthUser, ClientAddr};
 use crate::audit::{self, AuditEvent};
 use crate::authz::Action;
 use crate::security::{hash_token, new_token};
+use crate::share_page;
 use crate::time::{from_text, now_text, to_text};
 
 /// Links live at most this long.
@@ -175,8 +176,10 @@ pub async fn revoke_share_link(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The read-only page behind a share link: the object's current snapshot. For now the page
-/// shows the object's JSON body; charts rendered on the server come later.
+/// The read-only page behind a share link: a dashboard's snapshot (KPI tiles, charts drawn as
+/// SVG on the server, tables), or the object's name and kind when it has none
+/// ([`crate::share_page`]). Invalid, expired and revoked links get one 404 page that says which
+/// of them it is not.
 #[utoipa::path(get, path = "/s/{token}", tag = "share", params(("token" = String, Path, description = "share token")),
     responses(
         (status = 200, content_type = "text/html", description = "the page"),
@@ -218,65 +221,25 @@ pub async fn open_share_link(
             Ok(row)
         })
         .await?;
-    let headers = [
-        (header::CACHE_CONTROL, "no-store"),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"),
-        (header::HeaderName::from_static("x-robots-tag"), "noindex"),
-    ];
     let Some((_, kind, object_id, org_name, rev, body)) = found else {
-        let page = page("Link unavailable", "<p>This link is invalid, has expired or was revoked.</p>");
-        return Ok((StatusCode::NOT_FOUND, headers, Html(page)).into_response());
+        return Ok((StatusCode::NOT_FOUND, PAGE_HEADERS, Html(share_page::unavailable())).into_response());
     };
-    let pretty = body
-        .as_deref()
-        .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_default();
-    let content = format!(
-        "<p class=\"meta\">{} · {} <code>{}</code> · revision {rev} · read-only</p><pre>{}</pre>",
-        escape(&org_name),
-        escape(&kind),
-        escape(&object_id),
-        escape(&pretty)
-    );
-    Ok((headers, Html(page(&format!("Shared {kind}"), &content))).into_response())
+    let object = share_page::SharedObject { org_name, kind, object_id, rev, body };
+    // Drawing charts is CPU work: off the async workers.
+    let page = tokio::task::spawn_blocking(move || share_page::render(&object, &token))
+        .await
+        .map_err(|e| ApiError::internal(format!("share page: {e}")))?;
+    Ok((PAGE_HEADERS, Html(page)).into_response())
 }
 
-fn page(title: &str, content: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} · RevLens</title>\
-         <style>body{{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem}}\
-         pre{{background:#f5f5f5;padding:1rem;overflow:auto}}.meta{{color:#555}}</style></head>\
-         <body><h1>{}</h1>{content}</body></html>",
-        escape(title),
-        escape(title)
-    )
-}
-
-/// Escapes text for HTML element content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            super::escape("<script>\"x\" & 'y'</script>"),
-            "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;"
-        );
-    }
-}
+/// The share page's headers: no script, style inline only, images only as data URLs; nothing
+/// cached, no referrer (the URL holds the token), no sniffing, no framing, no indexing.
+const PAGE_HEADERS: [(header::HeaderName, &str); 7] = [
+    (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; img-src data:"),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::CACHE_CONTROL, "no-store"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::HeaderName::from_static("x-robots-tag"), "noindex"),
+    (header::HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
+];

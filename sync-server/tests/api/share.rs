@@ -7,16 +7,158 @@ use serde_json::json;
 use crate::helpers::{assert_error, json_ok, spawn_app, Session, TestApp};
 
 async fn dashboard(app: &TestApp, who: &Session) {
-    let body = json!({"title": "MRR <script>alert(1)</script>", "months": 12});
+    let body = json!({"name": "Board", "body": {"tiles": ["mrr"], "filters": {}}});
     let put = json!([{"mutation_id": 1, "kind": "dashboard", "id": "d1", "base_rev": 0, "body": body}]);
     json_ok(app.push(who, "c", put).await).await;
+}
+
+/// A dashboard's synced body with a snapshot (where the app puts it: in the dashboard's body),
+/// hostile markup in every text it carries.
+fn with_snapshot() -> serde_json::Value {
+    let evil = "<script>alert(1)</script>";
+    json!({
+        "name": format!("Board {evil}"),
+        "body": {"tiles": ["mrr", "nrr", "movements", "top_customers"], "filters": {}, "snapshot": {
+            "title": format!("CFO {evil}"),
+            "as_of": "2025-06",
+            "currency": "EUR",
+            "tiles": [
+                {"id": "mrr", "label": format!("MRR {evil}"), "value": 12345.0, "previous": 9876.0, "change": 0.25,
+                 "unit": {"type": "money", "currency": null}, "definition": format!("\"><img src=x onerror=alert(1)>")},
+                {"id": "nrr", "label": "NRR", "value": 0.953, "previous": null, "change": null,
+                 "unit": {"type": "percent"}, "definition": "Net revenue retention"},
+                {"id": "active_customers", "label": "Active customers", "value": 1204.0, "previous": 1250.0,
+                 "change": -0.0368, "unit": {"type": "count"}, "definition": ""}
+            ],
+            "charts": [
+                {"id": "movements", "title": format!("Movements {evil}"), "kind": "stacked_bar",
+                 "x_labels": ["2025-04", "2025-05", "2025-06"], "y_labels": [],
+                 "series": [
+                     {"key": "new", "name": "New MRR", "values": [100.0, 150.0, 120.0]},
+                     {"key": "churn", "name": "Churn <b>", "values": [-40.0, null, -55.0]}
+                 ],
+                 "unit": {"type": "money", "currency": "EUR"}, "definition": format!("Movements {evil}")},
+                {"id": "mrr_chart", "title": "MRR", "kind": "line", "x_labels": ["2025-05", "2025-06"], "y_labels": [],
+                 "series": [{"key": "mrr", "name": "Total MRR", "values": [9876.0, 12345.0]}],
+                 "unit": {"type": "money", "currency": null}, "definition": "Monthly recurring revenue"}
+            ],
+            "tables": [
+                {"id": "top_customers", "title": "Top customers", "total_rows": 3,
+                 "columns": [{"key": "name", "label": format!("Customer {evil}"), "unit": null},
+                             {"key": "mrr", "label": "MRR", "unit": {"type": "money", "currency": null}}],
+                 "rows": [["Acme <img src=x onerror=alert(1)>", 5000.0], ["Globex", 250.5]]}
+            ]
+        }}
+    })
+}
+
+async fn share(app: &TestApp, who: &Session, kind: &str, id: &str) -> String {
+    let path = format!("/v1/orgs/{}/share-links", who.org_id);
+    let link = json!({"kind": kind, "id": id, "expires_at": crate::helpers::later()});
+    let link = json_ok(app.post(&path, Some(&who.access), link).await).await;
+    link["token"].as_str().unwrap().to_owned()
 }
 
 async fn open(app: &TestApp, token: &str) -> (StatusCode, String) {
     let response = app.request(Method::GET, &format!("/s/{token}"), None, None).await;
     let status = response.status();
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let headers = response.headers();
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert_eq!(headers["content-security-policy"], "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["cache-control"], "no-store");
     (status, response.text().await.unwrap())
+}
+
+/// Nothing from the body became markup: every tag is one the page or plotters writes, and no
+/// tag carries an event handler or a link but the app's.
+fn assert_inert(page: &str) {
+    const TAGS: &[&str] = &[
+        "!doctype", "html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "a", "section", "div", "figure",
+        "footer", "table", "thead", "tbody", "tr", "th", "td", "svg", "rect", "circle", "line", "polyline", "polygon",
+        "text",
+    ];
+    for tag in page.split('<').skip(1) {
+        let tag = &tag[..tag.find('>').expect("a closed tag")];
+        let name = tag.trim_start_matches('/').split_whitespace().next().unwrap_or("").trim_end_matches('/');
+        assert!(TAGS.contains(&name.to_lowercase().as_str()), "<{tag}> in {page}");
+        // The attribute names: what is outside the double-quoted values (which hold no quote).
+        let names: String = tag.to_lowercase().split('"').step_by(2).collect::<Vec<_>>().join(" ");
+        assert!(!names.split_whitespace().any(|a| a.starts_with("on")), "<{tag}>");
+        assert!(!names.contains("href") || tag.contains("href=\"revlens://share/"), "<{tag}>");
+    }
+}
+
+#[tokio::test]
+async fn a_dashboard_snapshot_shows_its_tiles_charts_and_tables() {
+    let app = spawn_app().await;
+    let ann = app.owner("ann@example.com", "Acme").await;
+    let put = json!([{"mutation_id": 1, "kind": "dashboard", "id": "d1", "base_rev": 0, "body": with_snapshot()}]);
+    json_ok(app.push(&ann, "c", put).await).await;
+    let token = share(&app, &ann, "dashboard", "d1").await;
+
+    let (status, page) = open(&app, &token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_inert(&page);
+    // The title, escaped; the org and the date.
+    assert!(page.contains("<h1>CFO &lt;script&gt;alert(1)&lt;/script&gt;</h1>"), "{page}");
+    assert!(page.contains("Acme") && page.contains("as of 2025-06"));
+    // Tiles formatted by unit, money in the snapshot's currency, with their change.
+    assert!(page.contains("MRR &lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(page.contains("EUR 12,345") && page.contains("+25%") && page.contains("vs EUR 9,876"), "{page}");
+    assert!(page.contains("95.3%") && page.contains("1,204") && page.contains("-3.7%"), "{page}");
+    assert!(page.contains("title=\"&quot;&gt;&lt;img src=x onerror=alert(1)&gt;\""), "{page}");
+    // Each chart as inline SVG drawn on the server, with its series names.
+    assert_eq!(page.matches("<svg").count(), 2, "{page}");
+    assert!(page.contains("New MRR") && page.contains("Churn &lt;b&gt;") && page.contains("Total MRR"));
+    assert!(page.contains("Movements &lt;script&gt;alert(1)&lt;/script&gt;"));
+    // The table.
+    assert!(page.contains("<th>Customer &lt;script&gt;alert(1)&lt;/script&gt;</th>"), "{page}");
+    assert!(page.contains("Acme &lt;img src=x onerror=alert(1)&gt;") && page.contains("EUR 5,000"));
+    assert!(page.contains("EUR 250.50"), "{page}");
+    // The app's link.
+    assert!(page.contains(&format!("href=\"revlens://share/{token}\"")));
+}
+
+#[tokio::test]
+async fn objects_without_a_snapshot_get_their_name_and_kind() {
+    let app = spawn_app().await;
+    let ann = app.owner("ann@example.com", "Acme").await;
+    let mapping = json!({"name": "Stripe <script>x</script>", "kind": "subscriptions", "header_signature": "a,b",
+        "fields": {}});
+    let scenario = json!({"name": "Price rise", "body": {"growth": 0.1}});
+    let broken = json!({"name": "Half board", "body": {"snapshot": {"title": 3}}});
+    let top = json!({"name": "Top", "snapshot": {"title": "Top board", "tiles": [{"id": "arr", "label": "ARR",
+        "value": 1480000.0, "unit": {"type": "money", "currency": "USD"}}]}});
+    let put = json!([
+        {"mutation_id": 1, "kind": "dashboard", "id": "d1", "base_rev": 0,
+         "body": {"name": "Board", "body": {"tiles": ["mrr"], "filters": {}}}},
+        {"mutation_id": 2, "kind": "mapping", "id": "m1", "base_rev": 0, "body": mapping},
+        {"mutation_id": 3, "kind": "scenario", "id": "s1", "base_rev": 0, "body": scenario},
+        {"mutation_id": 4, "kind": "dashboard", "id": "d2", "base_rev": 0, "body": broken},
+        {"mutation_id": 5, "kind": "dashboard", "id": "d3", "base_rev": 0, "body": top},
+    ]);
+    json_ok(app.push(&ann, "c", put).await).await;
+    for (kind, id, name) in [
+        ("dashboard", "d1", "Board"),
+        ("mapping", "m1", "Stripe &lt;script&gt;x&lt;/script&gt;"),
+        ("scenario", "s1", "Price rise"),
+        ("dashboard", "d2", "Half board"),
+    ] {
+        let token = share(&app, &ann, kind, id).await;
+        let (status, page) = open(&app, &token).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_inert(&page);
+        assert!(page.contains(&format!("<h1>{name}</h1>")), "{page}");
+        assert!(page.contains(&format!("Acme · {kind} · revision 1")), "{page}");
+        assert!(page.contains("Open it in RevLens"), "{page}");
+        assert!(!page.contains("<svg"));
+        assert!(page.contains(&format!("revlens://share/{token}")));
+    }
+    // A snapshot at the top of the synced body is read too.
+    let (_, page) = open(&app, &share(&app, &ann, "dashboard", "d3").await).await;
+    assert!(page.contains("<h1>Top board</h1>") && page.contains("USD 1,480,000"), "{page}");
 }
 
 #[tokio::test]
@@ -39,9 +181,7 @@ async fn create_open_list_revoke() {
 
     let (status, page) = open(&app, token).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("MRR &lt;script&gt;alert(1)&lt;/script&gt;"), "{page}");
-    assert!(!page.contains("<script>"));
-    assert!(page.contains("Acme"));
+    assert!(page.contains("<h1>Board</h1>") && page.contains("Acme"), "{page}");
 
     let list = json_ok(app.get(&path, &ann.access).await).await;
     assert_eq!(list[0]["object_id"], "d1");
@@ -50,9 +190,12 @@ async fn create_open_list_revoke() {
 
     let revoke = format!("{path}/{}", link["id"].as_str().unwrap());
     assert_eq!(app.delete(&revoke, &ann.access).await.status(), StatusCode::NO_CONTENT);
-    assert_eq!(open(&app, token).await.0, StatusCode::NOT_FOUND);
+    let (status, page) = open(&app, token).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The same page for every unusable link, naming nothing of the object.
+    assert!(!page.contains("Acme") && !page.contains("Board") && !page.contains("revlens://"), "{page}");
+    assert_eq!(open(&app, "made-up-token").await, (StatusCode::NOT_FOUND, page));
     assert_error(app.delete(&revoke, &ann.access).await, StatusCode::NOT_FOUND, "not_found").await;
-    assert_eq!(open(&app, "made-up-token").await.0, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
