@@ -1,0 +1,138 @@
+// The desktop app end to end: a fresh REVLENS_HOME, the real release binary under Xvfb,
+// driven through tauri-driver and WebKitWebDriver. First start creates the demo workspace;
+// the Revenue page shows its KPI tiles; Cohorts shows the heatmap; the IPC commands answer
+// with ApiError objects on failure and take raw bytes for uploads. Screenshots of each page
+// go to tests/desktop/artifacts/.
+//
+//   REVLENS_DESKTOP_BINARY=/abs/path/revlens-desktop TAURI_DRIVER=/abs/path/tauri-driver \
+//     xvfb-run -a node tests/desktop/e2e.mjs
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchApp, textOf, waitFor } from './driver.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const artifacts = path.join(here, 'artifacts');
+const binary = process.env.REVLENS_DESKTOP_BINARY;
+const tauriDriver = process.env.TAURI_DRIVER ?? 'tauri-driver';
+assert.ok(binary, 'set REVLENS_DESKTOP_BINARY to the app binary');
+
+const log = (msg) => console.log(`e2e: ${msg}`);
+let passed = 0;
+let failed = 0;
+
+async function step(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    passed += 1;
+    log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    failed += 1;
+    log(`FAIL ${name}: ${error.stack ?? error}`);
+    throw error;
+  }
+}
+
+/** A screenshot that shows something: a PNG, the window's size, more than a few bytes. */
+async function screenshot(browser, name) {
+  const file = path.join(artifacts, `${name}.png`);
+  await browser.saveScreenshot(file);
+  const png = readFileSync(file);
+  assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG', `${file} is not a PNG`);
+  const width = png.readUInt32BE(16);
+  const height = png.readUInt32BE(20);
+  assert.ok(width >= 400 && height >= 300, `${file} is only ${width}x${height}`);
+  // A blank or single-colour window compresses to a few KB; a rendered page does not.
+  assert.ok(png.length > 20_000, `${file} is only ${png.length} bytes: the page looks empty`);
+  log(`screenshot ${path.relative(process.cwd(), file)} (${width}x${height}, ${png.length} bytes)`);
+}
+
+mkdirSync(artifacts, { recursive: true });
+const home = mkdtempSync(path.join(os.tmpdir(), 'revlens-e2e-home-'));
+let session;
+try {
+  session = await launchApp({ binary, tauriDriver, env: { REVLENS_HOME: home }, log });
+  const { browser } = session;
+
+  await step('first start: the Revenue page shows the MRR tile of the demo workspace', async () => {
+    const [mrr] = await waitFor(() => textOf(browser, '[data-testid="tile-value-mrr"]'), {
+      timeoutMs: 90_000,
+      what: 'a non-empty [data-testid="tile-value-mrr"]',
+    });
+    assert.ok(await browser.$('[data-testid="tile-mrr"]').isDisplayed(), 'the MRR tile is not displayed');
+    assert.match(mrr, /\d/, `the MRR tile shows "${mrr}"`);
+    log(`MRR tile: ${mrr}`);
+    assert.equal(await browser.getTitle(), 'RevLens');
+    assert.ok(existsSync(path.join(home, 'revlens.db')), 'the store was not created in REVLENS_HOME');
+  });
+  await step('screenshot of the Revenue page', () => screenshot(browser, 'revenue'));
+
+  await step('Cohorts: the heatmap is drawn', async () => {
+    await browser.$('[data-testid="nav-cohorts"]').click();
+    await waitFor(() => browser.$('[data-testid="chart-cohorts"][data-ready="true"]').isExisting(), {
+      timeoutMs: 30_000,
+      what: '[data-testid="chart-cohorts"][data-ready="true"]',
+    });
+    // ECharts draws on a canvas: it must have a size (the CSP lets the UI's styles through).
+    const [canvas] = await waitFor(
+      () =>
+        browser.execute(() => {
+          const c = document.querySelector('[data-testid="chart-cohorts"] canvas');
+          return c && c.width > 100 && c.height > 100 ? { width: c.width, height: c.height } : null;
+        }),
+      { timeoutMs: 10_000, what: 'the cohort heatmap canvas' },
+    );
+    log(`cohort heatmap canvas ${canvas.width}x${canvas.height}`);
+  });
+  await step('screenshot of the Cohorts page', () => screenshot(browser, 'cohorts'));
+
+  await step('IPC: a failing command rejects with an ApiError object', async () => {
+    const outcome = await browser.executeAsync((done) => {
+      window.__TAURI_INTERNALS__.invoke('call', { name: 'no_such_command', args: {} }).then(
+        (value) => done({ resolved: value }),
+        (error) => done({ rejected: error }),
+      );
+    });
+    assert.equal(outcome.rejected?.code, 'unknown_command', JSON.stringify(outcome));
+    assert.equal(typeof outcome.rejected.message, 'string');
+    const badArgs = await browser.executeAsync((done) => {
+      window.__TAURI_INTERNALS__.invoke('call', { name: 'list_datasets', args: { nope: 1 } }).then(
+        (value) => done({ resolved: value }),
+        (error) => done({ rejected: error }),
+      );
+    });
+    assert.equal(badArgs.rejected?.code, 'invalid_args', JSON.stringify(badArgs));
+  });
+
+  await step('IPC: stage_upload keeps the raw body under the URL-decoded file name', async () => {
+    const staged = await browser.executeAsync((done) => {
+      const bytes = new TextEncoder().encode('customer_id,amount\nc1,10\n');
+      window.__TAURI_INTERNALS__
+        .invoke('stage_upload', bytes, { headers: { 'x-file-name': encodeURIComponent('Umsätze 2025.csv') } })
+        .then(
+          (value) => done({ resolved: value }),
+          (error) => done({ rejected: error }),
+        );
+    });
+    assert.ok(staged.resolved, JSON.stringify(staged));
+    assert.equal(staged.resolved.file_name, 'Umsätze 2025.csv');
+    assert.equal(staged.resolved.size, 25);
+    assert.ok(staged.resolved.path.startsWith(home), staged.resolved.path);
+    assert.equal(readFileSync(staged.resolved.path, 'utf8'), 'customer_id,amount\nc1,10\n');
+  });
+} catch (error) {
+  if (!failed) {
+    failed += 1;
+    log(`FAIL ${error.stack ?? error}`);
+  }
+  if (session) log(`tauri-driver output:\n${session.driverLog()}`);
+} finally {
+  await session?.close().catch(() => {});
+  if (!failed) rmSync(home, { recursive: true, force: true });
+  else log(`the app's home is kept for a look: ${home}`);
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
