@@ -79,13 +79,13 @@ done
 echo "== desktop: the .deb ($deb)"
 dpkg-deb -I "$deb"
 dpkg-deb -c "$deb" | tee "$scratch/deb-files"
-for expected in ./usr/bin/revlens-desktop ./usr/share/applications/RevLens.desktop; do
-    if ! awk '{print $NF}' "$scratch/deb-files" | grep -qxF "$expected"; then
+for expected in usr/bin/revlens-desktop usr/share/applications/RevLens.desktop; do
+    if ! awk '{print $NF}' "$scratch/deb-files" | sed 's#^\./##' | grep -qxF "$expected"; then
         echo "test-desktop: the .deb lacks $expected" >&2
         exit 1
     fi
 done
-if ! grep -q '/usr/share/icons/hicolor/.*/apps/revlens-desktop.png' "$scratch/deb-files"; then
+if ! grep -q 'usr/share/icons/hicolor/.*/apps/revlens-desktop.png' "$scratch/deb-files"; then
     echo "test-desktop: the .deb has no icon" >&2
     exit 1
 fi
