@@ -25,13 +25,23 @@ const idleSeconds = Number(process.env.IDLE_SECONDS ?? 10);
 if (!binary) throw new Error('set REVLENS_DESKTOP_BINARY to the app binary');
 
 const clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-const bootTimeMs = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))[1]) * 1000;
 
-function processStartMs(pid) {
+/** Seconds since boot (the clock of a process's start time in /proc) and the wall clock, read together. */
+function clocks() {
+  return { uptimeMs: Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000, wallMs: Date.now() };
+}
+
+/**
+ * When `pid` started, on the wall clock. The process's start time counts ticks since boot;
+ * its age is compared with /proc/uptime read at `at` (not with btime, which drifts from the
+ * wall clock on virtual machines that were paused).
+ */
+function processStartMs(pid, at) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // field 22 of stat; fields[0] here is field 3
-  return bootTimeMs + (Number(fields[19]) * 1000) / clockTicks;
+  // fields[0] is stat's field 3; starttime is field 22
+  const startedUptimeMs = (Number(fields[19]) * 1000) / clockTicks;
+  return at.wallMs - (at.uptimeMs - startedUptimeMs);
 }
 
 function memoryKb(pid) {
@@ -64,9 +74,10 @@ try {
           }),
         { timeoutMs: 120_000, intervalMs: 20, what: 'the MRR tile' },
       );
+      const at = clocks();
       const procs = appProcesses(driver.pid, binary);
       if (!procs) throw new Error('the app process was not found under tauri-driver');
-      const startedAt = processStartMs(procs.app);
+      const startedAt = processStartMs(procs.app, at);
       const pageOrigin = await browser.execute(() => performance.timeOrigin);
       const result = {
         run,
