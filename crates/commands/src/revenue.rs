@@ -7,7 +7,8 @@ use revlens_engine::metrics::{
     YearMonth,
 };
 use revlens_model::{Money, MONEY_SCALE};
-use revlens_report::{CellValue, ChartKind, ChartSpec, Column, Series, TableData, ValueUnit};
+// A tile is what a shared dashboard's snapshot shows too: one type for both.
+use revlens_report::{CellValue, ChartKind, ChartSpec, Column, Series, SnapshotTile as Tile, TableData, ValueUnit};
 use revlens_service::WorkspaceModel;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -50,19 +51,6 @@ pub struct RevenueDashboard {
     pub filter_options: FilterValues,
     /// Why the dashboard is empty, in words (no billing data, nothing matches the filters).
     pub empty_reason: Option<String>,
-}
-
-/// One KPI at the as-of month and the month before.
-#[derive(Clone, Debug, Serialize, TS)]
-pub struct Tile {
-    pub id: String,
-    pub label: String,
-    pub value: Option<f64>,
-    pub previous: Option<f64>,
-    /// (value − previous) ÷ |previous|; null when either is missing or previous is 0.
-    pub change: Option<f64>,
-    pub unit: ValueUnit,
-    pub definition: String,
 }
 
 #[derive(Debug, Default, Serialize, TS)]

@@ -5,14 +5,14 @@
 //! while a sync waits for the server. Tokens stay in the OS keychain (revlens-service).
 
 use revlens_model::DocumentId;
-use revlens_report::TableData;
+use revlens_report::DashboardSnapshot;
 use revlens_service::{LoginRequest, Service, SyncStatus};
 use revlens_store::{Document, DocumentKind};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::dashboards::Dashboard;
-use crate::revenue::{RevenueArgs, Tile};
+use crate::revenue::RevenueArgs;
 use crate::workspaces::WorkspaceArgs;
 use crate::{ApiError, ApiResult, App, ErrorCode};
 
@@ -213,18 +213,6 @@ pub(crate) fn resolve_conflict(app: &App, args: ResolveConflictArgs) -> ApiResul
     Ok(())
 }
 
-/// The values a shared dashboard shows on the server's read-only page: its tiles, charts
-/// and tables as the app computes them now.
-#[derive(Debug, Serialize)]
-struct Snapshot {
-    title: String,
-    as_of: String,
-    currency: Option<String>,
-    tiles: Vec<Tile>,
-    charts: Vec<revlens_report::ChartSpec>,
-    tables: Vec<TableData>,
-}
-
 /// Attaches a snapshot of the dashboard's numbers, syncs it, and makes a share link.
 pub(crate) fn share_dashboard(app: &App, args: ShareDashboardArgs) -> ApiResult<ShareResult> {
     let workspace = app.workspace(&args.workspace)?;
@@ -242,9 +230,9 @@ pub(crate) fn share_dashboard(app: &App, args: ShareDashboardArgs) -> ApiResult<
         return Err(ApiError::new(ErrorCode::Metrics, reason));
     }
     let shown = |id: &str| dashboard.tiles.iter().any(|t| t == id);
-    let snapshot = Snapshot {
+    let snapshot = DashboardSnapshot {
         title: dashboard.name.clone(),
-        as_of: revenue.as_of.clone(),
+        as_of: Some(revenue.as_of.clone()),
         currency: revenue.currency.clone(),
         tiles: revenue.tiles.into_iter().filter(|t| shown(&t.id)).collect(),
         charts: revenue.charts.into_iter().filter(|c| shown(if c.id == "mrr" { "mrr_chart" } else { &c.id })).collect(),

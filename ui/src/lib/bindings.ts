@@ -236,7 +236,7 @@ months: Array<string>,
 /**
  * The month the tiles describe: the end of the range.
  */
-as_of: string, tiles: Array<Tile>, 
+as_of: string, tiles: Array<SnapshotTile>, 
 /**
  * "mrr", "movements", "arr_composition".
  */
@@ -280,6 +280,19 @@ export type SignInArgs = { workspace: string, server_url: string, email: string,
  */
 org?: string | null, };
 
+/**
+ * One KPI tile as the app shows it.
+ */
+export type SnapshotTile = { id: string, label: string, value: number | null, previous: number | null, 
+/**
+ * (value − previous) ÷ |previous|; null when either is missing or previous is 0.
+ */
+change: number | null, unit: ValueUnit, 
+/**
+ * The metric's definition.
+ */
+definition: string, };
+
 export type Source = "provided" | "computed" | "unknown";
 
 export type StagePathArgs = { path: string, };
@@ -315,15 +328,6 @@ export type TeamStatus = { signed_in: boolean, server_url: string | null, email:
  * Local edits the server has not acknowledged yet.
  */
 pending: number, last_push_at: string | null, last_pull_at: string | null, conflicts: Array<Conflict>, };
-
-/**
- * One KPI at the as-of month and the month before.
- */
-export type Tile = { id: string, label: string, value: number | null, previous: number | null, 
-/**
- * (value − previous) ÷ |previous|; null when either is missing or previous is 0.
- */
-change: number | null, unit: ValueUnit, definition: string, };
 
 /**
  * What a number means. `Percent` values are fractions (0.953 is 95.3 %).
