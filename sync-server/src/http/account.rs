@@ -18,7 +18,7 @@ use revlens_sync::{
 };
 use tracing::Instrument;
 
-use super::auth::load_user;
+use super::auth::{load_user, PasswordCheck};
 use super::error::ApiError;
 use super::extractor::ApiJson;
 use super::{ApiContext, AuthUser, ClientAddr};
@@ -247,31 +247,19 @@ pub async fn request_email_change(
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     let mailer = mailer(&ctx)?;
     let new_email = normalize_email(&req.new_email)?;
-    let user_id = user.user_id.clone();
-    let (email, stored): (String, String) = ctx
-        .db
-        .tx(move |tx| {
-            Ok(tx.query_row("SELECT email, password_hash FROM users WHERE id = ?1", [&user_id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?)
-        })
-        .await?;
-    if new_email == email {
+    let check = PasswordCheck::load(&ctx, &user.user_id, &addr).await?;
+    if new_email == check.email {
         return Err(ApiError::validation("this is already the account's email address"));
     }
-    let account_key = LoginLimiter::account_key(&email);
-    let ip_key = LoginLimiter::ip_key(addr.or_unknown());
-    if let Err(retry_after_secs) = ctx.limiter.check(&[&account_key, &ip_key]) {
-        return Err(ApiError::RateLimited { retry_after_secs });
-    }
+    check.within_limits(&ctx)?;
+    let stored = check.stored.clone();
     let passwords = ctx.passwords.clone();
     let password = req.password;
     let verified = tokio::task::spawn_blocking(move || passwords.verify(Some(&stored), &password))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     if !verified {
-        ctx.limiter.fail_login(&account_key, &ip_key);
-        ctx.metrics.login_failed();
+        check.failed(&ctx);
         let (user_id, client) = (user.user_id.clone(), addr.clone());
         ctx.db.tx(move |tx| audit::record_auth(tx, &user_id, "user.email_change_failed", client.as_deref())).await?;
         return Err(ApiError::WrongPassword);
@@ -308,7 +296,8 @@ pub async fn request_email_change(
         return Err(ApiError::MailFailed);
     }
     // The notice is informative; when it fails, the change can still be confirmed (logged).
-    let _ = deliver(&mailer, &ctx.metrics, "email_change_notice", texts::email_change_notice(&email, &new_email)).await;
+    let _ = deliver(&mailer, &ctx.metrics, "email_change_notice", texts::email_change_notice(&check.email, &new_email))
+        .await;
     let message = format!("A confirmation link is on its way to {new_email}; the address changes when it is opened.");
     Ok((StatusCode::ACCEPTED, Json(Accepted { message })))
 }

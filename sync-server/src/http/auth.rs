@@ -364,20 +364,9 @@ pub async fn change_password(
     ApiJson(req): ApiJson<ChangePasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
     check_password_policy(&req.new_password)?;
-    let user_id = user.user_id.clone();
-    let (email, stored): (String, String) = ctx
-        .db
-        .tx(move |tx| {
-            Ok(tx.query_row("SELECT email, password_hash FROM users WHERE id = ?1", [&user_id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?)
-        })
-        .await?;
-    let account_key = LoginLimiter::account_key(&email);
-    let ip_key = LoginLimiter::ip_key(addr.or_unknown());
-    if let Err(retry_after_secs) = ctx.limiter.check(&[&account_key, &ip_key]) {
-        return Err(ApiError::RateLimited { retry_after_secs });
-    }
+    let check = PasswordCheck::load(&ctx, &user.user_id, &addr).await?;
+    check.within_limits(&ctx)?;
+    let stored = check.stored.clone();
     let passwords = ctx.passwords.clone();
     let (current, new) = (req.current_password, req.new_password);
     let new_hash = tokio::task::spawn_blocking(move || {
@@ -390,8 +379,7 @@ pub async fn change_password(
     .await
     .map_err(|e| ApiError::internal(e.to_string()))??;
     let Some(new_hash) = new_hash else {
-        ctx.limiter.fail_login(&account_key, &ip_key);
-        ctx.metrics.login_failed();
+        check.failed(&ctx);
         let client = addr.clone();
         ctx.db
             .tx(move |tx| audit::record_auth(tx, &user.user_id, "auth.password_change_failed", client.as_deref()))
@@ -416,6 +404,46 @@ pub async fn change_password(
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What a signed-in user's request that asks for the current password again needs: the
+/// stored hash, and the login back-off of the account and the client address, which such
+/// a check is under like a login.
+pub(crate) struct PasswordCheck {
+    pub email: String,
+    pub stored: String,
+    account_key: String,
+    ip_key: String,
+}
+
+impl PasswordCheck {
+    pub(crate) async fn load(ctx: &ApiContext, user_id: &str, addr: &ClientAddr) -> Result<Self, ApiError> {
+        let user_id = user_id.to_owned();
+        let (email, stored): (String, String) = ctx
+            .db
+            .tx(move |tx| {
+                Ok(tx.query_row("SELECT email, password_hash FROM users WHERE id = ?1", [&user_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?)
+            })
+            .await?;
+        let account_key = LoginLimiter::account_key(&email);
+        let ip_key = LoginLimiter::ip_key(addr.or_unknown());
+        Ok(Self { email, stored, account_key, ip_key })
+    }
+
+    /// Refuses while the account or the address is backed off.
+    pub(crate) fn within_limits(&self, ctx: &ApiContext) -> Result<(), ApiError> {
+        ctx.limiter
+            .check(&[&self.account_key, &self.ip_key])
+            .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
+    }
+
+    /// Counts a wrong password like a failed login.
+    pub(crate) fn failed(&self, ctx: &ApiContext) {
+        ctx.limiter.fail_login(&self.account_key, &self.ip_key);
+        ctx.metrics.login_failed();
+    }
 }
 
 pub fn load_user(conn: &Conn<'_>, user_id: &str) -> Result<User, ApiError> {
