@@ -89,6 +89,25 @@ try {
   });
   await step('screenshot of the Cohorts page', () => screenshot(browser, 'cohorts'));
 
+  // The other pages, each once it shows its content: a number, a list or a form.
+  const pages = [
+    { route: 'churn', ready: '[data-testid="churn-count-computed"]', what: 'the computed churn count' },
+    { route: 'data', ready: '[data-testid="datasets"] [data-testid^="dataset-"]', what: 'a demo dataset in the list' },
+    { route: 'scenarios', ready: '[data-testid="scenario-baseline"]', what: 'the scenario baseline' },
+    { route: 'dashboards', ready: '[data-testid="dashboard-CFO"]', what: 'the CFO template' },
+    { route: 'team', ready: '[data-testid="team-server"]', what: 'the sign-in form' },
+  ];
+  for (const page of pages) {
+    await step(`${page.route}: the page shows ${page.what}`, async () => {
+      await browser.$(`[data-testid="nav-${page.route}"]`).click();
+      await waitFor(() => browser.$(page.ready).isDisplayed().catch(() => false), {
+        timeoutMs: 30_000,
+        what: page.ready,
+      });
+    });
+    await step(`screenshot of the ${page.route} page`, () => screenshot(browser, page.route));
+  }
+
   await step('IPC: a failing command rejects with an ApiError object', async () => {
     const outcome = await browser.executeAsync((done) => {
       window.__TAURI_INTERNALS__.invoke('call', { name: 'no_such_command', args: {} }).then(
