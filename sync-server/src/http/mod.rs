@@ -43,7 +43,7 @@ pub use extractor::{AuthUser, ClientAddr};
 pub struct ApiContext {
     pub settings: Arc<Settings>,
     pub db: Db,
-    pub blobs: Arc<dyn BlobStore>,
+    pub blobs: BlobStore,
     pub passwords: Arc<PasswordHasherConfig>,
     pub limiter: Arc<LoginLimiter>,
     /// Account mails asked for (password resets, email changes).
@@ -76,7 +76,7 @@ pub fn router(ctx: ApiContext) -> Router {
     let max_blob = ctx.settings.max_blob_bytes;
     let max_json = ctx.settings.max_json_bytes;
     let blob_routes = Router::new()
-        .route("/v1/orgs/{org}/blobs/{sha256}", get(blobs::get_blob).put(blobs::put_blob))
+        .route("/v1/orgs/{org}/blobs/{sha256}", get(blobs::get_blob).head(blobs::head_blob).put(blobs::put_blob))
         .layer(DefaultBodyLimit::max(max_blob));
     let api = Router::new()
         .route("/healthz", get(meta::healthz))
@@ -101,6 +101,9 @@ pub fn router(ctx: ApiContext) -> Router {
         .route("/v1/orgs/{org}/audit", get(orgs::audit))
         .route("/v1/orgs/{org}/push", post(sync::push))
         .route("/v1/orgs/{org}/pull", get(sync::pull))
+        .route("/v1/orgs/{org}/uploads", post(blobs::create_upload))
+        .route("/v1/orgs/{org}/uploads/{id}", get(blobs::get_upload).put(blobs::put_chunk).delete(blobs::delete_upload))
+        .route("/v1/orgs/{org}/uploads/{id}/complete", post(blobs::complete_upload))
         .route("/v1/orgs/{org}/share-links", post(share::create_share_link).get(share::list_share_links))
         .route("/v1/orgs/{org}/share-links/{id}", delete(share::revoke_share_link))
         .route("/s/{token}", get(share::open_share_link))

@@ -23,6 +23,8 @@ mod helpers;
 mod instances;
 #[path = "../api/invitations.rs"]
 mod invitations;
+#[path = "../api/moto_server.rs"]
+mod moto_server;
 #[path = "../api/pg_server.rs"]
 mod pg_server;
 #[path = "../api/roles.rs"]
