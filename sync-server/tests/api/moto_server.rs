@@ -17,6 +17,7 @@ use revlens_sync_server::configuration::{BlobBackend, S3Settings, Secret, Settin
 use tokio::sync::OnceCell;
 
 static ENDPOINT: OnceCell<Option<String>> = OnceCell::const_new();
+static WATCHER: std::sync::Mutex<Option<std::process::Child>> = std::sync::Mutex::new(None);
 
 fn binary() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("REVLENS_TEST_MOTO_SERVER").filter(|p| !p.is_empty()) {
@@ -59,6 +60,8 @@ kill "$child" 2>/dev/null"#;
         // moto takes a few seconds to import; it is up once it answers.
         for _ in 0..300 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                // The watcher lives as long as this process; it stops moto when the process ends.
+                WATCHER.lock().unwrap().replace(shell);
                 return Some(format!("http://127.0.0.1:{port}"));
             }
             if shell.try_wait().ok().flatten().is_some() {
@@ -67,6 +70,7 @@ kill "$child" 2>/dev/null"#;
             std::thread::sleep(Duration::from_millis(100));
         }
         let _ = shell.kill();
+        let _ = shell.wait();
     }
     panic!("{} did not start", moto.display());
 }

@@ -29,6 +29,8 @@ mod moto_server;
 mod pg_server;
 #[path = "../api/roles.rs"]
 mod roles;
+#[path = "../api/s3.rs"]
+mod s3;
 mod schema;
 #[path = "../api/share.rs"]
 mod share;
