@@ -614,6 +614,23 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_example_is_valid_and_shows_the_defaults() -> Result<(), Box<dyn std::error::Error>> {
+        let readme = include_str!("../README.md");
+        let start = readme.find("```toml\n").ok_or("no TOML example in README.md")? + "```toml\n".len();
+        let end = start + readme[start..].find("```").ok_or("unterminated TOML example")?;
+        let example: Settings = toml::from_str(&readme[start..end])?;
+        example.check_blobs()?;
+        let defaults = Settings::default();
+        assert_eq!(example.blobs.backend, defaults.blobs.backend);
+        assert_eq!(example.blobs.max_upload_bytes, defaults.blobs.max_upload_bytes);
+        assert_eq!(example.blobs.max_chunk_bytes, defaults.blobs.max_chunk_bytes);
+        assert_eq!(example.blobs.upload_ttl_secs, defaults.blobs.upload_ttl_secs);
+        assert_eq!(example.blobs.sweep_interval_secs, defaults.blobs.sweep_interval_secs);
+        assert_eq!(example.max_blob_bytes, defaults.max_blob_bytes);
+        Ok(())
+    }
+
+    #[test]
     fn smtp_can_come_from_the_environment_alone() {
         let mut settings = Settings::default();
         let env = |name: &str| match name {

@@ -388,3 +388,28 @@ async fn an_abandoned_upload_can_be_deleted_and_a_stale_one_expires() {
         assert_eq!(left, 0, "no chunk is left in {}", uploads.display());
     }
 }
+
+#[tokio::test]
+async fn two_chunks_sent_at_once_to_one_offset_land_once() {
+    let app = spawn_app().await;
+    let ann = app.owner("ann@example.com", "Acme").await;
+    for round in 0..5u8 {
+        // A new file each round (the org has the last one).
+        let bytes = file_bytes(3000, 20 + round);
+        let id = new_upload(&app, &ann, &bytes).await;
+        let (short, long) =
+            tokio::join!(chunk(&app, &ann, &id, 0, &bytes[..1000]), chunk(&app, &ann, &id, 0, &bytes[..2000]));
+        let expected = match [short.status(), long.status()] {
+            [StatusCode::OK, StatusCode::CONFLICT] => 1000,
+            [StatusCode::CONFLICT, StatusCode::OK] => 2000,
+            other => panic!("round {round}: {other:?}"),
+        };
+        assert_eq!(json_ok(status(&app, &ann, &id).await).await["offset"], expected);
+        json_ok(chunk(&app, &ann, &id, expected, &bytes[expected..]).await).await;
+        assert_eq!(json_ok(complete(&app, &ann, &id).await).await["created"], true, "round {round}");
+        if crate::BACKEND == crate::helpers::Backend::Sqlite {
+            let left = std::fs::read_dir(app.settings.blobs_dir().join("uploads")).map(|d| d.count()).unwrap_or(0);
+            assert_eq!(left, 0, "round {round}: no chunk is left, the losing one neither");
+        }
+    }
+}
