@@ -306,4 +306,14 @@ mod tests {
         assert_eq!(prefixed.blob_path("o", "abcd").as_ref(), "p/q/o/ab/abcd");
         Ok(())
     }
+
+    #[tokio::test]
+    async fn listing_chunks_before_any_upload_is_empty() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let store = BlobStore::local(dir.path())?;
+        let listed: Vec<_> = store.list_chunks().collect().await;
+        assert!(listed.iter().all(Result::is_ok), "{listed:?}");
+        assert!(listed.is_empty());
+        Ok(())
+    }
 }
