@@ -17,7 +17,7 @@ use super::extractor::ApiJson;
 use super::{require, ApiContext, AuthUser, ClientAddr};
 use crate::audit::{self, AuditEvent};
 use crate::authz::Action;
-use crate::blobs::{is_sha256_hex, BlobStore, BlobWriter};
+use crate::blobs::{is_sha256_hex, BlobError, BlobStore, BlobWriter};
 use crate::db::{Conn, OptionalExtension};
 use crate::time::{now_text, to_text};
 
@@ -445,7 +445,7 @@ pub async fn put_chunk(
     if offset != upload.received {
         return Err(ApiError::OffsetMismatch { expected: upload.received });
     }
-    let remaining = upload.size - upload.received;
+    let remaining = upload.size.saturating_sub(upload.received);
     let past_the_end =
         || ApiError::validation(format!("the chunk goes past the upload's size ({} bytes)", upload.size));
     match content_length(&headers) {
@@ -458,7 +458,7 @@ pub async fn put_chunk(
     let path = store.chunk_path(&id, offset);
     let limit = max_chunk.min(remaining);
     let moved_id = id.clone();
-    let landed = detached(async move {
+    let (end, recorded) = detached(async move {
         let mut writer = store.writer(Some(path.clone()));
         let end = copy_body(body, &mut writer, limit).await?;
         if end == BodyEnd::TooLarge || writer.is_empty() {
@@ -489,13 +489,11 @@ pub async fn put_chunk(
         Ok((end, recorded?))
     })
     .await?;
-    match landed {
-        (BodyEnd::TooLarge, _) if limit < max_chunk => return Err(past_the_end()),
-        (BodyEnd::TooLarge, _) => return Err(ApiError::PayloadTooLarge),
-        _ => {}
+    if end == BodyEnd::TooLarge {
+        return Err(if limit < max_chunk { past_the_end() } else { ApiError::PayloadTooLarge });
     }
     let upload = ctx.db.tx(move |tx| Ok(load_upload(tx, &org, &id, &user, ttl)?.to_wire(ttl))).await?;
-    if !landed.1 {
+    if !recorded {
         return Err(ApiError::OffsetMismatch { expected: upload.offset });
     }
     Ok(with_offset(upload, StatusCode::OK))
@@ -527,9 +525,7 @@ pub async fn complete_upload(
             Ok((upload, chunk_keys(tx, &check_id)?, exists))
         })
         .await?;
-    let ctx2 = ctx.clone();
     detached(async move {
-        let ctx = ctx2;
         let store = &ctx.blobs;
         let target = (!exists).then(|| store.blob_path(&org, &upload.sha256));
         let mut writer = store.writer(target);
@@ -540,18 +536,16 @@ pub async fn complete_upload(
                 return Err(ApiError::internal(format!("chunk {key} of upload {id} is missing from the store")));
             };
             while let Some(data) = stream.next().await {
-                writer.write(&data.map_err(crate::blobs::BlobError::from)?).await?;
+                writer.write(&data.map_err(BlobError::from)?).await?;
             }
         }
-        let verified = writer.finish(Some(&upload.sha256)).await;
+        let mismatch = match writer.finish(Some(&upload.sha256)).await {
+            Ok(_) => false,
+            Err(BlobError::HashMismatch) => true,
+            Err(e) => return Err(e.into()),
+        };
         let (sha, size) = (upload.sha256.clone(), upload.size);
         let (tx_org, tx_id) = (org.clone(), id.clone());
-        let mismatch = matches!(verified, Err(crate::blobs::BlobError::HashMismatch));
-        if let Err(e) = verified {
-            if !mismatch {
-                return Err(e.into());
-            }
-        }
         let (keys, created) = ctx
             .db
             .tx(move |tx| {
@@ -632,7 +626,7 @@ pub async fn sweep_uploads(ctx: &ApiContext) -> Result<usize, ApiError> {
     let mut listing = ctx.blobs.list_chunks();
     let mut leftovers = Vec::new();
     while let Some(meta) = listing.next().await {
-        let meta = meta.map_err(crate::blobs::BlobError::from)?;
+        let meta = meta.map_err(BlobError::from)?;
         let orphan = ctx.blobs.upload_of_chunk(&meta.location).is_some_and(|id| !live.contains(id));
         if orphan && meta.last_modified < cutoff {
             leftovers.push(meta.location.to_string());
