@@ -9,6 +9,8 @@ packages=(
     # The sync server's tests run on PostgreSQL too (scripts/postgres-test-server.sh starts a
     # throw-away cluster with its binaries under /usr/lib/postgresql/*/bin).
     postgresql
+    # moto's S3-compatible server for the sync server's S3 tests, in a virtualenv (below).
+    python3 python3-venv
     # The desktop app (Tauri 2 on WebKitGTK) and its bundles.
     libwebkit2gtk-4.1-dev file libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev rpm
     # The OS keychain (keyring's Secret Service backend).
@@ -37,6 +39,16 @@ fi
 for component in rustfmt clippy; do
     rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
 done
+
+# moto's S3-compatible server (`moto_server`) for the sync server's S3 tests
+# (sync-server/tests/api/moto_server.rs), in a virtualenv of the project's cache;
+# scripts/test.sh points the tests at it with REVLENS_TEST_MOTO_SERVER.
+moto_venv="${REVLENS_CACHE_DIR:-$HOME/.cache/revlens}/venv"
+if [ ! -x "$moto_venv/bin/moto_server" ]; then
+    echo "setup: installing moto[server] into $moto_venv"
+    python3 -m venv "$moto_venv"
+    "$moto_venv/bin/pip" install -q --disable-pip-version-check "moto[server]>=5.1,<6"
+fi
 
 # Node.js for the UI (Vite 7 needs Node 20.19+; Debian 12's own nodejs is 18).
 node_ok() { command -v node >/dev/null 2>&1 && node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)'; }

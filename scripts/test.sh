@@ -19,7 +19,14 @@ if [ -z "${REVLENS_TEST_POSTGRES_URL:-}" ]; then
     trap './scripts/postgres-test-server.sh stop "$REVLENS_TEST_POSTGRES_DIR"' EXIT
     export REVLENS_TEST_POSTGRES_URL
 fi
-cargo test --workspace --locked
+# The S3 blob tests start moto's server (installed by setup.sh) on a free port themselves;
+# without it they fail here rather than skip.
+export REVLENS_TEST_MOTO_SERVER="${REVLENS_TEST_MOTO_SERVER:-${REVLENS_CACHE_DIR:-$HOME/.cache/revlens}/venv/bin/moto_server}"
+if [ ! -x "$REVLENS_TEST_MOTO_SERVER" ]; then
+    echo "test: $REVLENS_TEST_MOTO_SERVER is missing; run scripts/setup.sh" >&2
+    exit 1
+fi
+CI="${CI:-true}" cargo test --workspace --locked
 
 # The UI: lint, type check, Vitest, and the browser end-to-end run against `revlens serve`.
 ./scripts/test-ui.sh

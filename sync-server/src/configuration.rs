@@ -25,7 +25,8 @@ pub struct Settings {
     pub password_reset_ttl_secs: u64,
     /// How long an emailed email-change confirmation link works. Default one hour.
     pub email_change_ttl_secs: u64,
-    /// The largest blob one PUT may carry.
+    /// The largest blob one `PUT /blobs/{sha256}` may carry (larger files go through resumable
+    /// uploads, see [`BlobSettings`]).
     pub max_blob_bytes: usize,
     /// The largest JSON body (push requests included).
     pub max_json_bytes: usize,
@@ -37,6 +38,111 @@ pub struct Settings {
     pub mail_limits: MailLimits,
     /// The mail server; without it, password resets and email changes are refused (503).
     pub smtp: Option<SmtpSettings>,
+    /// Where blobs are kept, and the limits of resumable uploads.
+    pub blobs: BlobSettings,
+}
+
+/// Which store keeps the blobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlobBackend {
+    /// A folder on this machine (`dir`, default `{data_dir}/blobs`).
+    Local,
+    /// An S3-compatible bucket (`[blobs.s3]`); several instances share it.
+    S3,
+}
+
+impl std::str::FromStr for BlobBackend {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "local" => Ok(Self::Local),
+            "s3" => Ok(Self::S3),
+            other => Err(format!("expected local or s3, not {other:?}")),
+        }
+    }
+}
+
+/// The `[blobs]` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlobSettings {
+    pub backend: BlobBackend,
+    /// The folder of the local backend; default `{data_dir}/blobs`.
+    pub dir: Option<PathBuf>,
+    /// The largest file a resumable upload may announce.
+    pub max_upload_bytes: u64,
+    /// The largest chunk one `PUT /uploads/{id}` may carry.
+    pub max_chunk_bytes: u64,
+    /// An unfinished upload untouched this long is deleted, with the chunks it holds.
+    pub upload_ttl_secs: u64,
+    /// How often expired uploads are looked for.
+    pub sweep_interval_secs: u64,
+    /// The bucket of the `s3` backend.
+    pub s3: Option<S3Settings>,
+}
+
+impl Default for BlobSettings {
+    fn default() -> Self {
+        Self {
+            backend: BlobBackend::Local,
+            dir: None,
+            max_upload_bytes: 64 * 1024 * 1024 * 1024,
+            max_chunk_bytes: 64 * 1024 * 1024,
+            upload_ttl_secs: 24 * 3600,
+            sweep_interval_secs: 600,
+            s3: None,
+        }
+    }
+}
+
+/// The `[blobs.s3]` section: an S3-compatible bucket. Credentials come from here or else from the
+/// standard AWS environment variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`, and `AWS_REGION`/`AWS_ENDPOINT` for the other keys); they never show in
+/// `Debug` output or in logs, and never reach the database.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    pub bucket: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// For S3-compatible servers (MinIO, Ceph, moto …): `http(s)://host:port`.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// Allows a plain-HTTP endpoint (a server on the same host or network only).
+    #[serde(default)]
+    pub allow_http: bool,
+    /// Addresses the bucket as `{endpoint}/{bucket}` instead of `{bucket}.{endpoint}` (what most
+    /// self-hosted servers need).
+    #[serde(default)]
+    pub path_style: bool,
+    /// A key prefix, so one bucket can hold several things.
+    #[serde(default)]
+    pub prefix: Option<String>,
+    #[serde(default)]
+    pub access_key_id: Option<String>,
+    #[serde(default)]
+    pub secret_access_key: Option<Secret>,
+    #[serde(default)]
+    pub session_token: Option<Secret>,
+}
+
+impl S3Settings {
+    /// A bucket with no other setting (credentials and region from the environment).
+    pub fn new(bucket: impl Into<String>) -> Self {
+        Self {
+            bucket: bucket.into(),
+            region: None,
+            endpoint: None,
+            allow_http: false,
+            path_style: false,
+            prefix: None,
+            access_key_id: None,
+            secret_access_key: None,
+            session_token: None,
+        }
+    }
 }
 
 /// Account mails asked for per `window_secs`: at most `per_account` per account (the email
@@ -134,7 +240,8 @@ impl SmtpSettings {
 }
 
 /// A secret setting: its `Debug` shows only that it is set.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
 pub struct Secret(String);
 
 impl Secret {
@@ -193,6 +300,7 @@ impl Default for Settings {
             argon2: Argon2Settings::default(),
             mail_limits: MailLimits::default(),
             smtp: None,
+            blobs: BlobSettings::default(),
         }
     }
 }
@@ -218,6 +326,8 @@ pub enum ConfigError {
     Parse { path: PathBuf, source: toml::de::Error },
     #[error("environment variable {name}: {message}")]
     Env { name: &'static str, message: String },
+    #[error("blob settings: {0}")]
+    Blobs(String),
 }
 
 impl Settings {
@@ -260,7 +370,90 @@ impl Settings {
         if let Some(value) = var("REVLENS_SYNC_MAX_BLOB_BYTES") {
             self.max_blob_bytes = number("REVLENS_SYNC_MAX_BLOB_BYTES", &value)?;
         }
+        for (name, target) in [
+            ("REVLENS_SYNC_MAX_UPLOAD_BYTES", &mut self.blobs.max_upload_bytes),
+            ("REVLENS_SYNC_MAX_CHUNK_BYTES", &mut self.blobs.max_chunk_bytes),
+            ("REVLENS_SYNC_UPLOAD_TTL_SECS", &mut self.blobs.upload_ttl_secs),
+        ] {
+            if let Some(value) = var(name) {
+                *target = number(name, &value)?;
+            }
+        }
+        self.apply_blob_env(&var)?;
         self.apply_smtp_env(&var, number)
+    }
+
+    /// `REVLENS_SYNC_BLOB_BACKEND`, `REVLENS_SYNC_BLOB_DIR` and the bucket's
+    /// `REVLENS_SYNC_S3_BUCKET`, `REVLENS_SYNC_S3_REGION`, `REVLENS_SYNC_S3_ENDPOINT`,
+    /// `REVLENS_SYNC_S3_PREFIX`, `REVLENS_SYNC_S3_ALLOW_HTTP`, `REVLENS_SYNC_S3_PATH_STYLE`
+    /// (credentials: the AWS variables, read when the store is built).
+    fn apply_blob_env(&mut self, var: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn flag(name: &'static str, value: &str) -> Result<bool, ConfigError> {
+            match value.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => Ok(true),
+                "0" | "false" | "no" => Ok(false),
+                _ => Err(ConfigError::Env { name, message: "expected true or false".into() }),
+            }
+        }
+        if let Some(backend) = var("REVLENS_SYNC_BLOB_BACKEND") {
+            self.blobs.backend =
+                backend.parse().map_err(|message| ConfigError::Env { name: "REVLENS_SYNC_BLOB_BACKEND", message })?;
+        }
+        if let Some(dir) = var("REVLENS_SYNC_BLOB_DIR") {
+            self.blobs.dir = Some(PathBuf::from(dir));
+        }
+        if let Some(bucket) = var("REVLENS_SYNC_S3_BUCKET") {
+            match self.blobs.s3.as_mut() {
+                Some(s3) => s3.bucket = bucket,
+                None => self.blobs.s3 = Some(S3Settings::new(bucket)),
+            }
+        }
+        let names = [
+            "REVLENS_SYNC_S3_REGION",
+            "REVLENS_SYNC_S3_ENDPOINT",
+            "REVLENS_SYNC_S3_PREFIX",
+            "REVLENS_SYNC_S3_ALLOW_HTTP",
+            "REVLENS_SYNC_S3_PATH_STYLE",
+        ];
+        let Some(s3) = self.blobs.s3.as_mut() else {
+            return match names.into_iter().find(|name| var(name).is_some()) {
+                Some(name) => {
+                    Err(ConfigError::Env { name, message: "needs REVLENS_SYNC_S3_BUCKET or [blobs.s3]".into() })
+                }
+                None => Ok(()),
+            };
+        };
+        if let Some(region) = var("REVLENS_SYNC_S3_REGION") {
+            s3.region = Some(region);
+        }
+        if let Some(endpoint) = var("REVLENS_SYNC_S3_ENDPOINT") {
+            s3.endpoint = Some(endpoint);
+        }
+        if let Some(prefix) = var("REVLENS_SYNC_S3_PREFIX") {
+            s3.prefix = Some(prefix);
+        }
+        if let Some(value) = var("REVLENS_SYNC_S3_ALLOW_HTTP") {
+            s3.allow_http = flag("REVLENS_SYNC_S3_ALLOW_HTTP", &value)?;
+        }
+        if let Some(value) = var("REVLENS_SYNC_S3_PATH_STYLE") {
+            s3.path_style = flag("REVLENS_SYNC_S3_PATH_STYLE", &value)?;
+        }
+        Ok(())
+    }
+
+    /// Checks what the blob settings need together: the `s3` backend needs a bucket, chunks
+    /// and uploads need room.
+    pub fn check_blobs(&self) -> Result<(), ConfigError> {
+        let b = &self.blobs;
+        if b.backend == BlobBackend::S3 && b.s3.as_ref().is_none_or(|s3| s3.bucket.trim().is_empty()) {
+            return Err(ConfigError::Blobs("backend = \"s3\" needs [blobs.s3] with a bucket".into()));
+        }
+        if b.max_chunk_bytes == 0 || b.max_upload_bytes == 0 || b.sweep_interval_secs == 0 {
+            return Err(ConfigError::Blobs(
+                "max_chunk_bytes, max_upload_bytes and sweep_interval_secs must be above 0".into(),
+            ));
+        }
+        Ok(())
     }
 
     fn apply_smtp_env(
@@ -310,8 +503,9 @@ impl Settings {
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("revlens-sync.sqlite").display()))
     }
 
+    /// The folder of the local blob backend.
     pub fn blobs_dir(&self) -> PathBuf {
-        self.data_dir.join("blobs")
+        self.blobs.dir.clone().unwrap_or_else(|| self.data_dir.join("blobs"))
     }
 }
 
@@ -372,6 +566,67 @@ mod tests {
         assert!(Settings::load(Some(&path)).is_err(), "the password is refused in the file");
         std::fs::write(&path, "[smtp]\nhost = \"h\"\nfrom = \"a@b.c\"\ntls = \"ssl\"\n")?;
         assert!(Settings::load(Some(&path)).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn s3_comes_from_the_file_and_the_environment() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("server.toml");
+        std::fs::write(
+            &path,
+            "[blobs]\nbackend = \"s3\"\nmax_chunk_bytes = 1024\n[blobs.s3]\nbucket = \"revlens\"\n\
+             region = \"eu-west-1\"\nsecret_access_key = \"wJalrXUtnFEMI-secret\"\naccess_key_id = \"AKIA1\"\n",
+        )?;
+        let mut settings = Settings::load(Some(&path))?;
+        settings.check_blobs()?;
+        assert_eq!(settings.blobs.backend, BlobBackend::S3);
+        assert_eq!(settings.blobs.max_chunk_bytes, 1024);
+        assert!(!format!("{settings:?}").contains("wJalrXUtnFEMI"), "the secret key never shows in Debug");
+        let env = |name: &str| match name {
+            "REVLENS_SYNC_S3_ENDPOINT" => Some("http://127.0.0.1:9000".to_owned()),
+            "REVLENS_SYNC_S3_ALLOW_HTTP" => Some("true".to_owned()),
+            "REVLENS_SYNC_S3_PATH_STYLE" => Some("1".to_owned()),
+            _ => None,
+        };
+        settings.apply_env(env)?;
+        let s3 = settings.blobs.s3.clone().ok_or("no s3")?;
+        assert_eq!((s3.bucket.as_str(), s3.region.as_deref()), ("revlens", Some("eu-west-1")));
+        assert_eq!((s3.endpoint.as_deref(), s3.allow_http, s3.path_style), (Some("http://127.0.0.1:9000"), true, true));
+
+        let mut plain = Settings::default();
+        plain.blobs.backend = BlobBackend::S3;
+        assert!(plain.check_blobs().is_err(), "s3 without a bucket is refused");
+        let only_endpoint = |name: &str| (name == "REVLENS_SYNC_S3_ENDPOINT").then(|| "http://x".to_owned());
+        assert!(Settings::default().apply_env(only_endpoint).is_err());
+        let from_env = |name: &str| match name {
+            "REVLENS_SYNC_BLOB_BACKEND" => Some("s3".to_owned()),
+            "REVLENS_SYNC_S3_BUCKET" => Some("b".to_owned()),
+            _ => None,
+        };
+        let mut settings = Settings::default();
+        settings.apply_env(from_env)?;
+        settings.check_blobs()?;
+        assert_eq!(settings.blobs.s3.map(|s| s.bucket), Some("b".to_owned()));
+        let bad = |name: &str| (name == "REVLENS_SYNC_BLOB_BACKEND").then(|| "ftp".to_owned());
+        assert!(Settings::default().apply_env(bad).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn the_readme_example_is_valid_and_shows_the_defaults() -> Result<(), Box<dyn std::error::Error>> {
+        let readme = include_str!("../README.md");
+        let start = readme.find("```toml\n").ok_or("no TOML example in README.md")? + "```toml\n".len();
+        let end = start + readme[start..].find("```").ok_or("unterminated TOML example")?;
+        let example: Settings = toml::from_str(&readme[start..end])?;
+        example.check_blobs()?;
+        let defaults = Settings::default();
+        assert_eq!(example.blobs.backend, defaults.blobs.backend);
+        assert_eq!(example.blobs.max_upload_bytes, defaults.blobs.max_upload_bytes);
+        assert_eq!(example.blobs.max_chunk_bytes, defaults.blobs.max_chunk_bytes);
+        assert_eq!(example.blobs.upload_ttl_secs, defaults.blobs.upload_ttl_secs);
+        assert_eq!(example.blobs.sweep_interval_secs, defaults.blobs.sweep_interval_secs);
+        assert_eq!(example.max_blob_bytes, defaults.max_blob_bytes);
         Ok(())
     }
 

@@ -102,6 +102,11 @@ async fn main() -> anyhow::Result<()> {
                 .smtp
                 .as_ref()
                 .is_some_and(|s| s.tls == revlens_sync_server::configuration::SmtpTls::None && s.username.is_some());
+            // Where blobs go (never the credentials).
+            let blob_store = match (&settings.blobs.backend, &settings.blobs.s3) {
+                (revlens_sync_server::configuration::BlobBackend::S3, Some(s3)) => format!("s3 bucket {}", s3.bucket),
+                _ => format!("folder {}", settings.blobs_dir().display()),
+            };
             let app = Application::build(settings).await?;
             if let Some(token) = app.setup_token() {
                 // Printed, never logged: the one way to create the first owner over HTTP.
@@ -111,7 +116,7 @@ async fn main() -> anyhow::Result<()> {
                     app.local_addr()
                 );
             }
-            tracing::info!(addr = %app.local_addr(), "listening");
+            tracing::info!(addr = %app.local_addr(), blobs = %blob_store, "listening");
             if !mail {
                 tracing::info!("no [smtp] settings: password resets and email changes are refused");
             }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-use crate::blobs::LocalBlobStore;
+use crate::blobs::{BlobError, BlobStore};
 use crate::configuration::Settings;
 use crate::db::{Db, DbError};
 use crate::http::error::ApiError;
@@ -28,6 +28,10 @@ pub enum StartupError {
     Api(#[from] ApiError),
     #[error("mail settings: {0}")]
     Mail(#[from] MailError),
+    #[error(transparent)]
+    Config(#[from] crate::configuration::ConfigError),
+    #[error(transparent)]
+    Blobs(#[from] BlobError),
 }
 
 /// A built server, bound to its port, not yet serving.
@@ -42,7 +46,8 @@ pub struct Application {
 pub async fn build_context(settings: Settings) -> Result<ApiContext, StartupError> {
     let data_err = |source| StartupError::DataDir { path: settings.data_dir.clone(), source };
     std::fs::create_dir_all(&settings.data_dir).map_err(data_err)?;
-    let blobs = LocalBlobStore::new(settings.blobs_dir()).map_err(data_err)?;
+    settings.check_blobs()?;
+    let blobs = BlobStore::from_settings(&settings)?;
     let db = Db::open_url(&settings.database_url()).await?;
     let passwords = PasswordHasherConfig::new(&settings.argon2)?;
     let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{}", settings.bind));
@@ -53,7 +58,7 @@ pub async fn build_context(settings: Settings) -> Result<ApiContext, StartupErro
         mailer,
         settings: Arc::new(settings),
         db,
-        blobs: Arc::new(blobs),
+        blobs,
         passwords: Arc::new(passwords),
         metrics: Arc::new(Metrics::default()),
         public_url: public_url.trim_end_matches('/').into(),
@@ -86,6 +91,7 @@ impl Application {
                 Ok(Some(token))
             })
             .await?;
+        tokio::spawn(sweep_uploads_forever(ctx.clone()));
         Ok(Self { listener, local_addr, router: http::router(ctx), setup_token })
     }
 
@@ -107,6 +113,21 @@ impl Application {
         axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await
+    }
+}
+
+/// Deletes expired uploads every `sweep_interval_secs` (each instance does; the deletes are
+/// idempotent).
+async fn sweep_uploads_forever(ctx: ApiContext) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(ctx.settings.blobs.sweep_interval_secs));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        match http::blobs::sweep_uploads(&ctx).await {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "expired unfinished uploads"),
+            Err(e) => tracing::warn!(error = %e, "the sweep of expired uploads failed"),
+        }
     }
 }
 

@@ -1,15 +1,27 @@
 //! A small async client for the sync API (feature `client`): sign in, refresh, push, pull,
-//! blobs and share links. It holds the current token pair in memory; where tokens are kept between runs (the
+//! blobs (one request, or files in resumable chunks) and share links. It holds the current token pair in memory; where tokens are kept between runs (the
 //! OS keychain) is the caller's business.
+
+use std::io::SeekFrom;
+use std::path::Path;
+use std::time::Duration;
 
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use crate::{
-    BlobStored, CreateShareLinkRequest, ErrorBody, LoginRequest, MeResponse, Mutation, PullResponse, PushRequest,
-    PushResponse, RefreshRequest, ShareLink, ShareLinkCreated, TokenResponse,
+    BlobStored, CreateShareLinkRequest, CreateUploadRequest, ErrorBody, LoginRequest, MeResponse, Mutation,
+    PullResponse, PushRequest, PushResponse, RefreshRequest, ShareLink, ShareLinkCreated, TokenResponse, Upload,
+    UploadStarted,
 };
+
+/// The chunk size of [`SyncClient::upload_file`] unless told otherwise.
+pub const DEFAULT_CHUNK_BYTES: usize = 8 * 1024 * 1024;
+/// Failed requests in a row (without progress) after which an upload gives up.
+const MAX_RETRIES: u32 = 6;
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +36,43 @@ pub enum ClientError {
     NotSignedIn,
     #[error(transparent)]
     Http(#[from] reqwest::Error),
+    /// Reading the file to upload, or writing a download.
+    #[error("{path}: {source}")]
+    File { path: String, source: std::io::Error },
+    /// A downloaded blob that does not hash to its SHA-256 (nothing was kept).
+    #[error("the downloaded bytes do not hash to {sha256}")]
+    HashMismatch { sha256: String },
+}
+
+fn file_error(path: &Path) -> impl FnOnce(std::io::Error) -> ClientError + '_ {
+    move |source| ClientError::File { path: path.display().to_string(), source }
+}
+
+/// Whether trying again may help: the connection broke, the server was briefly unwell, or the
+/// upload is at another offset than the client thought.
+fn retryable(e: &ClientError) -> bool {
+    match e {
+        ClientError::Http(_) => true,
+        ClientError::Api { status, body } => status.is_server_error() || body.error.code == "offset_mismatch",
+        ClientError::Status { status } => status.is_server_error(),
+        _ => false,
+    }
+}
+
+/// The lower-case hex SHA-256 and length of the file at `path`, read in pieces.
+pub async fn sha256_file(path: &Path) -> Result<(String, u64), ClientError> {
+    let mut file = tokio::fs::File::open(path).await.map_err(file_error(path))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut len = 0u64;
+    loop {
+        let n = file.read(&mut buffer).await.map_err(file_error(path))?;
+        if n == 0 {
+            return Ok((hex::encode(hasher.finalize()), len));
+        }
+        hasher.update(&buffer[..n]);
+        len += n as u64;
+    }
 }
 
 impl ClientError {
@@ -170,5 +219,132 @@ impl SyncClient {
     pub async fn get_blob(&self, org: &str, sha256: &str) -> Result<Vec<u8>, ClientError> {
         let response = Self::send(self.authed(Method::GET, &format!("/v1/orgs/{org}/blobs/{sha256}"))?).await?;
         Ok(response.bytes().await?.to_vec())
+    }
+
+    /// Whether the org has the blob.
+    pub async fn has_blob(&self, org: &str, sha256: &str) -> Result<bool, ClientError> {
+        match Self::send(self.authed(Method::HEAD, &format!("/v1/orgs/{org}/blobs/{sha256}"))?).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.status() == Some(StatusCode::NOT_FOUND) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Downloads a blob into the file `dest`, streamed and verified: the bytes go to a
+    /// temporary file beside it, renamed into place only when they hash to `sha256`. Returns the
+    /// length.
+    pub async fn download_blob(&self, org: &str, sha256: &str, dest: &Path) -> Result<u64, ClientError> {
+        let mut response = Self::send(self.authed(Method::GET, &format!("/v1/orgs/{org}/blobs/{sha256}"))?).await?;
+        let mut partial = dest.as_os_str().to_owned();
+        partial.push(".part");
+        let partial = std::path::PathBuf::from(partial);
+        let mut file = tokio::fs::File::create(&partial).await.map_err(file_error(&partial))?;
+        let mut hasher = Sha256::new();
+        let mut len = 0u64;
+        let copied: Result<(), ClientError> = async {
+            while let Some(chunk) = response.chunk().await? {
+                hasher.update(&chunk);
+                len += chunk.len() as u64;
+                file.write_all(&chunk).await.map_err(file_error(&partial))?;
+            }
+            file.flush().await.map_err(file_error(&partial))?;
+            file.sync_all().await.map_err(file_error(&partial))?;
+            Ok(())
+        }
+        .await;
+        drop(file);
+        let verified = copied.and_then(|()| {
+            if hex::encode(hasher.finalize()) == sha256 {
+                Ok(())
+            } else {
+                Err(ClientError::HashMismatch { sha256: sha256.to_owned() })
+            }
+        });
+        if let Err(e) = verified {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(e);
+        }
+        tokio::fs::rename(&partial, dest).await.map_err(file_error(dest))?;
+        Ok(len)
+    }
+
+    /// Announces a file for a resumable upload: the org has it already, or here is the upload
+    /// (the caller's unfinished one for the same file, at its offset, or a new one).
+    pub async fn start_upload(&self, org: &str, sha256: &str, size: u64) -> Result<UploadStarted, ClientError> {
+        let body = CreateUploadRequest { sha256: sha256.to_owned(), size };
+        self.post_json(&format!("/v1/orgs/{org}/uploads"), &body).await
+    }
+
+    /// The upload as the server has it: `offset` is where the next chunk starts.
+    pub async fn upload_status(&self, org: &str, id: &str) -> Result<Upload, ClientError> {
+        Self::json(self.authed(Method::GET, &format!("/v1/orgs/{org}/uploads/{id}"))?).await
+    }
+
+    /// Appends `bytes` at `offset` (which must be the upload's offset).
+    pub async fn put_chunk(&self, org: &str, id: &str, offset: u64, bytes: Vec<u8>) -> Result<Upload, ClientError> {
+        let request = self
+            .authed(Method::PUT, &format!("/v1/orgs/{org}/uploads/{id}"))?
+            .query(&[("offset", offset)])
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(bytes);
+        Self::json(request).await
+    }
+
+    /// Completes an upload that has all its bytes: the server checks the SHA-256 of the whole.
+    pub async fn complete_upload(&self, org: &str, id: &str) -> Result<BlobStored, ClientError> {
+        Self::json(self.authed(Method::POST, &format!("/v1/orgs/{org}/uploads/{id}/complete"))?).await
+    }
+
+    /// Abandons an upload.
+    pub async fn delete_upload(&self, org: &str, id: &str) -> Result<(), ClientError> {
+        Self::send(self.authed(Method::DELETE, &format!("/v1/orgs/{org}/uploads/{id}"))?).await?;
+        Ok(())
+    }
+
+    /// Uploads the file at `path` through the resumable protocol, `chunk_bytes` per request
+    /// (at most that much of the file is in memory). Nothing is sent when the org has the file;
+    /// an unfinished upload of it (an earlier run that was cut off) goes on where the server
+    /// stands. When a chunk fails on the way (the connection broke, the server was unwell), the
+    /// client asks the server for the upload's offset and goes on from there, giving up after
+    /// a few failures in a row.
+    pub async fn upload_file(&self, org: &str, path: &Path, chunk_bytes: usize) -> Result<BlobStored, ClientError> {
+        let (sha256, size) = sha256_file(path).await?;
+        let upload = match self.start_upload(org, &sha256, size).await? {
+            UploadStarted::Exists { blob } => return Ok(blob),
+            UploadStarted::Upload { upload } => upload,
+        };
+        let chunk_bytes = chunk_bytes.max(1) as u64;
+        let mut file = tokio::fs::File::open(path).await.map_err(file_error(path))?;
+        let mut offset = Some(upload.offset);
+        let mut failures = 0u32;
+        loop {
+            let result = match offset {
+                // After a failure the server says where it stands.
+                None => self.upload_status(org, &upload.id).await.map(|u| u.offset),
+                Some(at) if at >= size => break,
+                Some(at) => {
+                    let len = chunk_bytes.min(size - at);
+                    let mut chunk = vec![0u8; usize::try_from(len).unwrap_or(usize::MAX)];
+                    file.seek(SeekFrom::Start(at)).await.map_err(file_error(path))?;
+                    file.read_exact(&mut chunk).await.map_err(file_error(path))?;
+                    self.put_chunk(org, &upload.id, at, chunk).await.map(|u| u.offset)
+                }
+            };
+            match result {
+                Ok(at) => {
+                    if offset.is_some() {
+                        failures = 0;
+                    }
+                    offset = Some(at);
+                }
+                Err(e) if retryable(&e) && failures < MAX_RETRIES => {
+                    failures += 1;
+                    offset = None;
+                    tokio::time::sleep(Duration::from_millis(50 << failures.min(6))).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.complete_upload(org, &upload.id).await
     }
 }

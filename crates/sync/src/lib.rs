@@ -8,10 +8,12 @@
 //! - [`orgs`]: roles, invitations, the audit log.
 //! - [`sync`]: mutations, push and pull (the Replicache-style change feed).
 //! - [`share`]: read-only share links.
+//! - [`blobs`]: resumable uploads of large files.
 //! - `client` (feature `client`): a small async HTTP client of the API.
 //! - [`ErrorBody`]: every error response, `{"error": {"code", "message"}}`.
 
 pub mod auth;
+pub mod blobs;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod orgs;
@@ -23,6 +25,7 @@ pub use auth::{
     PasswordResetConfirm, PasswordResetRequest, RefreshRequest, SetupRequest, TokenResponse, UpdateProfileRequest,
     User,
 };
+pub use blobs::{CreateUploadRequest, Upload, UploadStarted};
 pub use orgs::{
     AcceptInvitationRequest, AcceptInvitationResponse, AuditEntry, CreateInvitationRequest, Invitation,
     InvitationCreated, Member, Role, UnknownRole,

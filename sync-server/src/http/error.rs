@@ -7,6 +7,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use revlens_sync::ErrorBody;
 
+/// The header that tells how many bytes an upload has.
+pub const UPLOAD_OFFSET: axum::http::HeaderName = axum::http::HeaderName::from_static("upload-offset");
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// No valid bearer token (missing, unknown, expired, revoked or tampered).
@@ -39,8 +42,14 @@ pub enum ApiError {
     Validation(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("the body does not hash to the SHA-256 in the path")]
+    #[error("the bytes do not hash to the SHA-256 they were sent under")]
     HashMismatch,
+    /// A chunk sent at another offset than where the upload stands (`expected`).
+    #[error("the upload is at offset {expected}; send the chunk from there")]
+    OffsetMismatch { expected: u64 },
+    /// Completing an upload that has not all its bytes yet.
+    #[error("the upload has {received} of {size} bytes; send the rest first")]
+    UploadIncomplete { received: u64, size: u64 },
     #[error("too many attempts; try again later")]
     RateLimited { retry_after_secs: u64 },
     #[error("the request body is too large")]
@@ -71,7 +80,9 @@ impl ApiError {
             ApiError::MailFailed => StatusCode::BAD_GATEWAY,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Validation(_) | ApiError::HashMismatch => StatusCode::BAD_REQUEST,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::OffsetMismatch { .. } | ApiError::UploadIncomplete { .. } => {
+                StatusCode::CONFLICT
+            }
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal(_) | ApiError::Database(_) | ApiError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -92,6 +103,8 @@ impl ApiError {
             ApiError::Validation(_) => "validation",
             ApiError::Conflict(_) => "conflict",
             ApiError::HashMismatch => "hash_mismatch",
+            ApiError::OffsetMismatch { .. } => "offset_mismatch",
+            ApiError::UploadIncomplete { .. } => "upload_incomplete",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::Internal(_) | ApiError::Database(_) | ApiError::Io(_) => "internal",
@@ -110,8 +123,14 @@ impl IntoResponse for ApiError {
             self.to_string()
         };
         let mut response = (status, Json(ErrorBody::new(self.code(), message))).into_response();
-        if let ApiError::RateLimited { retry_after_secs } = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        match self {
+            ApiError::RateLimited { retry_after_secs } => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            ApiError::OffsetMismatch { expected } => {
+                response.headers_mut().insert(UPLOAD_OFFSET, HeaderValue::from(expected));
+            }
+            _ => {}
         }
         response
     }
@@ -138,5 +157,14 @@ impl From<axum::extract::rejection::BytesRejection> for ApiError {
             return ApiError::PayloadTooLarge;
         }
         ApiError::Validation(rejection.body_text())
+    }
+}
+
+impl From<crate::blobs::BlobError> for ApiError {
+    fn from(e: crate::blobs::BlobError) -> Self {
+        match e {
+            crate::blobs::BlobError::HashMismatch => ApiError::HashMismatch,
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }

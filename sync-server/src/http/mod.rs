@@ -43,7 +43,7 @@ pub use extractor::{AuthUser, ClientAddr};
 pub struct ApiContext {
     pub settings: Arc<Settings>,
     pub db: Db,
-    pub blobs: Arc<dyn BlobStore>,
+    pub blobs: BlobStore,
     pub passwords: Arc<PasswordHasherConfig>,
     pub limiter: Arc<LoginLimiter>,
     /// Account mails asked for (password resets, email changes).
@@ -73,11 +73,9 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application: routes, body limits, request ids, logs and metrics.
 pub fn router(ctx: ApiContext) -> Router {
-    let max_blob = ctx.settings.max_blob_bytes;
     let max_json = ctx.settings.max_json_bytes;
-    let blob_routes = Router::new()
-        .route("/v1/orgs/{org}/blobs/{sha256}", get(blobs::get_blob).put(blobs::put_blob))
-        .layer(DefaultBodyLimit::max(max_blob));
+    // The blob and chunk routes stream their bodies and count them against their own limits
+    // (`max_blob_bytes`, `max_chunk_bytes`); the body limit below is for JSON.
     let api = Router::new()
         .route("/healthz", get(meta::healthz))
         .route("/metrics", get(meta::metrics))
@@ -101,12 +99,15 @@ pub fn router(ctx: ApiContext) -> Router {
         .route("/v1/orgs/{org}/audit", get(orgs::audit))
         .route("/v1/orgs/{org}/push", post(sync::push))
         .route("/v1/orgs/{org}/pull", get(sync::pull))
+        .route("/v1/orgs/{org}/blobs/{sha256}", get(blobs::get_blob).head(blobs::head_blob).put(blobs::put_blob))
+        .route("/v1/orgs/{org}/uploads", post(blobs::create_upload))
+        .route("/v1/orgs/{org}/uploads/{id}", get(blobs::get_upload).put(blobs::put_chunk).delete(blobs::delete_upload))
+        .route("/v1/orgs/{org}/uploads/{id}/complete", post(blobs::complete_upload))
         .route("/v1/orgs/{org}/share-links", post(share::create_share_link).get(share::list_share_links))
         .route("/v1/orgs/{org}/share-links/{id}", delete(share::revoke_share_link))
         .route("/s/{token}", get(share::open_share_link))
         .layer(DefaultBodyLimit::max(max_json));
-    api.merge(blob_routes)
-        .fallback(|| async { ApiError::NotFound })
+    api.fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(ctx.clone(), track_metrics))
         .layer(
             TraceLayer::new_for_http()

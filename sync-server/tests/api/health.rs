@@ -33,6 +33,16 @@ async fn healthz_metrics_and_openapi() {
     assert!(doc["components"]["schemas"]["Mutation"].is_object());
     assert!(doc["components"]["schemas"]["PasswordResetConfirm"].is_object());
     assert!(doc["paths"]["/v1/me"]["patch"].is_object());
+    // The blob and upload routes, every method.
+    let blob = &doc["paths"]["/v1/orgs/{org}/blobs/{sha256}"];
+    assert!(blob["get"].is_object() && blob["put"].is_object() && blob["head"].is_object(), "{blob}");
+    assert!(doc["paths"]["/v1/orgs/{org}/uploads"]["post"].is_object());
+    let upload = &doc["paths"]["/v1/orgs/{org}/uploads/{id}"];
+    assert!(upload["get"].is_object() && upload["put"].is_object() && upload["delete"].is_object(), "{upload}");
+    assert!(doc["paths"]["/v1/orgs/{org}/uploads/{id}/complete"]["post"].is_object());
+    for schema in ["UploadStarted", "Upload", "CreateUploadRequest", "BlobStored"] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema} missing from the OpenAPI document");
+    }
 }
 
 #[tokio::test]

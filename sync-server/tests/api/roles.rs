@@ -91,6 +91,48 @@ async fn each_role_may_do_what_the_matrix_says() {
     }
 }
 
+/// The upload routes: every role but viewer may upload (`WriteBlob`); all may check for a blob
+/// (`ReadBlob`).
+#[tokio::test]
+async fn each_role_may_upload_as_the_matrix_says() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let owner = team[0].1.clone();
+    let org = owner.org_id.clone();
+    let owners_bytes = b"owner's unfinished upload".to_vec();
+    let owners_upload = crate::blobs::new_upload(&app, &owner, &owners_bytes).await;
+    for (i, (role, who)) in team.iter().enumerate() {
+        let may_write = [true, true, true, false][i];
+        let bytes = format!("{role}'s file").into_bytes();
+        let sha = hex::encode(Sha256::digest(&bytes));
+        let head = app.request(Method::HEAD, &format!("/v1/orgs/{org}/blobs/{sha}"), Some(&who.access), None).await;
+        assert_eq!(head.status(), StatusCode::NOT_FOUND, "{role} may ask, the blob is absent");
+        let started = crate::blobs::start_upload(&app, who, &sha, bytes.len()).await;
+        if !may_write {
+            assert_error(started, StatusCode::FORBIDDEN, "forbidden").await;
+            for response in [
+                crate::blobs::status(&app, who, &owners_upload).await,
+                crate::blobs::chunk(&app, who, &owners_upload, 0, &owners_bytes).await,
+                crate::blobs::complete(&app, who, &owners_upload).await,
+                app.delete(&format!("/v1/orgs/{org}/uploads/{owners_upload}"), &who.access).await,
+            ] {
+                assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+            }
+            continue;
+        }
+        assert_eq!(started.status(), StatusCode::CREATED, "{role}");
+        let id = started.json::<serde_json::Value>().await.unwrap()["upload"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(json_ok(crate::blobs::status(&app, who, &id).await).await["offset"], 0, "{role}");
+        assert_eq!(json_ok(crate::blobs::chunk(&app, who, &id, 0, &bytes).await).await["offset"], bytes.len());
+        assert_eq!(json_ok(crate::blobs::complete(&app, who, &id).await).await["created"], true, "{role}");
+        let other = crate::blobs::new_upload(&app, who, format!("{role} abandons").as_bytes()).await;
+        assert_eq!(
+            app.delete(&format!("/v1/orgs/{org}/uploads/{other}"), &who.access).await.status(),
+            StatusCode::NO_CONTENT
+        );
+    }
+}
+
 #[tokio::test]
 async fn viewers_read_but_never_write() {
     let app = spawn_app().await;

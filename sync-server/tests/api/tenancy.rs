@@ -11,6 +11,7 @@ struct OrgB {
     link_id: String,
     invitation_id: String,
     sha: String,
+    upload_id: String,
 }
 
 const SECRETS: [&str; 4] = ["B-SECRET-TITLE", "b-secret-dash", "Bobco", "bob@example.com"];
@@ -37,11 +38,14 @@ async fn org_b(app: &TestApp) -> (Session, OrgB) {
     )
     .await;
     let invitation = json_ok(app.invite(&bob, "carol@example.com", "viewer").await).await;
+    let upload_id = crate::blobs::new_upload(app, &bob, b"B-SECRET-TITLE unfinished upload").await;
+    json_ok(crate::blobs::chunk(app, &bob, &upload_id, 0, b"B-SECRET-TITLE").await).await;
     let b = OrgB {
         org: bob.org_id.clone(),
         link_id: link["id"].as_str().unwrap().to_owned(),
         invitation_id: invitation["id"].as_str().unwrap().to_owned(),
         sha,
+        upload_id,
     };
     (bob, b)
 }
@@ -56,6 +60,13 @@ fn foreign_routes(b: &OrgB, own_org: &str) -> Vec<(Method, String, Option<Value>
         (Method::POST, format!("/v1/orgs/{org}/push"), Some(json!({"client_id": "x", "mutations": dash}))),
         (Method::GET, format!("/v1/orgs/{org}/blobs/{}", b.sha), None),
         (Method::PUT, format!("/v1/orgs/{org}/blobs/{}", b.sha), None),
+        (Method::HEAD, format!("/v1/orgs/{org}/blobs/{}", b.sha), None),
+        (Method::POST, format!("/v1/orgs/{org}/uploads"), Some(json!({"sha256": b.sha, "size": 20}))),
+        (Method::GET, format!("/v1/orgs/{org}/uploads/{}", b.upload_id), None),
+        (Method::HEAD, format!("/v1/orgs/{org}/uploads/{}", b.upload_id), None),
+        (Method::PUT, format!("/v1/orgs/{org}/uploads/{}?offset=14", b.upload_id), None),
+        (Method::POST, format!("/v1/orgs/{org}/uploads/{}/complete", b.upload_id), None),
+        (Method::DELETE, format!("/v1/orgs/{org}/uploads/{}", b.upload_id), None),
         (Method::GET, format!("/v1/orgs/{org}/share-links"), None),
         (
             Method::POST,
@@ -74,6 +85,11 @@ fn foreign_routes(b: &OrgB, own_org: &str) -> Vec<(Method, String, Option<Value>
         (Method::GET, format!("/v1/orgs/{org}/audit?format=csv"), None),
         // Org B's objects named through the caller's own org.
         (Method::GET, format!("/v1/orgs/{own_org}/blobs/{}", b.sha), None),
+        (Method::HEAD, format!("/v1/orgs/{own_org}/blobs/{}", b.sha), None),
+        (Method::GET, format!("/v1/orgs/{own_org}/uploads/{}", b.upload_id), None),
+        (Method::PUT, format!("/v1/orgs/{own_org}/uploads/{}?offset=14", b.upload_id), None),
+        (Method::POST, format!("/v1/orgs/{own_org}/uploads/{}/complete", b.upload_id), None),
+        (Method::DELETE, format!("/v1/orgs/{own_org}/uploads/{}", b.upload_id), None),
         (
             Method::POST,
             format!("/v1/orgs/{own_org}/share-links"),
@@ -111,7 +127,9 @@ async fn no_role_of_org_a_reaches_org_b() {
                 "{} {method} {path}: {status} {text}",
                 who.email
             );
-            for secret in SECRETS.iter().chain([&b.org.as_str(), &b.sha.as_str(), &b.link_id.as_str()]) {
+            for secret in
+                SECRETS.iter().chain([&b.org.as_str(), &b.sha.as_str(), &b.link_id.as_str(), &b.upload_id.as_str()])
+            {
                 assert!(!text.contains(secret), "{} {method} {path} leaked {secret}: {text}", who.email);
             }
         }
@@ -131,6 +149,8 @@ async fn no_role_of_org_a_reaches_org_b() {
     assert!(links[0]["revoked_at"].is_null());
     let invitations = json_ok(app.get(&format!("/v1/orgs/{}/invitations", b.org), &bob.access).await).await;
     assert!(invitations[0]["revoked_at"].is_null());
+    let upload = json_ok(crate::blobs::status(&app, &bob, &b.upload_id).await).await;
+    assert_eq!(upload["offset"], 14, "org B's upload is untouched");
 }
 
 #[tokio::test]

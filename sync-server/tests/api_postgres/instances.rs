@@ -4,6 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use crate::blobs;
 use crate::helpers::{json_ok, spawn_app, spawn_app_with, spawn_app_with_mail, Session, TestApp};
 
 fn statuses(push: &Value) -> Vec<&str> {
@@ -139,4 +140,43 @@ async fn a_reset_link_presented_to_two_instances_at_once_works_once() {
         };
         json_ok(b.login("ann@example.com", &winner).await).await;
     }
+}
+
+#[tokio::test]
+async fn two_instances_share_blobs_and_uploads_through_one_bucket() {
+    let Some(bucket) = crate::moto_server::fresh_bucket().await else { return };
+    let for_a = bucket.clone();
+    let a = spawn_app_with(move |s| for_a.configure(s)).await;
+    let database_url = a.settings.database_url.clone();
+    let for_b = bucket.clone();
+    let b = spawn_app_with(move |s| {
+        s.database_url = database_url;
+        for_b.configure(s);
+    })
+    .await;
+    let ann = a.owner("ann@example.com", "Acme").await;
+
+    // A blob put through A is read through B.
+    let small = b"shared through the bucket".to_vec();
+    let sha = blobs::sha_of(&small);
+    assert_eq!(json_ok(blobs::put(&a, &ann, &sha, &small).await).await["created"], true);
+    let got = b.get(&format!("/v1/orgs/{}/blobs/{sha}", ann.org_id), &ann.access).await;
+    assert_eq!(got.bytes().await.unwrap().as_ref(), small.as_slice());
+    assert_eq!(
+        json_ok(blobs::put(&b, &ann, &sha, &small).await).await["created"],
+        false,
+        "deduplicated across instances"
+    );
+
+    // An upload started on A, cut off there, goes on through B and completes through A.
+    let bytes = blobs::file_bytes(600_000, 21);
+    let id = blobs::new_upload(&a, &ann, &bytes).await;
+    blobs::cut_off_chunk(&a, &ann, &id, 0, &bytes, 250_000).await;
+    blobs::wait_for_offset(&b, &ann, &id, 250_000).await;
+    assert_eq!(json_ok(blobs::chunk(&b, &ann, &id, 250_000, &bytes[250_000..]).await).await["offset"], 600_000);
+    let stored = json_ok(blobs::complete(&a, &ann, &id).await).await;
+    assert_eq!(stored["created"], true);
+    let got = b.get(&format!("/v1/orgs/{}/blobs/{}", ann.org_id, blobs::sha_of(&bytes)), &ann.access).await;
+    assert_eq!(got.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    assert_eq!(bucket.keys("uploads/").await, Vec::<String>::new());
 }

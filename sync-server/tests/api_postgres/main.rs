@@ -23,10 +23,14 @@ mod helpers;
 mod instances;
 #[path = "../api/invitations.rs"]
 mod invitations;
+#[path = "../api/moto_server.rs"]
+mod moto_server;
 #[path = "../api/pg_server.rs"]
 mod pg_server;
 #[path = "../api/roles.rs"]
 mod roles;
+#[path = "../api/s3.rs"]
+mod s3;
 mod schema;
 #[path = "../api/share.rs"]
 mod share;
