@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "revision_authors", include_str!("../migrations/0002_revision_authors.sql")),
     (3, "client_bodies", include_str!("../migrations/0003_client_bodies.sql")),
     (4, "account_tokens", include_str!("../migrations/0004_account_tokens.sql")),
+    (5, "oidc", include_str!("../migrations/0005_oidc.sql")),
 ];
 
 /// At most this many idle PostgreSQL connections are kept per server.

@@ -107,11 +107,12 @@ async fn main() -> anyhow::Result<()> {
                 // Printed, never logged: the one way to create the first owner over HTTP.
                 eprintln!(
                     "No account exists yet. Create the first owner with this one-time token:\n  \
-                     POST http://{}/v1/setup {{\"token\": \"{token}\", \"email\", \"password\", \"name\", \"org\"}}",
+                     POST {}://{}/v1/setup {{\"token\": \"{token}\", \"email\", \"password\", \"name\", \"org\"}}",
+                    if app.is_tls() { "https" } else { "http" },
                     app.local_addr()
                 );
             }
-            tracing::info!(addr = %app.local_addr(), "listening");
+            tracing::info!(addr = %app.local_addr(), tls = app.is_tls(), "listening");
             if !mail {
                 tracing::info!("no [smtp] settings: password resets and email changes are refused");
             }

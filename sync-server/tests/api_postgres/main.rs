@@ -23,6 +23,8 @@ mod helpers;
 mod instances;
 #[path = "../api/invitations.rs"]
 mod invitations;
+#[path = "../api/oidc.rs"]
+mod oidc;
 #[path = "../api/pg_server.rs"]
 mod pg_server;
 #[path = "../api/roles.rs"]
