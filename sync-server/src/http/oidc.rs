@@ -282,6 +282,10 @@ pub async fn start(
     ctx.db
         .tx(move |tx| {
             let (state_hash, org, nonce, verifier, redirect, challenge, client_state) = row;
+            // Housekeeping: sign-ins and handoff codes past their time are of no use to anyone.
+            let now_text = to_text(now);
+            tx.execute("DELETE FROM oidc_logins WHERE expires_at <= ?1", [&now_text])?;
+            tx.execute("DELETE FROM oidc_handoffs WHERE expires_at <= ?1", [&now_text])?;
             tx.execute(
                 "INSERT INTO oidc_logins (state_hash, org_id, nonce, pkce_verifier, client_redirect_uri,
                      client_challenge, client_state, created_at, expires_at)
@@ -729,6 +733,6 @@ mod tests {
     #[test]
     fn s256_matches_rfc_7636() {
         // RFC 7636 appendix B.
-        assert_eq!(s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEyJJDVvHEAAM0LAPgHk-1Rcm3W_zI");
+        assert_eq!(s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     }
 }
