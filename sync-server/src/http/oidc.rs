@@ -25,10 +25,11 @@ use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{Duration, Utc};
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, TokenResponse as _,
+    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, EmptyAdditionalClaims, EndUserEmail,
+    EndUserName, IssuerUrl, Nonce, OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
+    RequestTokenError, Scope, TokenResponse as _, UserInfoClaims,
 };
 use revlens_sync::{ErrorBody, TokenResponse};
 use serde::Deserialize;
@@ -529,16 +530,37 @@ async fn verify(
         tracing::warn!(reason = failure.reason(), error = %e, "OIDC ID token refused");
         failure
     })?;
-    let verified_email = match (claims.email(), claims.email_verified()) {
+    let verified = |email: Option<&EndUserEmail>, verified: Option<bool>| match (email, verified) {
         (Some(email), Some(true)) => Some(email.as_str().trim().to_lowercase()),
         _ => None,
     };
-    Ok(Identity {
+    let short = |name: &EndUserName| name.as_str().trim().chars().take(200).collect::<String>();
+    let mut identity = Identity {
         issuer: claims.issuer().as_str().to_owned(),
         subject: claims.subject().as_str().to_owned(),
-        verified_email,
-        name: claims.name().and_then(|n| n.get(None)).map(|n| n.as_str().trim().chars().take(200).collect()),
-    })
+        verified_email: verified(claims.email(), claims.email_verified()),
+        name: claims.name().and_then(|n| n.get(None)).map(short),
+    };
+    // A provider that keeps the profile claims out of the ID token (as OIDC Core 5.4 has it
+    // when an access token is issued) gives them at its userinfo endpoint, for the same subject.
+    if claims.email().is_none() {
+        let request = client.user_info(response.access_token().clone(), Some(claims.subject().clone()));
+        if let Ok(request) = request {
+            let info: Result<UserInfoClaims<EmptyAdditionalClaims, CoreGenderClaim>, _> =
+                request.request_async(&ctx.oidc.http).await;
+            match info {
+                Ok(info) => {
+                    identity.verified_email = verified(info.email(), info.email_verified());
+                    if identity.name.is_none() {
+                        identity.name = info.name().and_then(|n| n.get(None)).map(short);
+                    }
+                }
+                // Not the error itself: its text may quote the provider's answer.
+                Err(_) => tracing::warn!("OIDC userinfo request failed"),
+            }
+        }
+    }
+    Ok(identity)
 }
 
 /// The member of `org_id` this identity is: the user already linked to (issuer, subject), else

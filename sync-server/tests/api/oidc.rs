@@ -57,7 +57,7 @@ fn ensure_installed() {
 }
 
 impl Provider {
-    async fn start(redirect_uri: &str) -> Provider {
+    async fn start(redirect_uri: &str, claims_in_id_token: bool) -> Provider {
         ensure_installed();
         let stderr = if std::env::var_os("TEST_LOG").is_some() { Stdio::inherit() } else { Stdio::null() };
         let mut node = tokio::process::Command::new("node")
@@ -65,6 +65,7 @@ impl Provider {
             .current_dir(fixture_dir())
             .env("OIDC_REDIRECT_URI", redirect_uri)
             .env("OIDC_CLIENT_SECRET", CLIENT_SECRET)
+            .env("OIDC_CONFORM_ID_TOKEN_CLAIMS", if claims_in_id_token { "0" } else { "1" })
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -101,10 +102,16 @@ const ORGS: [(&str, Option<&str>); 6] = [
 
 impl World {
     async fn start() -> World {
+        World::start_with(true).await
+    }
+
+    /// `claims_in_id_token: false`: the provider gives email and name at its userinfo endpoint
+    /// only.
+    async fn start_with(claims_in_id_token: bool) -> World {
         // The provider must know the callback URL, so the server's port is taken first.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let server = listener.local_addr().unwrap();
-        let provider = Provider::start(&format!("http://{server}/v1/auth/oidc/callback")).await;
+        let provider = Provider::start(&format!("http://{server}/v1/auth/oidc/callback"), claims_in_id_token).await;
         let (mut settings, data_dir) = test_settings().await;
         let mut orgs = Vec::new();
         for (name, client) in ORGS {
@@ -286,6 +293,24 @@ async fn a_member_signs_in_with_oidc_and_gets_working_tokens() {
     for path in ["/v1/auth/oidc/{org}/start", "/v1/auth/oidc/callback", "/v1/auth/oidc/token"] {
         assert!(doc.contains(path), "{path} is in the OpenAPI document");
     }
+}
+
+#[tokio::test]
+async fn the_email_comes_from_userinfo_when_the_id_token_has_none() {
+    let world = World::start_with(false).await;
+    let acme = world.org("acme").to_owned();
+    let tokens = sign_in(&world, &acme, "owner@acme.test").await;
+    let me = json_ok(world.app.get("/v1/me", tokens["access_token"].as_str().unwrap()).await).await;
+    assert_eq!(me["user"]["email"], "owner@acme.test");
+    // The userinfo answer is for the ID token's subject; an unverified address still gets nowhere.
+    let flow = ClientFlow::new();
+    let callback = browse_to_callback(&world, &acme, &flow, "owner+unverified@acme.test").await;
+    assert_error(
+        open_callback(&world, &callback, &flow).await.err().unwrap(),
+        StatusCode::FORBIDDEN,
+        "oidc_no_account",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -2,7 +2,8 @@
 // 127.0.0.1 (a free port), with its development login pages (any login, any password; the
 // login is the account's email). It prints one JSON line, {"issuer": URL}, once it listens.
 //
-// Environment: OIDC_REDIRECT_URI (the sync server's callback), OIDC_CLIENT_SECRET.
+// Environment: OIDC_REDIRECT_URI (the sync server's callback), OIDC_CLIENT_SECRET, and
+// OIDC_CONFORM_ID_TOKEN_CLAIMS=1 for ID tokens without the profile claims.
 //
 // Clients: `revlens` behaves. The others stand for a broken or hostile provider, so the server's
 // ID-token checks can be seen to refuse: their ID tokens are rewritten after the token endpoint
@@ -41,8 +42,9 @@ const provider = new Provider(issuer, {
   cookies: { keys: ['revlens-test-cookie-key'] },
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
   pkce: { required: () => true },
-  // The scopes' claims (email, email_verified, name) go into the ID token, as most providers do.
-  conformIdTokenClaims: false,
+  // The scopes' claims (email, email_verified, name) go into the ID token, as most providers do;
+  // OIDC_CONFORM_ID_TOKEN_CLAIMS=1 keeps them for the userinfo endpoint only (OIDC Core 5.4).
+  conformIdTokenClaims: process.env.OIDC_CONFORM_ID_TOKEN_CLAIMS === '1',
   features: { devInteractions: { enabled: true } },
   async findAccount(_ctx, id) {
     return {
