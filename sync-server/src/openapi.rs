@@ -28,7 +28,7 @@ use crate::http::{account, auth, blobs, meta, oidc, orgs, pages, share, sync};
         blobs::put_blob, blobs::get_blob,
         share::create_share_link, share::list_share_links, share::revoke_share_link, share::open_share_link,
     ),
-    components(schemas(oidc::OidcTokenRequest, revlens_sync::ErrorBody, revlens_sync::ErrorDetail, revlens_sync::Mutation, revlens_sync::Change)),
+    components(schemas(revlens_sync::OidcTokenRequest, revlens_sync::ErrorBody, revlens_sync::ErrorDetail, revlens_sync::Mutation, revlens_sync::Change)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

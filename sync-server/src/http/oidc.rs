@@ -31,7 +31,7 @@ use openidconnect::{
     EndUserName, IssuerUrl, Nonce, OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
     RequestTokenError, Scope, TokenResponse as _, UserInfoClaims,
 };
-use revlens_sync::{ErrorBody, TokenResponse};
+use revlens_sync::{ErrorBody, OidcTokenRequest, TokenResponse};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -179,16 +179,6 @@ pub struct CallbackParams {
     pub code: Option<String>,
     pub state: Option<String>,
     pub error: Option<String>,
-}
-
-/// `POST /v1/auth/oidc/token`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OidcTokenRequest {
-    /// The one-time code the callback sent to the client's `redirect_uri`.
-    pub code: String,
-    /// The PKCE verifier whose challenge the client sent to the start route.
-    pub code_verifier: String,
 }
 
 /// A loopback `http` URL (RFC 8252 §7.3): the only place a finished sign-in is handed to, so a

@@ -278,10 +278,16 @@ async fn a_member_signs_in_with_oidc_and_gets_working_tokens() {
     let access = refreshed["access_token"].as_str().unwrap();
     assert_eq!(json_ok(world.app.get("/v1/me", access).await).await["user"]["email"], "owner@acme.test");
 
-    // The identity is linked now: a second sign-in finds the same user (by issuer and subject).
-    let again = sign_in(&world, &acme, "owner@acme.test").await;
-    let me_again = json_ok(world.app.get("/v1/me", again["access_token"].as_str().unwrap()).await).await;
-    assert_eq!(me_again["user"]["id"], me["user"]["id"]);
+    // The identity is linked now: a second sign-in finds the same user (by issuer and subject),
+    // this time through the sync client's OIDC calls.
+    let mut client = revlens_sync::client::SyncClient::new(world.app.address.clone());
+    let flow = ClientFlow::new();
+    let start = client.oidc_start_url(&acme, CLIENT_REDIRECT, &flow.challenge(), &flow.state).unwrap();
+    assert_eq!(start.as_str(), format!("{}{}", world.app.address, flow.start_path(&acme)));
+    let callback = browse_to_callback(&world, &acme, &flow, "owner@acme.test").await;
+    let code = open_callback(&world, &callback, &flow).await.ok().unwrap();
+    client.oidc_sign_in(&code, &flow.verifier).await.unwrap();
+    assert_eq!(client.me().await.unwrap().user.id, me["user"]["id"].as_str().unwrap());
 
     let rows = world.audit("acme").await;
     let logins = rows.iter().filter(|r| r["action"] == "auth.oidc_login").count();
