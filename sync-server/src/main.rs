@@ -98,6 +98,7 @@ async fn main() -> anyhow::Result<()> {
             telemetry::init_subscriber("info", std::io::stdout);
             let mail = settings.smtp.is_some();
             let links_to_bind = mail && settings.public_url.is_none();
+            let oidc_to_bind = !settings.oidc.is_empty() && settings.public_url.is_none();
             let plain_credentials = settings
                 .smtp
                 .as_ref()
@@ -118,6 +119,9 @@ async fn main() -> anyhow::Result<()> {
             }
             if links_to_bind {
                 tracing::warn!("[smtp] is set but public_url is not: mailed links point at the bind address");
+            }
+            if oidc_to_bind {
+                tracing::warn!("[[oidc]] is set but public_url is not: the OIDC callback is the bind address");
             }
             if plain_credentials {
                 tracing::warn!("[smtp] tls = \"none\" sends the SMTP username and password unencrypted");

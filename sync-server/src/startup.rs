@@ -55,6 +55,7 @@ pub async fn build_context(settings: Settings) -> Result<ApiContext, StartupErro
     let scheme = if settings.tls.is_some() { "https" } else { "http" };
     let public_url = settings.public_url.clone().unwrap_or_else(|| format!("{scheme}://{}", settings.bind));
     let mailer = settings.smtp.as_ref().map(Mailer::new).transpose()?.map(Arc::new);
+    let oidc = Arc::new(OidcProviders::new(&settings.oidc)?);
     Ok(ApiContext {
         limiter: Arc::new(LoginLimiter::new(settings.login.clone())),
         mail_limiter: Arc::new(RequestLimiter::new(std::time::Duration::from_secs(settings.mail_limits.window_secs))),
@@ -65,7 +66,7 @@ pub async fn build_context(settings: Settings) -> Result<ApiContext, StartupErro
         passwords: Arc::new(passwords),
         metrics: Arc::new(Metrics::default()),
         public_url: public_url.trim_end_matches('/').into(),
-        oidc: Arc::new(OidcProviders::new()?),
+        oidc,
     })
 }
 

@@ -60,7 +60,23 @@ pub struct OidcProviders {
 }
 
 impl OidcProviders {
-    pub fn new() -> Result<Self, ApiError> {
+    /// Checks the `[[oidc]]` sections (one per org, an issuer URL, a client id) and makes the
+    /// HTTP client.
+    pub fn new(settings: &[OidcOrgSettings]) -> Result<Self, ApiError> {
+        let mut orgs = std::collections::HashSet::new();
+        for oidc in settings {
+            let invalid = |what: &str| ApiError::validation(format!("[[oidc]] of org {:?}: {what}", oidc.org));
+            if !orgs.insert(oidc.org.as_str()) {
+                return Err(invalid("the org has two [[oidc]] sections"));
+            }
+            if oidc.client_id.trim().is_empty() {
+                return Err(invalid("client_id is empty"));
+            }
+            let issuer = reqwest::Url::parse(&oidc.issuer).map_err(|_| invalid("issuer is not a URL"))?;
+            if !matches!(issuer.scheme(), "https" | "http") || issuer.query().is_some() || issuer.fragment().is_some() {
+                return Err(invalid("issuer must be an http(s) URL without query or fragment"));
+            }
+        }
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(StdDuration::from_secs(10))

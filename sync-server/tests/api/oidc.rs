@@ -416,6 +416,26 @@ async fn an_org_without_oidc_or_a_foreign_redirect_gets_a_clear_error() {
     assert!(evil.contains("evil.example"));
     let response = world.app.client.get(format!("{}{evil}", world.app.address)).send().await.unwrap();
     assert_error(response, StatusCode::BAD_REQUEST, "validation").await;
+    // Broken [[oidc]] sections stop the start.
+    for (org, issuer, client) in
+        [("o", "not a url", "c"), ("o", "https://login.example.com", " "), ("o", "ftp://x", "c")]
+    {
+        let (mut settings, _data) = test_settings().await;
+        let section = OidcOrgSettings {
+            org: org.to_owned(),
+            issuer: issuer.to_owned(),
+            client_id: client.to_owned(),
+            client_secret_env: None,
+            client_secret: None,
+        };
+        settings.oidc = vec![section];
+        assert!(revlens_sync_server::startup::Application::build(settings).await.is_err(), "{issuer:?} {client:?}");
+    }
+    let (mut settings, _data) = test_settings().await;
+    let section = world.app.settings.oidc[0].clone();
+    settings.oidc = vec![section.clone(), section];
+    assert!(revlens_sync_server::startup::Application::build(settings).await.is_err(), "two sections for one org");
+
     let plain_challenge = flow.start_path(acme).replace("S256", "plain");
     let response = world.app.client.get(format!("{}{plain_challenge}", world.app.address)).send().await.unwrap();
     assert_error(response, StatusCode::BAD_REQUEST, "validation").await;
