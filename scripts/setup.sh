@@ -56,3 +56,12 @@ if ! node_ok; then
     echo "setup: Node.js 20.19 or newer is needed for the UI; install it (e.g. from nodejs.org or NodeSource) and run this again" >&2
     exit 1
 fi
+
+# The sync server's OIDC tests run a real OpenID Connect provider (npm's oidc-provider, by a
+# node script in sync-server/tests/oidc-provider) on 127.0.0.1.
+oidc_fixture="$(cd "$(dirname "$0")/.." && pwd)/sync-server/tests/oidc-provider"
+if [ ! -f "$oidc_fixture/node_modules/oidc-provider/package.json" ] \
+    || [ "$oidc_fixture/package-lock.json" -nt "$oidc_fixture/node_modules/.package-lock.json" ]; then
+    echo "setup: installing the OIDC test provider's npm packages"
+    (cd "$oidc_fixture" && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -40,6 +40,45 @@ pub struct Settings {
     pub smtp: Option<SmtpSettings>,
     /// Where blobs are kept, and the limits of resumable uploads.
     pub blobs: BlobSettings,
+    /// OIDC sign-in, per org (`[[oidc]]` sections); orgs without one sign in by password only.
+    pub oidc: Vec<OidcOrgSettings>,
+    /// Browser origins allowed to call the API (`[cors]`); default none.
+    pub cors: CorsSettings,
+    /// Serve HTTPS with this certificate (`[tls]`); default plain HTTP.
+    pub tls: Option<TlsSettings>,
+}
+
+/// One org's OpenID Connect provider (a `[[oidc]]` section). The client secret is never read
+/// from the file: `client_secret_env` names the environment variable that holds it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcOrgSettings {
+    /// The org's id (as `admin create-owner` prints it).
+    pub org: String,
+    /// The provider's issuer URL; its `/.well-known/openid-configuration` is read.
+    pub issuer: String,
+    pub client_id: String,
+    /// The environment variable with the client secret; none for a public client (PKCE only).
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    #[serde(skip)]
+    pub client_secret: Option<Secret>,
+}
+
+/// `[cors]`: the exact origins (`scheme://host[:port]`) whose pages may call the API with a
+/// bearer token. Empty (the default): no cross-origin access at all.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsSettings {
+    pub allowed_origins: Vec<String>,
+}
+
+/// `[tls]`: PEM files of the certificate chain and its private key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSettings {
+    pub cert_path: PathBuf,
+    pub key_path: PathBuf,
 }
 
 /// Which store keeps the blobs.
@@ -301,6 +340,9 @@ impl Default for Settings {
             mail_limits: MailLimits::default(),
             smtp: None,
             blobs: BlobSettings::default(),
+            oidc: Vec::new(),
+            cors: CorsSettings::default(),
+            tls: None,
         }
     }
 }
@@ -328,6 +370,8 @@ pub enum ConfigError {
     Env { name: &'static str, message: String },
     #[error("blob settings: {0}")]
     Blobs(String),
+    #[error("[[oidc]] of org {org}: the client secret's variable {var} is not set")]
+    OidcSecretMissing { org: String, var: String },
 }
 
 impl Settings {
@@ -380,6 +424,7 @@ impl Settings {
             }
         }
         self.apply_blob_env(&var)?;
+        self.apply_edge_env(&var)?;
         self.apply_smtp_env(&var, number)
     }
 
@@ -439,6 +484,49 @@ impl Settings {
             s3.path_style = flag("REVLENS_SYNC_S3_PATH_STYLE", &value)?;
         }
         Ok(())
+    }
+
+    /// OIDC client secrets (each `[[oidc]]`'s `client_secret_env`), and
+    /// `REVLENS_SYNC_CORS_ALLOWED_ORIGINS` (comma-separated), `REVLENS_SYNC_TLS_CERT_PATH` with
+    /// `REVLENS_SYNC_TLS_KEY_PATH` (both, or neither when the file has no `[tls]`).
+    fn apply_edge_env(&mut self, var: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        for oidc in &mut self.oidc {
+            if let Some(name) = &oidc.client_secret_env {
+                let secret = var(name)
+                    .ok_or_else(|| ConfigError::OidcSecretMissing { org: oidc.org.clone(), var: name.clone() })?;
+                oidc.client_secret = Some(Secret::new(secret));
+            }
+        }
+        if let Some(origins) = var("REVLENS_SYNC_CORS_ALLOWED_ORIGINS") {
+            self.cors.allowed_origins =
+                origins.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect();
+        }
+        let cert = var("REVLENS_SYNC_TLS_CERT_PATH").map(PathBuf::from);
+        let key = var("REVLENS_SYNC_TLS_KEY_PATH").map(PathBuf::from);
+        match (&mut self.tls, cert, key) {
+            (Some(tls), cert, key) => {
+                if let Some(cert) = cert {
+                    tls.cert_path = cert;
+                }
+                if let Some(key) = key {
+                    tls.key_path = key;
+                }
+            }
+            (None, Some(cert_path), Some(key_path)) => self.tls = Some(TlsSettings { cert_path, key_path }),
+            (None, None, None) => {}
+            (None, cert, _) => {
+                return Err(ConfigError::Env {
+                    name: if cert.is_some() { "REVLENS_SYNC_TLS_KEY_PATH" } else { "REVLENS_SYNC_TLS_CERT_PATH" },
+                    message: "TLS needs both REVLENS_SYNC_TLS_CERT_PATH and REVLENS_SYNC_TLS_KEY_PATH".into(),
+                })
+            }
+        }
+        Ok(())
+    }
+
+    /// The `[[oidc]]` settings of `org`, if it has any.
+    pub fn oidc_for(&self, org: &str) -> Option<&OidcOrgSettings> {
+        self.oidc.iter().find(|o| o.org == org)
     }
 
     /// Checks what the blob settings need together: the `s3` backend needs a bucket, chunks
@@ -627,6 +715,49 @@ mod tests {
         assert_eq!(example.blobs.upload_ttl_secs, defaults.blobs.upload_ttl_secs);
         assert_eq!(example.blobs.sweep_interval_secs, defaults.blobs.sweep_interval_secs);
         assert_eq!(example.max_blob_bytes, defaults.max_blob_bytes);
+        Ok(())
+    }
+
+    #[test]
+    fn oidc_cors_and_tls_come_from_the_file_and_the_environment() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("server.toml");
+        std::fs::write(
+            &path,
+            "[[oidc]]\norg = \"o1\"\nissuer = \"https://login.example.com\"\nclient_id = \"revlens\"\n\
+             client_secret_env = \"ACME_OIDC_SECRET\"\n[cors]\nallowed_origins = [\"https://app.example.com\"]\n\
+             [tls]\ncert_path = \"/etc/revlens/cert.pem\"\nkey_path = \"/etc/revlens/key.pem\"\n",
+        )?;
+        let mut settings = Settings::load(Some(&path))?;
+        assert!(settings.apply_env(|_| None).is_err(), "a named secret variable must be set");
+        let env = |name: &str| match name {
+            "ACME_OIDC_SECRET" => Some("s3cret-value".to_owned()),
+            "REVLENS_SYNC_TLS_KEY_PATH" => Some("/run/key.pem".to_owned()),
+            _ => None,
+        };
+        settings.apply_env(env)?;
+        let oidc = settings.oidc_for("o1").ok_or("no oidc")?;
+        assert_eq!(oidc.client_secret.as_ref().map(Secret::expose), Some("s3cret-value"));
+        assert!(settings.oidc_for("o2").is_none());
+        assert!(!format!("{settings:?}").contains("s3cret"), "the secret never shows in Debug");
+        assert_eq!(settings.cors.allowed_origins, ["https://app.example.com"]);
+        let tls = settings.tls.clone().ok_or("no tls")?;
+        assert_eq!(
+            (tls.cert_path.to_str(), tls.key_path.to_str()),
+            (Some("/etc/revlens/cert.pem"), Some("/run/key.pem"))
+        );
+
+        std::fs::write(&path, "[[oidc]]\norg = \"o1\"\nissuer = \"i\"\nclient_id = \"c\"\nclient_secret = \"x\"\n")?;
+        assert!(Settings::load(Some(&path)).is_err(), "the secret is refused in the file");
+
+        let mut settings = Settings::default();
+        let env = |name: &str| match name {
+            "REVLENS_SYNC_CORS_ALLOWED_ORIGINS" => Some("https://a.example, http://localhost:5173 ".to_owned()),
+            "REVLENS_SYNC_TLS_CERT_PATH" => Some("c.pem".to_owned()),
+            _ => None,
+        };
+        assert!(settings.apply_env(env).is_err(), "a certificate without its key");
+        assert_eq!(settings.cors.allowed_origins, ["https://a.example", "http://localhost:5173"]);
         Ok(())
     }
 

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "client_bodies", include_str!("../migrations/0003_client_bodies.sql")),
     (4, "account_tokens", include_str!("../migrations/0004_account_tokens.sql")),
     (5, "uploads", include_str!("../migrations/0005_uploads.sql")),
+    (6, "oidc", include_str!("../migrations/0006_oidc.sql")),
 ];
 
 /// At most this many idle PostgreSQL connections are kept per server.

@@ -98,6 +98,7 @@ async fn main() -> anyhow::Result<()> {
             telemetry::init_subscriber("info", std::io::stdout);
             let mail = settings.smtp.is_some();
             let links_to_bind = mail && settings.public_url.is_none();
+            let oidc_to_bind = !settings.oidc.is_empty() && settings.public_url.is_none();
             let plain_credentials = settings
                 .smtp
                 .as_ref()
@@ -112,16 +113,20 @@ async fn main() -> anyhow::Result<()> {
                 // Printed, never logged: the one way to create the first owner over HTTP.
                 eprintln!(
                     "No account exists yet. Create the first owner with this one-time token:\n  \
-                     POST http://{}/v1/setup {{\"token\": \"{token}\", \"email\", \"password\", \"name\", \"org\"}}",
+                     POST {}://{}/v1/setup {{\"token\": \"{token}\", \"email\", \"password\", \"name\", \"org\"}}",
+                    if app.is_tls() { "https" } else { "http" },
                     app.local_addr()
                 );
             }
-            tracing::info!(addr = %app.local_addr(), blobs = %blob_store, "listening");
+            tracing::info!(addr = %app.local_addr(), tls = app.is_tls(), blobs = %blob_store, "listening");
             if !mail {
                 tracing::info!("no [smtp] settings: password resets and email changes are refused");
             }
             if links_to_bind {
                 tracing::warn!("[smtp] is set but public_url is not: mailed links point at the bind address");
+            }
+            if oidc_to_bind {
+                tracing::warn!("[[oidc]] is set but public_url is not: the OIDC callback is the bind address");
             }
             if plain_credentials {
                 tracing::warn!("[smtp] tls = \"none\" sends the SMTP username and password unencrypted");

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::http::{account, auth, blobs, meta, orgs, pages, share, sync};
+use crate::http::{account, auth, blobs, meta, oidc, orgs, pages, share, sync};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +18,7 @@ use crate::http::{account, auth, blobs, meta, orgs, pages, share, sync};
         meta::healthz, meta::metrics, meta::openapi,
         auth::setup, auth::login, auth::refresh, auth::logout, auth::me, auth::update_me,
         auth::change_password,
+        oidc::start, oidc::callback, oidc::token,
         account::request_password_reset, account::confirm_password_reset,
         account::request_email_change, account::confirm_email_change,
         pages::reset_password, pages::confirm_email,
@@ -28,7 +29,7 @@ use crate::http::{account, auth, blobs, meta, orgs, pages, share, sync};
         blobs::create_upload, blobs::get_upload, blobs::put_chunk, blobs::complete_upload, blobs::delete_upload,
         share::create_share_link, share::list_share_links, share::revoke_share_link, share::open_share_link,
     ),
-    components(schemas(revlens_sync::ErrorBody, revlens_sync::ErrorDetail, revlens_sync::Mutation, revlens_sync::Change)),
+    components(schemas(revlens_sync::OidcTokenRequest, revlens_sync::ErrorBody, revlens_sync::ErrorDetail, revlens_sync::Mutation, revlens_sync::Change)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

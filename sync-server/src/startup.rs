@@ -6,10 +6,13 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
+use axum_server::tls_rustls::RustlsConfig;
+
 use crate::blobs::{BlobError, BlobStore};
 use crate::configuration::Settings;
 use crate::db::{Db, DbError};
 use crate::http::error::ApiError;
+use crate::http::oidc::OidcProviders;
 use crate::http::{self, ApiContext};
 use crate::limiter::{LoginLimiter, RequestLimiter};
 use crate::mail::{MailError, Mailer};
@@ -32,6 +35,8 @@ pub enum StartupError {
     Config(#[from] crate::configuration::ConfigError),
     #[error(transparent)]
     Blobs(#[from] BlobError),
+    #[error("TLS certificate {cert} or key {key}: {source}")]
+    Tls { cert: std::path::PathBuf, key: std::path::PathBuf, source: std::io::Error },
 }
 
 /// A built server, bound to its port, not yet serving.
@@ -40,6 +45,8 @@ pub struct Application {
     local_addr: SocketAddr,
     router: axum::Router,
     setup_token: Option<String>,
+    /// Set when `[tls]` is: the server speaks HTTPS only.
+    tls: Option<RustlsConfig>,
 }
 
 /// Opens the data directory and the database, and builds the shared context.
@@ -50,8 +57,10 @@ pub async fn build_context(settings: Settings) -> Result<ApiContext, StartupErro
     let blobs = BlobStore::from_settings(&settings)?;
     let db = Db::open_url(&settings.database_url()).await?;
     let passwords = PasswordHasherConfig::new(&settings.argon2)?;
-    let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{}", settings.bind));
+    let scheme = if settings.tls.is_some() { "https" } else { "http" };
+    let public_url = settings.public_url.clone().unwrap_or_else(|| format!("{scheme}://{}", settings.bind));
     let mailer = settings.smtp.as_ref().map(Mailer::new).transpose()?.map(Arc::new);
+    let oidc = Arc::new(OidcProviders::new(&settings.oidc)?);
     Ok(ApiContext {
         limiter: Arc::new(LoginLimiter::new(settings.login.clone())),
         mail_limiter: Arc::new(RequestLimiter::new(std::time::Duration::from_secs(settings.mail_limits.window_secs))),
@@ -62,17 +71,31 @@ pub async fn build_context(settings: Settings) -> Result<ApiContext, StartupErro
         passwords: Arc::new(passwords),
         metrics: Arc::new(Metrics::default()),
         public_url: public_url.trim_end_matches('/').into(),
+        oidc,
     })
 }
 
 impl Application {
     /// Binds `settings.bind` (port 0 picks a free port) and prepares everything. When the
     /// database has no user yet, a one-time setup token is made (see [`Self::setup_token`]).
-    pub async fn build(mut settings: Settings) -> Result<Self, StartupError> {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let addr = settings.bind;
         let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
+        Self::build_on(settings, listener).await
+    }
+
+    /// Like [`Self::build`], on a listener bound already (its address replaces `bind`): a caller
+    /// that must know the address first, to register it somewhere, binds it itself.
+    pub async fn build_on(mut settings: Settings, listener: TcpListener) -> Result<Self, StartupError> {
+        let addr = settings.bind;
         let local_addr = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?;
         settings.bind = local_addr;
+        let tls = match &settings.tls {
+            Some(tls) => Some(RustlsConfig::from_pem_file(&tls.cert_path, &tls.key_path).await.map_err(|source| {
+                StartupError::Tls { cert: tls.cert_path.clone(), key: tls.key_path.clone(), source }
+            })?),
+            None => None,
+        };
         let ctx = build_context(settings).await?;
         let setup_token = ctx
             .db
@@ -92,7 +115,7 @@ impl Application {
             })
             .await?;
         tokio::spawn(sweep_uploads_forever(ctx.clone()));
-        Ok(Self { listener, local_addr, router: http::router(ctx), setup_token })
+        Ok(Self { listener, local_addr, router: http::router(ctx)?, setup_token, tls })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -108,11 +131,26 @@ impl Application {
         self.setup_token.as_deref()
     }
 
+    /// Whether the server speaks HTTPS (`[tls]`).
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// Serves until the process gets Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let Some(tls) = self.tls else {
+            return axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await;
+        };
+        // axum-server does the TLS handshakes, each in its own task with a timeout, so a slow
+        // client cannot hold up the others.
+        let handle = axum_server::Handle::new();
+        let stopper = handle.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            stopper.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+        });
+        axum_server::from_tcp_rustls(self.listener.into_std()?, tls)?.handle(handle).serve(service).await
     }
 }
 

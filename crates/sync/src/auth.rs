@@ -31,6 +31,16 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
+/// `POST /v1/auth/oidc/token`: the one-time code an OIDC sign-in handed to the client's loopback
+/// redirect, and the PKCE verifier whose challenge the client sent to
+/// `GET /v1/auth/oidc/{org}/start`. Answered with a [`TokenResponse`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OidcTokenRequest {
+    pub code: String,
+    pub code_verifier: String,
+}
+
 /// `POST /v1/setup`: redeem the one-time setup token printed at first start and create the
 /// first org and its owner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

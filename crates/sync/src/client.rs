@@ -1,4 +1,4 @@
-//! A small async client for the sync API (feature `client`): sign in, refresh, push, pull,
+//! A small async client for the sync API (feature `client`): sign in (password or OIDC), refresh, push, pull,
 //! blobs (one request, or files in resumable chunks) and share links. It holds the current token pair in memory; where tokens are kept between runs (the
 //! OS keychain) is the caller's business.
 
@@ -14,8 +14,8 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use crate::{
     BlobStored, CreateShareLinkRequest, CreateUploadRequest, ErrorBody, LoginRequest, MeResponse, Mutation,
-    PullResponse, PushRequest, PushResponse, RefreshRequest, ShareLink, ShareLinkCreated, TokenResponse, Upload,
-    UploadStarted,
+    OidcTokenRequest, PullResponse, PushRequest, PushResponse, RefreshRequest, ShareLink, ShareLinkCreated,
+    TokenResponse, Upload, UploadStarted,
 };
 
 /// The chunk size of [`SyncClient::upload_file`] unless told otherwise.
@@ -34,6 +34,9 @@ pub enum ClientError {
     Status { status: StatusCode },
     #[error("not signed in")]
     NotSignedIn,
+    /// The server's base URL cannot make a route's URL.
+    #[error("the server URL is not usable: {0}")]
+    BaseUrl(String),
     #[error(transparent)]
     Http(#[from] reqwest::Error),
     /// Reading the file to upload, or writing a download.
@@ -154,6 +157,39 @@ impl SyncClient {
     pub async fn login(&mut self, email: &str, password: &str) -> Result<(), ClientError> {
         let body = LoginRequest { email: email.to_owned(), password: password.to_owned() };
         let tokens = Self::json(self.request(Method::POST, "/v1/auth/login").json(&body)).await?;
+        self.tokens = Some(tokens);
+        Ok(())
+    }
+
+    /// Where to open the browser for an OIDC sign-in to `org`: the client listens on
+    /// `redirect_uri` (a loopback `http` URL) and made `code_challenge` =
+    /// base64url(SHA-256(verifier)) and `state`.
+    pub fn oidc_start_url(
+        &self,
+        org: &str,
+        redirect_uri: &str,
+        code_challenge: &str,
+        state: &str,
+    ) -> Result<reqwest::Url, ClientError> {
+        let mut url = reqwest::Url::parse(&self.base_url).map_err(|e| ClientError::BaseUrl(e.to_string()))?;
+        url.path_segments_mut()
+            .map_err(|()| ClientError::BaseUrl("cannot have a path".into()))?
+            .pop_if_empty()
+            .extend(["v1", "auth", "oidc", org, "start"]);
+        url.query_pairs_mut()
+            .append_pair("redirect_uri", redirect_uri)
+            .append_pair("code_challenge", code_challenge)
+            .append_pair("code_challenge_method", "S256")
+            .append_pair("state", state);
+        Ok(url)
+    }
+
+    /// Finishes an OIDC sign-in: exchanges the one-time `code` the server sent to the loopback
+    /// redirect (after the client checked its `state`) with the PKCE `code_verifier`; the client
+    /// keeps the new token pair.
+    pub async fn oidc_sign_in(&mut self, code: &str, code_verifier: &str) -> Result<(), ClientError> {
+        let body = OidcTokenRequest { code: code.to_owned(), code_verifier: code_verifier.to_owned() };
+        let tokens = Self::json(self.request(Method::POST, "/v1/auth/oidc/token").json(&body)).await?;
         self.tokens = Some(tokens);
         Ok(())
     }

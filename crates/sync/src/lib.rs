@@ -21,9 +21,9 @@ pub mod share;
 pub mod sync;
 
 pub use auth::{
-    Accepted, ChangeEmailRequest, ChangePasswordRequest, ConfirmEmailRequest, LoginRequest, MeResponse, OrgMembership,
-    PasswordResetConfirm, PasswordResetRequest, RefreshRequest, SetupRequest, TokenResponse, UpdateProfileRequest,
-    User,
+    Accepted, ChangeEmailRequest, ChangePasswordRequest, ConfirmEmailRequest, LoginRequest, MeResponse,
+    OidcTokenRequest, OrgMembership, PasswordResetConfirm, PasswordResetRequest, RefreshRequest, SetupRequest,
+    TokenResponse, UpdateProfileRequest, User,
 };
 pub use blobs::{CreateUploadRequest, Upload, UploadStarted};
 pub use orgs::{

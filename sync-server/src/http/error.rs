@@ -54,6 +54,22 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("the request body is too large")]
     PayloadTooLarge,
+    /// The org has no `[[oidc]]` settings (or does not exist): it signs in by password only.
+    #[error("this org has no single sign-on (OIDC) configured; sign in with email and password")]
+    OidcNotConfigured,
+    /// An OIDC callback whose `state` is unknown, already used, expired or altered.
+    #[error("this sign-in is unknown, used or expired; start it again")]
+    InvalidState,
+    /// The provider refused the sign-in, or its answer (code exchange, ID token) did not check
+    /// out. Details are in the log and the audit row, not here.
+    #[error("the sign-in with the identity provider failed; start it again")]
+    OidcFailed,
+    /// The provider vouched for someone who is not a member of the org and holds no invitation.
+    #[error("no member of this org matches this sign-in; ask an admin of the org for an invitation")]
+    OidcNoAccount,
+    /// The provider's discovery document or keys could not be read.
+    #[error("the identity provider cannot be reached; try again later")]
+    OidcProviderUnavailable,
     #[error("internal error: {0}")]
     Internal(String),
     #[error("database error: {0}")]
@@ -85,6 +101,11 @@ impl ApiError {
             }
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::OidcNotConfigured => StatusCode::NOT_FOUND,
+            ApiError::InvalidState => StatusCode::BAD_REQUEST,
+            ApiError::OidcFailed => StatusCode::UNAUTHORIZED,
+            ApiError::OidcNoAccount => StatusCode::FORBIDDEN,
+            ApiError::OidcProviderUnavailable => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) | ApiError::Database(_) | ApiError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -107,6 +128,11 @@ impl ApiError {
             ApiError::UploadIncomplete { .. } => "upload_incomplete",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::OidcNotConfigured => "oidc_not_configured",
+            ApiError::InvalidState => "invalid_state",
+            ApiError::OidcFailed => "oidc_failed",
+            ApiError::OidcNoAccount => "oidc_no_account",
+            ApiError::OidcProviderUnavailable => "oidc_provider_unavailable",
             ApiError::Internal(_) | ApiError::Database(_) | ApiError::Io(_) => "internal",
         }
     }

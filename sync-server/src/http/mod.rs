@@ -7,6 +7,7 @@ pub mod blobs;
 pub mod error;
 pub mod extractor;
 pub mod meta;
+pub mod oidc;
 pub mod orgs;
 pub mod pages;
 pub mod share;
@@ -18,12 +19,13 @@ use std::time::Instant;
 use crate::db::{Conn, OptionalExtension};
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, MatchedPath, State};
-use axum::http::{HeaderName, Request};
+use axum::http::{header, HeaderName, HeaderValue, Method, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::Router;
 use revlens_sync::Role;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -53,6 +55,8 @@ pub struct ApiContext {
     pub metrics: Arc<Metrics>,
     /// The base of share-link URLs, without a trailing slash.
     pub public_url: Arc<str>,
+    /// OIDC providers' discovery documents and the HTTP client for them.
+    pub oidc: Arc<oidc::OidcProviders>,
 }
 
 /// The caller's role in `org`, when it allows `action`. Not a member: [`ApiError::NotFound`]
@@ -71,8 +75,10 @@ pub fn require(conn: &Conn<'_>, user: &AuthUser, org: &str, action: Action) -> R
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The whole application: routes, body limits, request ids, logs and metrics.
-pub fn router(ctx: ApiContext) -> Router {
+/// The whole application: routes, body limits, request ids, logs, metrics and, when
+/// `[cors]` allows origins, CORS.
+pub fn router(ctx: ApiContext) -> Result<Router, ApiError> {
+    let cors = cors_layer(&ctx.settings.cors.allowed_origins)?;
     let max_json = ctx.settings.max_json_bytes;
     // The blob and chunk routes stream their bodies and count them against their own limits
     // (`max_blob_bytes`, `max_chunk_bytes`); the body limit below is for JSON.
@@ -84,6 +90,9 @@ pub fn router(ctx: ApiContext) -> Router {
         .route("/v1/auth/login", post(auth::login))
         .route("/v1/auth/refresh", post(auth::refresh))
         .route("/v1/auth/logout", post(auth::logout))
+        .route("/v1/auth/oidc/{org}/start", get(oidc::start))
+        .route("/v1/auth/oidc/callback", get(oidc::callback))
+        .route("/v1/auth/oidc/token", post(oidc::token))
         .route("/v1/me", get(auth::me).patch(auth::update_me))
         .route("/v1/me/password", post(auth::change_password))
         .route("/v1/auth/password-reset", post(account::request_password_reset))
@@ -107,7 +116,8 @@ pub fn router(ctx: ApiContext) -> Router {
         .route("/v1/orgs/{org}/share-links/{id}", delete(share::revoke_share_link))
         .route("/s/{token}", get(share::open_share_link))
         .layer(DefaultBodyLimit::max(max_json));
-    api.fallback(|| async { ApiError::NotFound })
+    let router = api
+        .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(ctx.clone(), track_metrics))
         .layer(
             TraceLayer::new_for_http()
@@ -122,7 +132,41 @@ pub fn router(ctx: ApiContext) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .with_state(ctx)
+        .with_state(ctx);
+    // Outermost, so preflights are answered before anything else runs.
+    Ok(match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    })
+}
+
+/// CORS for exactly `origins` (`scheme://host[:port]`, no wildcard): bearer tokens, no cookies,
+/// so no credentials mode. `None` for an empty list: browsers then refuse every cross-origin call.
+fn cors_layer(origins: &[String]) -> Result<Option<CorsLayer>, ApiError> {
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    let mut allowed = Vec::with_capacity(origins.len());
+    for origin in origins {
+        let url = reqwest::Url::parse(origin).ok();
+        let exact = url.as_ref().is_some_and(|u| {
+            matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.path() == "/" && u.query().is_none()
+        }) && !origin.ends_with('/');
+        let value = HeaderValue::from_str(origin).ok().filter(|_| exact);
+        allowed.push(value.ok_or_else(|| {
+            ApiError::validation(format!(
+                "[cors] allowed_origins: {origin:?} is not an origin like https://app.example.com"
+            ))
+        })?);
+    }
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(allowed))
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, REQUEST_ID])
+            .expose_headers([REQUEST_ID, header::RETRY_AFTER])
+            .max_age(std::time::Duration::from_secs(600)),
+    ))
 }
 
 async fn track_metrics(State(ctx): State<ApiContext>, req: Request<Body>, next: Next) -> Response {
@@ -148,7 +192,10 @@ mod tests {
         settings.argon2.memory_kib = 64;
         settings.argon2.iterations = 1;
         match build_context(settings).await {
-            Ok(ctx) => super::router(ctx),
+            Ok(ctx) => match super::router(ctx) {
+                Ok(router) => router,
+                Err(e) => panic!("router: {e}"),
+            },
             Err(e) => panic!("context: {e}"),
         }
     }

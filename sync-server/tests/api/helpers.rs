@@ -47,6 +47,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with settings changed by `configure` first.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let (mut settings, data_dir) = test_settings().await;
+    configure(&mut settings);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    start_app(settings, data_dir, listener).await
+}
+
+/// The settings every test server starts from: a fresh data directory (and, in the PostgreSQL
+/// test binary, a fresh database), cheap hashing, a loopback port. The database can be written
+/// to (e.g. with `admin::create_owner`) before [`start_app`].
+pub async fn test_settings() -> (Settings, tempfile::TempDir) {
     if std::env::var_os("TEST_LOG").is_some() {
         revlens_sync_server::telemetry::init_subscriber("debug", std::io::stdout);
     }
@@ -60,10 +70,19 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.argon2.memory_kib = 64;
     settings.argon2.iterations = 1;
     settings.login.ip_max_failures = 10_000;
-    configure(&mut settings);
-    let app = Application::build(settings.clone()).await.unwrap();
+    (settings, data_dir)
+}
+
+/// Builds the server with `settings` on `listener` (bound already) and serves it.
+pub async fn start_app(
+    mut settings: Settings,
+    data_dir: tempfile::TempDir,
+    listener: tokio::net::TcpListener,
+) -> TestApp {
+    let app = Application::build_on(settings.clone(), listener).await.unwrap();
     settings.bind = app.local_addr();
-    let address = format!("http://{}", app.local_addr());
+    let scheme = if app.is_tls() { "https" } else { "http" };
+    let address = format!("{scheme}://{}", app.local_addr());
     let setup_token = app.setup_token().map(str::to_owned);
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();

@@ -25,6 +25,8 @@ mod instances;
 mod invitations;
 #[path = "../api/moto_server.rs"]
 mod moto_server;
+#[path = "../api/oidc.rs"]
+mod oidc;
 #[path = "../api/pg_server.rs"]
 mod pg_server;
 #[path = "../api/roles.rs"]
