@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every check CI runs: formatting, lints, all tests, and a short fuzz run.
+# Every check CI runs: formatting, lints, all tests (Rust, UI, browser and desktop end to end),
+# and a short fuzz run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +31,10 @@ CI="${CI:-true}" cargo test --workspace --locked
 
 # The UI: lint, type check, Vitest, and the browser end-to-end run against `revlens serve`.
 ./scripts/test-ui.sh
+
+# The desktop app as users get it: release bundles (.deb, .rpm) with their checks and a smoke
+# test of the packaged binary, then the WebDriver end-to-end run of the real window under Xvfb.
+./scripts/test-desktop.sh
 
 # A short fuzz run of the importer; FUZZ_SECONDS=0 skips it.
 fuzz_seconds="${FUZZ_SECONDS:-30}"
