@@ -171,4 +171,13 @@ impl SyncClient {
         let response = Self::send(self.authed(Method::GET, &format!("/v1/orgs/{org}/blobs/{sha256}"))?).await?;
         Ok(response.bytes().await?.to_vec())
     }
+
+    /// Whether the org has the blob, without downloading it (`HEAD`).
+    pub async fn has_blob(&self, org: &str, sha256: &str) -> Result<bool, ClientError> {
+        match Self::send(self.authed(Method::HEAD, &format!("/v1/orgs/{org}/blobs/{sha256}"))?).await {
+            Ok(_) => Ok(true),
+            Err(error) if error.status() == Some(StatusCode::NOT_FOUND) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
 }
