@@ -142,18 +142,16 @@ pub struct DeferredChange {
 impl Store {
     /// Starts the import of a synced version, under its own id when no version has it here.
     pub fn begin_synced_import(&self, synced: &SyncedVersion) -> Result<Staging> {
-        let wanted = synced.id.parse::<VersionId>().ok();
-        let free = match wanted {
-            Some(id) => !self
-                .conn
-                .query_row("SELECT 1 FROM dataset_versions WHERE id = ?1", [id.to_string()], |_| Ok(()))
-                .optional()?
-                .is_some(),
-            None => false,
-        };
-        match wanted {
-            Some(id) if free => self.begin_import_as(id),
-            _ => self.begin_import(),
+        let Ok(wanted) = synced.id.parse::<VersionId>() else { return self.begin_import() };
+        let taken = self
+            .conn
+            .query_row("SELECT 1 FROM dataset_versions WHERE id = ?1", [wanted.to_string()], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if taken {
+            self.begin_import()
+        } else {
+            self.begin_import_as(wanted)
         }
     }
 
@@ -171,7 +169,9 @@ impl Store {
             return Ok(Vec::new());
         }
         let Some(body) = object.body.as_ref().and_then(DatasetBody::parse) else { return Ok(Vec::new()) };
-        if has_pending(&self.conn, workspace, &object.id, Some(acknowledged))? || is_stale(&self.conn, workspace, object)? {
+        if has_pending(&self.conn, workspace, &object.id, Some(acknowledged))?
+            || is_stale(&self.conn, workspace, object)?
+        {
             return Ok(Vec::new());
         }
         let local_id = local_id_for(&self.conn, workspace, DATASET_KIND, &object.id)?;
@@ -421,7 +421,10 @@ pub(crate) fn apply_remote_dataset(
         params![local_id, ws, name, body.kind.as_str(), now],
     )?;
     if changed == 0 {
-        return Err(StoreError::Corrupt { what: "synced dataset", detail: format!("{local_id} is another workspace's") });
+        return Err(StoreError::Corrupt {
+            what: "synced dataset",
+            detail: format!("{local_id} is another workspace's"),
+        });
     }
     // Versions the body does not list (same number and file) go; the listed ones come.
     let here = local_versions(tx, workspace, &local_id)?;

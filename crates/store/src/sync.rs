@@ -486,7 +486,12 @@ fn remote_id_for(conn: &rusqlite::Connection, workspace: WorkspaceId, kind: &str
 
 /// The local id of a server object: the one recorded, else the id itself when it is a UUID,
 /// else a UUID made from a conflicted copy's 32 hex digits (stable across clients), else a new one.
-pub(crate) fn local_id_for(conn: &rusqlite::Connection, workspace: WorkspaceId, kind: &str, remote_id: &str) -> Result<String> {
+pub(crate) fn local_id_for(
+    conn: &rusqlite::Connection,
+    workspace: WorkspaceId,
+    kind: &str,
+    remote_id: &str,
+) -> Result<String> {
     let known: Option<String> = conn
         .query_row(
             "SELECT local_id FROM sync_objects WHERE workspace_id = ?1 AND kind = ?2 AND remote_id = ?3",

@@ -151,13 +151,16 @@ fn pulled_datasets_are_committed_deferred_or_deleted_whole() {
     b.sign_in_sync(ws, &account()).unwrap();
     assert_eq!(b.versions_to_import(ws, &object, 0).unwrap().len(), 1);
     let incoming = stage(&b, ws, &object, b"one");
-    let applied = b.apply_pull_page_with(ws, &[object.clone()], incoming, 1, 0).unwrap();
+    let applied = b.apply_pull_page_with(ws, std::slice::from_ref(&object), incoming, 1, 0).unwrap();
     assert_eq!((applied.updated, applied.deferred), (1, 0));
     let got = b.datasets(ws).unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!((got[0].id, got[0].name.as_str()), (imported.dataset_id, "subs"));
     let version = &got[0].versions[0];
-    assert_eq!((version.id, version.version, version.source_sha256.as_str()), (imported.id, 1, sha_of(b"one").as_str()));
+    assert_eq!(
+        (version.id, version.version, version.source_sha256.as_str()),
+        (imported.id, 1, sha_of(b"one").as_str())
+    );
     assert!(b.layout().blob(&sha_of(b"one")).is_file());
     assert!(b.layout().table(version.id).is_file());
     assert_eq!(b.pending_count(ws).unwrap(), 0, "pulled changes are not edits");
@@ -172,7 +175,7 @@ fn pulled_datasets_are_committed_deferred_or_deleted_whole() {
     missing.body = Some(body);
     let mut incoming = Incoming::default();
     incoming.fail(&missing, "the server has no file with SHA-256 …".into());
-    let applied = b.apply_pull_page_with(ws, &[missing.clone()], incoming, 2, 0).unwrap();
+    let applied = b.apply_pull_page_with(ws, std::slice::from_ref(&missing), incoming, 2, 0).unwrap();
     assert_eq!((applied.updated, applied.deferred), (0, 1));
     assert_eq!(b.datasets(ws).unwrap().len(), 1);
     let deferred = b.deferred_changes(ws).unwrap();
@@ -220,7 +223,7 @@ fn a_pending_local_edit_keeps_the_local_dataset_until_the_server_answers() {
         conflict_of: None,
     };
     assert!(store.versions_to_import(ws, &object, 0).unwrap().is_empty());
-    store.apply_pull_page_with(ws, &[object.clone()], Incoming::default(), 1, 0).unwrap();
+    store.apply_pull_page_with(ws, std::slice::from_ref(&object), Incoming::default(), 1, 0).unwrap();
     let got = store.dataset(mine.dataset_id).unwrap();
     assert_eq!(got.versions[0].source_sha256, sha_of(b"mine"));
     assert_eq!(dataset_edits(&store, ws).len(), 1, "the edit still waits to be sent");
