@@ -92,6 +92,9 @@ pub struct StagedVersion {
 pub struct Incoming {
     staged: Vec<StagedVersion>,
     failed: Vec<(RemoteObject, String)>,
+    /// (version id, sha256) of the versions the applied changes removed: their files go once
+    /// the transaction has committed.
+    dropped: Vec<(String, String)>,
 }
 
 impl Incoming {
@@ -140,6 +143,23 @@ pub struct DeferredChange {
 }
 
 impl Store {
+    /// Removes the files of the versions an applied change dropped: each one's table, and its
+    /// original unless another version still refers to it.
+    pub(crate) fn remove_dropped_files(&self, incoming: &Incoming) -> Result<()> {
+        for (version, sha) in &incoming.dropped {
+            let _ = std::fs::remove_file(self.layout.tables().join(format!("{version}.parquet")));
+            let forgotten = self.conn.execute(
+                "DELETE FROM blobs WHERE sha256 = ?1 AND NOT EXISTS \
+                 (SELECT 1 FROM dataset_versions WHERE source_sha256 = ?1)",
+                [sha],
+            )?;
+            if forgotten > 0 {
+                let _ = std::fs::remove_file(self.layout.blob(sha));
+            }
+        }
+        Ok(())
+    }
+
     /// Starts the import of a synced version, under its own id when no version has it here.
     pub fn begin_synced_import(&self, synced: &SyncedVersion) -> Result<Staging> {
         let Ok(wanted) = synced.id.parse::<VersionId>() else { return self.begin_import() };
@@ -298,6 +318,15 @@ fn local_versions(conn: &Connection, workspace: WorkspaceId, dataset_id: &str) -
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// (id, sha256) of a dataset's versions, or of one of them.
+fn version_files(conn: &Connection, dataset_id: &str, number: Option<u32>) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, source_sha256 FROM dataset_versions WHERE dataset_id = ?1 AND (?2 IS NULL OR version = ?2)",
+    )?;
+    let rows = stmt.query_map(params![dataset_id, number], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// A name no other dataset of the workspace and kind has: `base`, else `base (2)` …
 fn unique_dataset_name(
     tx: &Transaction<'_>,
@@ -398,6 +427,7 @@ pub(crate) fn apply_remote_dataset(
         Some(body) if !body.versions.is_empty() => body,
         // A deletion, or a dataset left with no version: gone here too.
         _ => {
+            incoming.dropped.extend(version_files(tx, &local_id, None)?);
             tx.execute("DELETE FROM datasets WHERE workspace_id = ?1 AND id = ?2", params![ws, local_id])?;
             tx.execute(
                 "DELETE FROM sync_objects WHERE workspace_id = ?1 AND kind = ?2 AND local_id = ?3",
@@ -430,6 +460,7 @@ pub(crate) fn apply_remote_dataset(
     let here = local_versions(tx, workspace, &local_id)?;
     let wanted: HashSet<(u32, String)> = body.versions.iter().map(|v| (v.version, v.sha256.clone())).collect();
     for (number, sha) in here.difference(&wanted) {
+        incoming.dropped.extend(version_files(tx, &local_id, Some(*number))?);
         tx.execute(
             "DELETE FROM dataset_versions WHERE dataset_id = ?1 AND version = ?2 AND source_sha256 = ?3",
             params![local_id, number, sha],

@@ -324,7 +324,7 @@ impl Store {
     }
 
     /// Runs `apply` in one transaction; files it moved into place are removed again when it
-    /// fails, and files no version refers to any more are removed once it committed.
+    /// fails, and the files of the versions it dropped are removed once it committed.
     fn with_incoming(
         &self,
         mut incoming: Incoming,
@@ -339,7 +339,7 @@ impl Store {
         })();
         match result {
             Ok(outcome) => {
-                self.remove_unreferenced_files()?;
+                self.remove_dropped_files(&incoming)?;
                 Ok(outcome)
             }
             Err(error) => {
