@@ -358,3 +358,17 @@ fn a_dataset_whose_file_is_missing_is_reported_and_applied_once_the_file_is_ther
     assert_eq!(versions(&b.dataset("subs").unwrap()), versions(&a.dataset("subs").unwrap()));
     assert_eq!(b.mrr("subs"), a.mrr("subs"));
 }
+
+#[test]
+fn a_dataset_file_over_the_servers_limit_is_refused_in_words() {
+    let revlens = Path::new(env!("CARGO_BIN_EXE_revlens"));
+    let server = Server::start(&server_binary(revlens), "max_blob_bytes = 64\n", &[]);
+    let a = Client::new();
+    a.login(&server);
+    let path = a.write("subs.csv", MRR_SUBSCRIPTIONS);
+    a.run(&["import", &path, "--kind", "subscriptions", "--name", "subs"]).ok();
+    a.run(&["sync", "push"]).fails_with(1, "version 1 of dataset 'subs'");
+    let failed = a.run(&["sync", "push"]).fails_with(1, "is larger than the sync server accepts");
+    assert!(failed.stderr.contains(&format!("({} bytes)", MRR_SUBSCRIPTIONS.len())), "{}", failed.stderr);
+    assert_eq!(a.sync("status")["pending"], 1, "the edit waits, unsent");
+}

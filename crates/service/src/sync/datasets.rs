@@ -82,7 +82,17 @@ impl Service {
                 if !checked.insert(version.sha256.clone()) || !path.is_file() {
                     continue;
                 }
-                sent += u64::from(upload_blob(session, &version.sha256, &path)?);
+                let uploaded = upload_blob(session, &version.sha256, &path).map_err(|e| match e {
+                    ServiceError::SyncServer(c) if c.status().is_some_and(|s| s.as_u16() == 413) => {
+                        ServiceError::Invalid(format!(
+                            "the file of version {} of dataset '{}' ({} bytes) is larger than the sync server accepts \
+                             (its max_blob_bytes); nothing after it was sent",
+                            version.version, body.name, version.size
+                        ))
+                    }
+                    other => other,
+                })?;
+                sent += u64::from(uploaded);
             }
         }
         Ok(sent)
