@@ -372,3 +372,42 @@ fn a_dataset_file_over_the_servers_limit_is_refused_in_words() {
     assert!(failed.stderr.contains(&format!("({} bytes)", MRR_SUBSCRIPTIONS.len())), "{}", failed.stderr);
     assert_eq!(a.sync("status")["pending"], 1, "the edit waits, unsent");
 }
+
+#[test]
+fn two_members_adding_versions_offline_keep_both_as_a_conflicted_copy() {
+    let server = start_server();
+    let (a, b) = (Client::new(), Client::new());
+    a.login(&server);
+    b.login(&server);
+    let first = a.write("subs.csv", MRR_SUBSCRIPTIONS);
+    a.run(&["import", &first, "--kind", "subscriptions", "--name", "subs"]).ok();
+    a.sync("push");
+    b.sync("pull");
+
+    // Both import a second version offline; A's reaches the server first.
+    let mine = a.write("a.csv", &format!("{MRR_SUBSCRIPTIONS}D,10,2024-03-05,,month\n"));
+    a.run(&["import", &mine, "--kind", "subscriptions", "--name", "subs"]).ok();
+    let theirs = b.write("b.csv", &format!("{MRR_SUBSCRIPTIONS}E,20,2024-03-07,,month\n"));
+    b.run(&["import", &theirs, "--kind", "subscriptions", "--name", "subs"]).ok();
+    let b_version = versions(&b.dataset("subs").unwrap())[1].clone();
+    a.sync("push");
+    let pushed = b.sync("push");
+    assert_eq!(pushed["conflicts"], 1, "{pushed}");
+
+    // The server's "subs" stands everywhere; B's version lives on in "subs (conflict)".
+    b.sync("pull");
+    a.sync("pull");
+    for client in [&a, &b] {
+        let subs = versions(&client.dataset("subs").unwrap());
+        assert_eq!(subs, versions(&a.dataset("subs").unwrap()));
+        assert_eq!(subs.len(), 2);
+        assert_ne!(subs[1].1, b_version.1, "the server's second version is A's");
+        let copy = versions(&client.dataset("subs (conflict)").unwrap());
+        assert_eq!(
+            copy.iter().map(|v| (v.0, v.1.clone(), v.2)).collect::<Vec<_>>(),
+            vec![(subs[0].0, subs[0].1.clone(), subs[0].2), (b_version.0, b_version.1.clone(), b_version.2)]
+        );
+    }
+    assert_eq!(a.mrr("subs (conflict)"), b.mrr("subs (conflict)"));
+    assert!(a.mrr("subs (conflict)").trim_end().ends_with("2024-03,220.00,2640.00,3,20.00,0.00,0.00,50.00,0.00"));
+}
