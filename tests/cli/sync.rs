@@ -348,6 +348,7 @@ fn a_dataset_whose_file_is_missing_is_reported_and_applied_once_the_file_is_ther
     assert!(failed.stderr.contains(&format!("the server has no file with SHA-256 {sha}")), "{}", failed.stderr);
     assert!(b.dataset("subs").is_none());
     assert_eq!((b.files_in("blobs"), b.files_in("tables"), b.files_in("staging")), (0, 0, 0));
+    assert_eq!(b.sync("status")["not_applied"], 1);
 
     // A imports the same file again (a new version); its push uploads it; B's next pull
     // applies the kept change and the new one.
@@ -357,6 +358,7 @@ fn a_dataset_whose_file_is_missing_is_reported_and_applied_once_the_file_is_ther
     assert_eq!(pulled["not_applied"], serde_json::json!([]), "{pulled}");
     assert_eq!(versions(&b.dataset("subs").unwrap()), versions(&a.dataset("subs").unwrap()));
     assert_eq!(b.mrr("subs"), a.mrr("subs"));
+    assert_eq!(b.sync("status")["not_applied"], 0);
 }
 
 #[test]

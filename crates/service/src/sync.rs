@@ -51,6 +51,8 @@ pub struct SyncStatus {
     pub client_id: Option<String>,
     /// Local edits the server has not acknowledged yet.
     pub pending: u64,
+    /// Changes from the server a pull could not apply yet (retried at the next pull).
+    pub not_applied: u64,
     pub cookie: u64,
     pub last_mutation_id: u64,
     pub last_push_at: Option<String>,
@@ -250,6 +252,7 @@ impl Service {
         let ws = self.workspace(workspace)?;
         let account = self.store.sync_account(ws.id)?;
         let pending = self.store.pending_count(ws.id)?;
+        let not_applied = self.store.deferred_changes(ws.id)?.len() as u64;
         Ok(match account {
             Some(a) => SyncStatus {
                 workspace: ws.name,
@@ -260,6 +263,7 @@ impl Service {
                 org_name: Some(a.org_name),
                 client_id: Some(a.client_id),
                 pending,
+                not_applied,
                 cookie: a.cookie,
                 last_mutation_id: a.last_mutation_id,
                 last_push_at: a.last_push_at,
@@ -274,6 +278,7 @@ impl Service {
                 org_name: None,
                 client_id: None,
                 pending,
+                not_applied,
                 cookie: 0,
                 last_mutation_id: 0,
                 last_push_at: None,

@@ -124,6 +124,9 @@ fn print_status(status: &SyncStatus) {
         status.org_id.as_deref().unwrap_or_default()
     );
     outln!("pending      {}", status.pending);
+    if status.not_applied > 0 {
+        outln!("not applied  {} (retried at the next pull: revlens sync pull)", status.not_applied);
+    }
     outln!("cookie       {}", status.cookie);
     outln!("last push    {}", status.last_push_at.as_deref().unwrap_or("never"));
     outln!("last pull    {}", status.last_pull_at.as_deref().unwrap_or("never"));
