@@ -92,6 +92,8 @@ impl Client {
         let path = self.files.path().join(format!("{extra_column}.csv"));
         std::fs::write(&path, text).unwrap();
         self.run(&["import", path.to_str().unwrap(), "--kind", "subscriptions", "--save-mapping", name]).ok();
+        // Only the mapping is wanted here: the dataset goes before it is ever sent, so it never syncs.
+        self.run(&["dataset", "rm", extra_column]).ok();
     }
 
     /// name -> header signature of every saved mapping.
@@ -211,4 +213,203 @@ fn signing_in_needs_a_password_on_stdin_and_a_server_url() {
         .fails_with(2, "unexpected argument '--password'");
     assert_eq!(client.sync("status")["signed_in"], false);
     client.run(&["sync", "pull"]).fails_with(1, "is not signed in to a sync server");
+}
+
+/// Three customers (the numbers of tests/cli/metrics.rs): 200, 250, 200 MRR in Jan–Mar 2024.
+const MRR_SUBSCRIPTIONS: &str = "\
+customer,mrr amount,start,end,interval
+A,100,2024-01-15,,month
+B,1200,2024-01-31,,year
+C,50,2024-02-01,2024-03-01,month
+";
+
+impl Client {
+    fn write(&self, name: &str, text: &str) -> String {
+        let path = self.files.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+
+    /// `datasets show NAME` as JSON, or `None` when there is no such dataset.
+    fn dataset(&self, name: &str) -> Option<Value> {
+        let shown = self.run(&["dataset", "show", name, "--format", "json"]);
+        (shown.code == 0).then(|| shown.json())
+    }
+
+    fn mrr(&self, dataset: &str) -> String {
+        self.run(&[
+            "metrics",
+            "mrr",
+            "--dataset",
+            dataset,
+            "--kind",
+            "subscriptions",
+            "--to",
+            "2024-03",
+            "--format",
+            "csv",
+        ])
+        .ok()
+        .stdout
+    }
+
+    /// Every file under the home's folder, for "nothing half-imported" checks.
+    fn files_in(&self, folder: &str) -> usize {
+        fn count(dir: &Path) -> usize {
+            std::fs::read_dir(dir).map_or(0, |entries| {
+                entries.flatten().map(|e| if e.path().is_dir() { count(&e.path()) } else { 1 }).sum()
+            })
+        }
+        count(&self.home.path().join(folder))
+    }
+}
+
+/// (version, sha256, rows, id) of each version of a shown dataset.
+fn versions(dataset: &Value) -> Vec<(u64, String, u64, String)> {
+    dataset["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_u64().unwrap(),
+                v["source_sha256"].as_str().unwrap().to_owned(),
+                v["rows"].as_u64().unwrap(),
+                v["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_dataset_imported_by_one_member_reaches_another_with_its_versions_and_numbers() {
+    let server = start_server();
+    let (a, b) = (Client::new(), Client::new());
+    a.login(&server);
+    b.login(&server);
+
+    // A imports two versions of "subs" and pushes: both files go up before the edit.
+    let first = a.write("subs.csv", MRR_SUBSCRIPTIONS);
+    a.run(&["import", &first, "--kind", "subscriptions", "--name", "subs"]).ok();
+    let grown = a.write("subs-march.csv", &format!("{MRR_SUBSCRIPTIONS}D,10,2024-03-05,,month\n"));
+    a.run(&["import", &grown, "--kind", "subscriptions", "--name", "subs"]).ok();
+    let pushed = a.sync("push");
+    assert_eq!((pushed["files_uploaded"].as_u64(), pushed["pending"].as_u64()), (Some(2), Some(0)), "{pushed}");
+
+    // B pulls: the dataset is there, same versions, same files, same rows, same numbers.
+    let pulled = b.sync("pull");
+    assert_eq!(pulled["not_applied"], serde_json::json!([]), "{pulled}");
+    let (in_a, in_b) = (a.dataset("subs").unwrap(), b.dataset("subs").unwrap());
+    assert_eq!(in_b["id"], in_a["id"]);
+    assert_eq!(versions(&in_b), versions(&in_a));
+    assert_eq!(versions(&in_b).iter().map(|v| v.2).collect::<Vec<_>>(), vec![3, 4]);
+    let mrr = a.mrr("subs");
+    assert_eq!(b.mrr("subs"), mrr);
+    assert!(mrr.trim_end().ends_with("2024-03,210.00,2520.00,3,10.00,0.00,0.00,50.00,0.00"), "{mrr}");
+    assert_eq!(b.sync("status")["pending"], 0, "a pulled dataset is not a local edit");
+
+    // Nothing to upload twice: another push from A sends no file.
+    a.run(&["import", &first, "--kind", "subscriptions", "--name", "subs"]).ok();
+    assert_eq!(a.sync("push")["files_uploaded"], 0);
+    b.sync("pull");
+    assert_eq!(versions(&b.dataset("subs").unwrap()).len(), 3);
+
+    // Deleting a version, then the dataset, reaches B; its files go too.
+    a.run(&["dataset", "rm", "subs", "--version", "1"]).ok();
+    a.sync("push");
+    b.sync("pull");
+    let numbers: Vec<u64> = versions(&b.dataset("subs").unwrap()).iter().map(|v| v.0).collect();
+    assert_eq!(numbers, vec![2, 3]);
+    a.run(&["dataset", "rm", "subs"]).ok();
+    a.sync("push");
+    let pulled = b.sync("pull");
+    assert_eq!(pulled["deleted"], 1, "{pulled}");
+    assert!(b.dataset("subs").is_none());
+    assert_eq!((b.files_in("blobs"), b.files_in("tables"), b.files_in("staging")), (0, 0, 0));
+}
+
+#[test]
+fn a_dataset_whose_file_is_missing_is_reported_and_applied_once_the_file_is_there() {
+    let server = start_server();
+    let (a, b) = (Client::new(), Client::new());
+    a.login(&server);
+    b.login(&server);
+    let path = a.write("subs.csv", MRR_SUBSCRIPTIONS);
+    let imported =
+        a.run(&["import", &path, "--kind", "subscriptions", "--name", "subs", "--format", "json"]).ok().json();
+    // The original file vanished from A's store before the push: the edit goes, the file cannot.
+    let sha = imported["sha256"].as_str().unwrap();
+    std::fs::remove_file(a.home.path().join("blobs").join(&sha[..2]).join(sha)).unwrap();
+    assert_eq!(a.sync("push")["files_uploaded"], 0);
+
+    // B is told in words, and its store is as before: no dataset, no file, no staged leftover.
+    let failed = b.run(&["sync", "pull"]).fails_with(1, "could not be applied");
+    assert!(failed.stderr.contains("version 1 of dataset 'subs'"), "{}", failed.stderr);
+    assert!(failed.stderr.contains(&format!("the server has no file with SHA-256 {sha}")), "{}", failed.stderr);
+    assert!(b.dataset("subs").is_none());
+    assert_eq!((b.files_in("blobs"), b.files_in("tables"), b.files_in("staging")), (0, 0, 0));
+    assert_eq!(b.sync("status")["not_applied"], 1);
+
+    // A imports the same file again (a new version); its push uploads it; B's next pull
+    // applies the kept change and the new one.
+    a.run(&["import", &path, "--kind", "subscriptions", "--name", "subs"]).ok();
+    assert_eq!(a.sync("push")["files_uploaded"], 1);
+    let pulled = b.sync("pull");
+    assert_eq!(pulled["not_applied"], serde_json::json!([]), "{pulled}");
+    assert_eq!(versions(&b.dataset("subs").unwrap()), versions(&a.dataset("subs").unwrap()));
+    assert_eq!(b.mrr("subs"), a.mrr("subs"));
+    assert_eq!(b.sync("status")["not_applied"], 0);
+}
+
+#[test]
+fn a_dataset_file_over_the_servers_limit_is_refused_in_words() {
+    let revlens = Path::new(env!("CARGO_BIN_EXE_revlens"));
+    let server = Server::start(&server_binary(revlens), "max_blob_bytes = 64\n", &[]);
+    let a = Client::new();
+    a.login(&server);
+    let path = a.write("subs.csv", MRR_SUBSCRIPTIONS);
+    a.run(&["import", &path, "--kind", "subscriptions", "--name", "subs"]).ok();
+    a.run(&["sync", "push"]).fails_with(1, "version 1 of dataset 'subs'");
+    let failed = a.run(&["sync", "push"]).fails_with(1, "is larger than the sync server accepts");
+    assert!(failed.stderr.contains(&format!("({} bytes)", MRR_SUBSCRIPTIONS.len())), "{}", failed.stderr);
+    assert_eq!(a.sync("status")["pending"], 1, "the edit waits, unsent");
+}
+
+#[test]
+fn two_members_adding_versions_offline_keep_both_as_a_conflicted_copy() {
+    let server = start_server();
+    let (a, b) = (Client::new(), Client::new());
+    a.login(&server);
+    b.login(&server);
+    let first = a.write("subs.csv", MRR_SUBSCRIPTIONS);
+    a.run(&["import", &first, "--kind", "subscriptions", "--name", "subs"]).ok();
+    a.sync("push");
+    b.sync("pull");
+
+    // Both import a second version offline; A's reaches the server first.
+    let mine = a.write("a.csv", &format!("{MRR_SUBSCRIPTIONS}D,10,2024-03-05,,month\n"));
+    a.run(&["import", &mine, "--kind", "subscriptions", "--name", "subs"]).ok();
+    let theirs = b.write("b.csv", &format!("{MRR_SUBSCRIPTIONS}E,20,2024-03-07,,month\n"));
+    b.run(&["import", &theirs, "--kind", "subscriptions", "--name", "subs"]).ok();
+    let b_version = versions(&b.dataset("subs").unwrap())[1].clone();
+    a.sync("push");
+    let pushed = b.sync("push");
+    assert_eq!(pushed["conflicts"], 1, "{pushed}");
+
+    // The server's "subs" stands everywhere; B's version lives on in "subs (conflict)".
+    b.sync("pull");
+    a.sync("pull");
+    for client in [&a, &b] {
+        let subs = versions(&client.dataset("subs").unwrap());
+        assert_eq!(subs, versions(&a.dataset("subs").unwrap()));
+        assert_eq!(subs.len(), 2);
+        assert_ne!(subs[1].1, b_version.1, "the server's second version is A's");
+        let copy = versions(&client.dataset("subs (conflict)").unwrap());
+        assert_eq!(
+            copy.iter().map(|v| (v.0, v.1.clone(), v.2)).collect::<Vec<_>>(),
+            vec![(subs[0].0, subs[0].1.clone(), subs[0].2), (b_version.0, b_version.1.clone(), b_version.2)]
+        );
+    }
+    assert_eq!(a.mrr("subs (conflict)"), b.mrr("subs (conflict)"));
+    assert!(a.mrr("subs (conflict)").trim_end().ends_with("2024-03,220.00,2640.00,3,20.00,0.00,0.00,50.00,0.00"));
 }

@@ -22,7 +22,7 @@ afterEach(() => {
 });
 
 const noConflicts = (over: Partial<TeamStatus> = {}) => signedInFixture({ conflicts: [], ...over });
-const synced = (over: Partial<SyncResult> = {}): SyncResult => ({ pushed: 0, pulled: 0, conflicts: 0, status: noConflicts({ pending: 0 }), ...over });
+const synced = (over: Partial<SyncResult> = {}): SyncResult => ({ pushed: 0, pulled: 0, conflicts: 0, not_applied: [], status: noConflicts({ pending: 0 }), ...over });
 
 describe('Team page', () => {
   it('signs in with the form, sends the arguments once and never keeps the password', async () => {
@@ -56,6 +56,19 @@ describe('Team page', () => {
     expect(within(account).getByTestId('team-status-email')).toHaveTextContent('ana@example.com');
     expect(app.team?.signed_in).toBe(true);
     for (const spy of logs) expect(JSON.stringify(spy.mock.calls)).not.toMatch(/wrong-secret|"demo"/);
+  });
+
+  it('lists the changes a sync could not apply, in words', async () => {
+    const problem = "version 1 of dataset 'subs' (subscriptions): the server has no file with SHA-256 ab12";
+    const backend = demoBackend()
+      .on('team_status', () => noConflicts())
+      .on('team_sync', () => synced({ pulled: 1, not_applied: [problem] }));
+    const app = tracked(appWith(backend));
+    renderPage(Team, app);
+    await fireEvent.click(await screen.findByTestId('team-sync'));
+    const list = await screen.findByTestId('team-sync-not-applied');
+    expect(list).toHaveTextContent(`Not applied yet (retried at the next sync): ${problem}`);
+    expect(screen.getByTestId('team-sync-result')).toHaveTextContent('received 1 change');
   });
 
   it('shows the status and each conflict next to its original, and resolves one with the chosen side', async () => {

@@ -69,6 +69,9 @@ pub struct SyncResult {
     pub pulled: u64,
     /// Conflicted copies this sync brought (they stay listed in `status` until resolved).
     pub conflicts: u64,
+    /// Changes from the server that could not be applied here, each in words (a dataset whose
+    /// file is missing on the server, damaged, or does not import); retried at the next sync.
+    pub not_applied: Vec<String>,
     pub status: TeamStatus,
 }
 
@@ -181,6 +184,7 @@ pub(crate) fn sync(app: &App, args: WorkspaceArgs) -> ApiResult<SyncResult> {
         pushed: pushed.applied + pushed.merged,
         pulled: pulled.updated + pulled.deleted,
         conflicts: status.conflicts.len().saturating_sub(open_before) as u64,
+        not_applied: pulled.not_applied.into_iter().map(|n| n.error).collect(),
         status,
     })
 }

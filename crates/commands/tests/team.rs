@@ -118,6 +118,12 @@ fn two_homes_sync_dashboards_pick_a_conflict_and_share_a_snapshot() {
     assert_eq!(page.status().as_u16(), 200);
     let html = page.text().unwrap();
     assert!(html.contains("Board"), "{html}");
+    // The share's push took the imported file along: bob's sync brings the dataset, as alice has it.
+    let synced = bob.sync();
+    assert_eq!(synced["not_applied"], json!([]), "{synced}");
+    let datasets = |client: &Client| client.call("list_datasets", json!({"workspace": client.workspace}));
+    assert_eq!(datasets(&bob), datasets(&alice));
+    assert_eq!(datasets(&bob)[0]["versions"][0]["rows"], 2);
     // A wrong password is the server's refusal, in words.
     let refused = bob.app.call(
         "team_sign_in",

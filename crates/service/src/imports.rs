@@ -8,7 +8,7 @@ use revlens_ingest::{
     OutputColumn, Progress, RowError, SourceOptions,
 };
 use revlens_model::{BatchSink, CancelToken, DatasetId, DatasetKind, RowBatch, SinkError, VersionId};
-use revlens_store::{NewVersion, SkippedRow, StoreError, Workspace};
+use revlens_store::{NewVersion, SkippedRow, Staging, StoreError, Workspace};
 use serde::Serialize;
 
 use crate::mappings::{from_json, to_json};
@@ -122,32 +122,8 @@ impl Service {
             source: request.source.clone(),
         };
 
-        let mut staging = self.store.begin_import()?;
-        let original_path = staging.original_path();
-        let mut original = BufWriter::new(File::create(&original_path).map_err(StoreError::io_at(&original_path))?);
-        let mut table = LazyParquetSink::new(staging.table_path());
-        let mut skipped_error = None;
-        let outcome = {
-            let mut rejected = |row: &RowError| -> Result<(), SinkError> {
-                staging.record_skipped(&skipped_row(row)).map_err(|e| {
-                    skipped_error = Some(e.to_string());
-                    SinkError::from("cannot record a skipped row")
-                })
-            };
-            revlens_ingest::import(
-                &request.path,
-                &plan,
-                ImportIo { rows: &mut table, rejected: &mut rejected, original: &mut original, progress, cancel },
-            )
-        };
-        if let Some(error) = skipped_error {
-            return Err(ServiceError::Invalid(format!("cannot record skipped rows: {error}")));
-        }
-        let outcome = outcome?;
-        original.flush().map_err(StoreError::io_at(&original_path))?;
-        drop(original);
-        table.finish(&outcome.columns)?;
-        cancel.check().map_err(|_| revlens_ingest::ImportError::Cancelled)?;
+        let staging = self.store.begin_import()?;
+        let (staging, outcome) = self.import_into(staging, &request.path, &plan, progress, cancel)?;
 
         let name = request.name.clone().unwrap_or_else(|| default_name(&request.path));
         let new = NewVersion {
@@ -177,6 +153,44 @@ impl Service {
             )?;
         }
         Ok(summary(&new, &version, outcome, preview))
+    }
+
+    /// Reads a file into a staging folder (its original, its table, its skipped rows), without
+    /// committing it: dropped on error, the staging leaves nothing behind.
+    pub(crate) fn import_into(
+        &self,
+        mut staging: Staging,
+        path: &Path,
+        plan: &ImportPlan,
+        progress: &mut dyn FnMut(Progress),
+        cancel: &CancelToken,
+    ) -> Result<(Staging, ImportOutcome)> {
+        let original_path = staging.original_path();
+        let mut original = BufWriter::new(File::create(&original_path).map_err(StoreError::io_at(&original_path))?);
+        let mut table = LazyParquetSink::new(staging.table_path());
+        let mut skipped_error = None;
+        let outcome = {
+            let mut rejected = |row: &RowError| -> Result<(), SinkError> {
+                staging.record_skipped(&skipped_row(row)).map_err(|e| {
+                    skipped_error = Some(e.to_string());
+                    SinkError::from("cannot record a skipped row")
+                })
+            };
+            revlens_ingest::import(
+                path,
+                plan,
+                ImportIo { rows: &mut table, rejected: &mut rejected, original: &mut original, progress, cancel },
+            )
+        };
+        if let Some(error) = skipped_error {
+            return Err(ServiceError::Invalid(format!("cannot record skipped rows: {error}")));
+        }
+        let outcome = outcome?;
+        original.flush().map_err(StoreError::io_at(&original_path))?;
+        drop(original);
+        table.finish(&outcome.columns)?;
+        cancel.check().map_err(|_| revlens_ingest::ImportError::Cancelled)?;
+        Ok((staging, outcome))
     }
 
     fn resolve_mapping(

@@ -1,17 +1,22 @@
 //! Sync with a RevLens sync server, and share links: sign in, push, pull, status, sign out.
 //!
 //! Each workspace syncs with one org on one server. Local edits of synced kinds (saved column
-//! mappings, dashboards and scenarios) are logged by the store in the transaction of the change; `push` sends the
-//! log in order and drops what the server acknowledged; `pull` applies the changes since the
-//! cookie, page by page, and replays the still-pending edits on top (Replicache style).
+//! mappings, dashboards, scenarios and datasets) are logged by the store in the transaction of
+//! the change; `push` sends the log in order (a dataset's original files go to the org's blob
+//! store first) and drops what the server acknowledged; `pull` applies the changes since the
+//! cookie, page by page (downloading and importing the datasets' files), and replays the
+//! still-pending edits on top (Replicache style).
 //! Tokens live only in the OS keychain ([`crate::secrets`]); an expired access token is
 //! refreshed once and the call retried.
 
+mod datasets;
+
+use std::collections::HashSet;
 use std::future::Future;
 
 use chrono::{Duration, Utc};
 use revlens_model::DocumentId;
-use revlens_store::{DocumentKind, RemoteObject, SyncAccount};
+use revlens_store::{DeferredChange, DocumentKind, RemoteObject, SyncAccount};
 use revlens_sync::client::{ClientError, SyncClient};
 use revlens_sync::{Change, CreateShareLinkRequest, Mutation, MutationResult, ShareLink, ShareLinkCreated, SyncKind};
 use serde::Serialize;
@@ -46,6 +51,8 @@ pub struct SyncStatus {
     pub client_id: Option<String>,
     /// Local edits the server has not acknowledged yet.
     pub pending: u64,
+    /// Changes from the server a pull could not apply yet (retried at the next pull).
+    pub not_applied: u64,
     pub cookie: u64,
     pub last_mutation_id: u64,
     pub last_push_at: Option<String>,
@@ -60,6 +67,8 @@ pub struct PushSummary {
     pub merged: u64,
     pub conflicts: u64,
     pub already_applied: u64,
+    /// Original files of datasets uploaded to the org's blob store (those it lacked).
+    pub files_uploaded: u64,
     /// Edits still waiting (none after a complete push).
     pub pending: u64,
 }
@@ -76,6 +85,25 @@ pub struct PullSummary {
     pub skipped: u64,
     pub cookie: u64,
     pub pending: u64,
+    /// Dataset changes that could not be applied (file missing on the server, damaged, or not
+    /// importable here), with the reason; retried at the next pull. The local store is as if
+    /// they had not arrived.
+    pub not_applied: Vec<NotApplied>,
+}
+
+/// A change a pull could not apply yet, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct NotApplied {
+    pub kind: String,
+    pub id: String,
+    pub name: Option<String>,
+    pub error: String,
+}
+
+impl From<DeferredChange> for NotApplied {
+    fn from(d: DeferredChange) -> Self {
+        Self { kind: d.kind, id: d.id, name: d.name, error: d.error }
+    }
 }
 
 /// What a sign-out did.
@@ -128,7 +156,11 @@ impl Session {
         Fut: Future<Output = Result<T, ClientError>>,
     {
         match self.rt.block_on(f(self.client.clone())) {
-            Err(error) if error.code() == Some("unauthorized") => {
+            // A HEAD answer has no body to carry the code: its bare 401 means the same.
+            Err(error)
+                if error.code() == Some("unauthorized")
+                    || matches!(error, ClientError::Status { status } if status.as_u16() == 401) =>
+            {
                 let refreshed = self.rt.block_on(self.client.refresh());
                 match refreshed {
                     Ok(()) => {
@@ -220,6 +252,7 @@ impl Service {
         let ws = self.workspace(workspace)?;
         let account = self.store.sync_account(ws.id)?;
         let pending = self.store.pending_count(ws.id)?;
+        let not_applied = self.store.deferred_changes(ws.id)?.len() as u64;
         Ok(match account {
             Some(a) => SyncStatus {
                 workspace: ws.name,
@@ -230,6 +263,7 @@ impl Service {
                 org_name: Some(a.org_name),
                 client_id: Some(a.client_id),
                 pending,
+                not_applied,
                 cookie: a.cookie,
                 last_mutation_id: a.last_mutation_id,
                 last_push_at: a.last_push_at,
@@ -244,6 +278,7 @@ impl Service {
                 org_name: None,
                 client_id: None,
                 pending,
+                not_applied,
                 cookie: 0,
                 last_mutation_id: 0,
                 last_push_at: None,
@@ -261,7 +296,10 @@ impl Service {
         let (org, client_id) = (session.account.org_id.clone(), session.account.client_id.clone());
         let mut summary = PushSummary::default();
         let pending = self.store.prepare_push(ws)?;
+        let mut files_checked = HashSet::new();
         for batch in pending.chunks(PUSH_BATCH) {
+            // The files first: a teammate who pulls the edit finds what it names.
+            summary.files_uploaded += self.upload_dataset_files(&mut session, batch, &mut files_checked)?;
             let mut mutations = Vec::with_capacity(batch.len());
             for m in batch {
                 let kind: SyncKind = m.kind.parse().map_err(|e| ServiceError::Invalid(format!("{e}")))?;
@@ -290,7 +328,8 @@ impl Service {
                 }
             }
             summary.sent += mutations.len() as u64;
-            self.store.finish_push(ws, &applied, &server_versions, response.last_mutation_id)?;
+            let incoming = self.stage_datasets(&mut session, ws, &server_versions, response.last_mutation_id)?;
+            self.store.finish_push_with(ws, &applied, &server_versions, incoming, response.last_mutation_id)?;
         }
         summary.pending = self.store.pending_count(ws)?;
         Ok(summary)
@@ -303,11 +342,23 @@ impl Service {
         let (org, client_id) = (session.account.org_id.clone(), session.account.client_id.clone());
         let mut cookie = session.account.cookie;
         let mut summary = PullSummary::default();
+        // Changes an earlier pull could not apply are tried again first; newer ones below win.
+        let retry: Vec<RemoteObject> = self.store.deferred_changes(ws)?.into_iter().map(|d| d.object).collect();
+        if !retry.is_empty() {
+            let acknowledged = session.account.last_mutation_id;
+            let incoming = self.stage_datasets(&mut session, ws, &retry, acknowledged)?;
+            let applied = self.store.apply_pull_page_with(ws, &retry, incoming, cookie, acknowledged)?;
+            summary.updated += applied.updated;
+            summary.deleted += applied.deleted;
+            summary.conflicts += applied.conflicts;
+        }
         for _ in 0..MAX_PULL_PAGES {
             let (org, client_id) = (&org, &client_id);
             let page = session.call(move |c| async move { c.pull(org, client_id, cookie).await })?;
             let changes: Vec<RemoteObject> = page.changes.iter().map(to_remote).collect();
-            let applied = self.store.apply_pull_page(ws, &changes, page.cookie, page.last_mutation_id)?;
+            let incoming = self.stage_datasets(&mut session, ws, &changes, page.last_mutation_id)?;
+            let applied =
+                self.store.apply_pull_page_with(ws, &changes, incoming, page.cookie, page.last_mutation_id)?;
             summary.pages += 1;
             summary.updated += applied.updated;
             summary.deleted += applied.deleted;
@@ -324,6 +375,7 @@ impl Service {
         }
         summary.cookie = cookie;
         summary.pending = self.store.pending_count(ws)?;
+        summary.not_applied = self.store.deferred_changes(ws)?.into_iter().map(NotApplied::from).collect();
         Ok(summary)
     }
 

@@ -104,6 +104,15 @@ impl Staging {
         self.dir.join("skipped.jsonl")
     }
 
+    /// Flushes the skipped rows recorded so far, before the commit reads them.
+    pub(crate) fn finish_writing(&mut self) -> Result<()> {
+        if let Some(mut writer) = self.skipped.take() {
+            let path = self.skipped_path();
+            writer.flush().map_err(StoreError::io_at(&path))?;
+        }
+        Ok(())
+    }
+
     /// Records a skipped row; kept on disk so memory stays bounded.
     pub fn record_skipped(&mut self, row: &SkippedRow) -> Result<()> {
         let path = self.skipped_path();
@@ -136,10 +145,10 @@ const DATASET_COLUMNS: &str = "id, workspace_id, name, kind, created_at, updated
 /// Files that were moved into place by a commit whose transaction has not finished;
 /// removed again if it fails.
 #[derive(Default)]
-struct PlacedFiles(Vec<PathBuf>);
+pub(crate) struct PlacedFiles(Vec<PathBuf>);
 
 impl PlacedFiles {
-    fn undo(self) {
+    pub(crate) fn undo(self) {
         for path in self.0 {
             let _ = fs::remove_file(path);
         }
@@ -149,7 +158,11 @@ impl PlacedFiles {
 impl Store {
     /// Starts an import: a fresh staging folder and the id its version will have.
     pub fn begin_import(&self) -> Result<Staging> {
-        let version_id = VersionId::new();
+        self.begin_import_as(VersionId::new())
+    }
+
+    /// Starts an import whose version gets `version_id` (a synced version keeps its id).
+    pub(crate) fn begin_import_as(&self, version_id: VersionId) -> Result<Staging> {
         let dir = self.layout.staging().join(version_id.to_string());
         fs::create_dir_all(&dir).map_err(StoreError::io_at(&dir))?;
         Ok(Staging { dir, version_id, skipped: None })
@@ -158,16 +171,14 @@ impl Store {
     /// Makes a staged import visible, atomically: the files move into place and the
     /// metadata is written in one transaction; on any failure both are undone.
     pub fn commit_import(&mut self, mut staging: Staging, new: &NewVersion) -> Result<DatasetVersion> {
-        if let Some(mut writer) = staging.skipped.take() {
-            let path = staging.skipped_path();
-            writer.flush().map_err(StoreError::io_at(&path))?;
-        }
+        staging.finish_writing()?;
         let mut placed = PlacedFiles::default();
         let layout = self.layout.clone();
         let result = (|| -> Result<VersionId> {
             let tx = self.conn.transaction()?;
-            let version_id = insert_version(&tx, &staging, new)?;
+            let (dataset_id, version_id) = insert_version(&tx, &staging, new)?;
             place_files(&layout, &staging, &new.source_sha256, &mut placed)?;
+            crate::dataset_sync::enqueue_dataset(&tx, new.workspace_id, &dataset_id)?;
             tx.commit()?;
             Ok(version_id)
         })();
@@ -245,10 +256,12 @@ impl Store {
     /// nothing else refers to.
     pub fn delete_dataset(&mut self, id: DatasetId) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let changed = tx.execute("DELETE FROM datasets WHERE id = ?1", [id.to_string()])?;
-        if changed == 0 {
-            return Err(StoreError::NotFound { what: "dataset", key: id.to_string() });
-        }
+        let workspace: WorkspaceId = tx
+            .query_row("SELECT workspace_id FROM datasets WHERE id = ?1", [id.to_string()], |row| parse_id(row, 0))
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound { what: "dataset", key: id.to_string() })?;
+        tx.execute("DELETE FROM datasets WHERE id = ?1", [id.to_string()])?;
+        crate::dataset_sync::enqueue_dataset(&tx, workspace, &id.to_string())?;
         tx.commit()?;
         self.remove_unreferenced_files()
     }
@@ -256,15 +269,21 @@ impl Store {
     /// Deletes one version; the dataset goes too when it was its last.
     pub fn delete_version(&mut self, id: VersionId) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let dataset: String = tx
-            .query_row("SELECT dataset_id FROM dataset_versions WHERE id = ?1", [id.to_string()], |row| row.get(0))
+        let (dataset, workspace): (String, WorkspaceId) = tx
+            .query_row(
+                "SELECT v.dataset_id, d.workspace_id FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id \
+                 WHERE v.id = ?1",
+                [id.to_string()],
+                |row| Ok((row.get(0)?, parse_id(row, 1)?)),
+            )
             .optional()?
             .ok_or_else(|| StoreError::NotFound { what: "dataset version", key: id.to_string() })?;
         tx.execute("DELETE FROM dataset_versions WHERE id = ?1", [id.to_string()])?;
         tx.execute(
             "DELETE FROM datasets WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM dataset_versions WHERE dataset_id = ?1)",
-            [dataset],
+            [&dataset],
         )?;
+        crate::dataset_sync::enqueue_dataset(&tx, workspace, &dataset)?;
         tx.commit()?;
         self.remove_unreferenced_files()
     }
@@ -330,7 +349,7 @@ impl Store {
     }
 }
 
-fn insert_version(tx: &Transaction<'_>, staging: &Staging, new: &NewVersion) -> Result<VersionId> {
+fn insert_version(tx: &Transaction<'_>, staging: &Staging, new: &NewVersion) -> Result<(String, VersionId)> {
     let name = crate::workspaces::validate_name(&new.name)?;
     let now = time::now();
     let existing: Option<String> = tx
@@ -359,9 +378,22 @@ fn insert_version(tx: &Transaction<'_>, staging: &Staging, new: &NewVersion) -> 
         [&dataset_id],
         |row| row.get(0),
     )?;
+    insert_version_row(tx, &dataset_id, version, &now, staging, new)?;
+    Ok((dataset_id, staging.version_id))
+}
+
+/// Writes one version's rows (its blob's, its own, its skipped rows') for a dataset that exists.
+pub(crate) fn insert_version_row(
+    tx: &Transaction<'_>,
+    dataset_id: &str,
+    version: u32,
+    imported_at: &str,
+    staging: &Staging,
+    new: &NewVersion,
+) -> Result<()> {
     tx.execute(
         "INSERT OR IGNORE INTO blobs (sha256, size_bytes, created_at) VALUES (?1, ?2, ?3)",
-        params![new.source_sha256, new.source_size, now],
+        params![new.source_sha256, new.source_size, time::now()],
     )?;
     let version_id = staging.version_id;
     tx.execute(
@@ -381,12 +413,12 @@ fn insert_version(tx: &Transaction<'_>, staging: &Staging, new: &NewVersion) -> 
             new.rows,
             new.skipped,
             serde_json::Value::from(new.warnings.clone()).to_string(),
-            now,
+            imported_at,
             new.period_id.map(|p| p.to_string()),
         ],
     )?;
     insert_skipped_rows(tx, version_id, &staging.skipped_path())?;
-    Ok(version_id)
+    Ok(())
 }
 
 fn insert_skipped_rows(tx: &Transaction<'_>, version: VersionId, path: &Path) -> Result<()> {
@@ -410,7 +442,7 @@ fn insert_skipped_rows(tx: &Transaction<'_>, version: VersionId, path: &Path) ->
 
 /// Moves the staged table and (unless the same bytes are already stored) the original
 /// file into place.
-fn place_files(layout: &Layout, staging: &Staging, sha256: &str, placed: &mut PlacedFiles) -> Result<()> {
+pub(crate) fn place_files(layout: &Layout, staging: &Staging, sha256: &str, placed: &mut PlacedFiles) -> Result<()> {
     let blob = layout.blob(sha256);
     if !blob.exists() {
         if let Some(fan) = blob.parent() {

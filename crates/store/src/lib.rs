@@ -10,6 +10,7 @@
 //! <home>/staging/             imports in progress
 //! ```
 
+mod dataset_sync;
 mod datasets;
 mod documents;
 mod error;
@@ -21,6 +22,7 @@ mod sync;
 mod time;
 mod workspaces;
 
+pub use dataset_sync::{DatasetBody, DeferredChange, Incoming, StagedVersion, SyncedVersion, DATASET_KIND};
 pub use datasets::{Dataset, DatasetVersion, NewVersion, SkippedRow, Staging};
 pub use documents::{Document, DocumentKind};
 pub use error::StoreError;

@@ -2,15 +2,18 @@
 //! synced object, and the ordered log of local edits the server has not acknowledged yet
 //! (Replicache style: pulled changes are applied, then the pending edits are replayed on top).
 //!
-//! What syncs today: saved column mappings (kind `mapping`). Saving or deleting a mapping
-//! appends to the log in the same transaction as the change. Tokens are never stored here:
-//! an account only names its OS keychain entry.
+//! What syncs: saved column mappings (kind `mapping`), dashboards and scenarios, and datasets
+//! (kind `dataset`, see [`crate::dataset_sync`]). Saving or deleting one appends to the log in the
+//! same transaction as the change. Tokens are never stored here: an account only names its OS
+//! keychain entry.
 
 use revlens_model::{DatasetKind, WorkspaceId};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::dataset_sync::{apply_remote_dataset, defer, forget_deferred, Incoming, DATASET_KIND};
+use crate::datasets::PlacedFiles;
 use crate::documents::DocumentKind;
 use crate::mappings::SavedMapping;
 use crate::{time, Result, Store, StoreError};
@@ -84,6 +87,9 @@ pub struct Applied {
     pub conflicts: u64,
     /// Changes of kinds this version does not sync yet, or with unreadable bodies.
     pub skipped: u64,
+    /// Dataset changes kept for a retry at the next pull (their files could not be fetched or
+    /// imported).
+    pub deferred: u64,
 }
 
 impl std::ops::AddAssign for Applied {
@@ -92,6 +98,7 @@ impl std::ops::AddAssign for Applied {
         self.deleted += other.deleted;
         self.conflicts += other.conflicts;
         self.skipped += other.skipped;
+        self.deferred += other.deferred;
     }
 }
 
@@ -207,6 +214,7 @@ impl Store {
             } else {
                 tx.execute("DELETE FROM sync_mutations WHERE workspace_id = ?1", [&ws])?;
                 tx.execute("DELETE FROM sync_objects WHERE workspace_id = ?1", [&ws])?;
+                tx.execute("DELETE FROM sync_deferred WHERE workspace_id = ?1", [&ws])?;
                 tx.execute("DELETE FROM sync_accounts WHERE workspace_id = ?1", [&ws])?;
                 tx.execute(
                     "INSERT INTO sync_accounts (workspace_id, server_url, email, org_id, org_name, client_id, \
@@ -230,6 +238,9 @@ impl Store {
                         let body = crate::documents::sync_body(&document);
                         enqueue(&tx, workspace, kind.as_str(), &document.id.to_string(), Some(body))?;
                     }
+                }
+                for dataset in self.datasets(workspace)? {
+                    crate::dataset_sync::enqueue_dataset(&tx, workspace, &dataset.id.to_string())?;
                 }
             }
         }
@@ -295,32 +306,47 @@ impl Store {
         server_versions: &[RemoteObject],
         last_mutation_id: u64,
     ) -> Result<Applied> {
-        let tx = self.conn.unchecked_transaction()?;
-        let ws = workspace.to_string();
-        for (mutation_id, rev) in applied {
-            let object: Option<(String, String, bool)> = tx
-                .query_row(
-                    "SELECT kind, object_id, deleted FROM sync_mutations WHERE workspace_id = ?1 AND mutation_id = ?2",
-                    params![ws, mutation_id],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-                )
-                .optional()?;
-            if let Some((kind, remote_id, false)) = object {
-                let local_id = local_id_for(&tx, workspace, &kind, &remote_id)?;
-                if object_exists(&tx, workspace, &kind, &local_id)? {
-                    set_rev(&tx, workspace, &kind, &local_id, &remote_id, *rev)?;
-                }
+        self.finish_push_with(workspace, applied, server_versions, Incoming::default(), last_mutation_id)
+    }
+
+    /// [`Store::finish_push`], with the versions staged for the server's versions of datasets.
+    pub fn finish_push_with(
+        &self,
+        workspace: WorkspaceId,
+        applied: &[(u64, u64)],
+        server_versions: &[RemoteObject],
+        incoming: Incoming,
+        last_mutation_id: u64,
+    ) -> Result<Applied> {
+        self.with_incoming(incoming, |tx, incoming, placed| {
+            finish_push_tx(tx, &self.layout, workspace, applied, server_versions, incoming, placed, last_mutation_id)
+        })
+    }
+
+    /// Runs `apply` in one transaction; files it moved into place are removed again when it
+    /// fails, and the files of the versions it dropped are removed once it committed.
+    fn with_incoming(
+        &self,
+        mut incoming: Incoming,
+        apply: impl FnOnce(&Transaction<'_>, &mut Incoming, &mut PlacedFiles) -> Result<Applied>,
+    ) -> Result<Applied> {
+        let mut placed = PlacedFiles::default();
+        let result = (|| {
+            let tx = self.conn.unchecked_transaction()?;
+            let outcome = apply(&tx, &mut incoming, &mut placed)?;
+            tx.commit()?;
+            Ok(outcome)
+        })();
+        match result {
+            Ok(outcome) => {
+                self.remove_dropped_files(&incoming)?;
+                Ok(outcome)
+            }
+            Err(error) => {
+                placed.undo();
+                Err(error)
             }
         }
-        let mut outcome = Applied::default();
-        for object in server_versions {
-            outcome += apply_remote(&tx, workspace, object)?;
-        }
-        acknowledge(&tx, workspace, last_mutation_id)?;
-        replay(&tx, workspace)?;
-        tx.execute("UPDATE sync_accounts SET last_push_at = ?2 WHERE workspace_id = ?1", params![ws, time::now()])?;
-        tx.commit()?;
-        Ok(outcome)
     }
 
     /// Applies one page of pulled changes, in one transaction: the changes, the acknowledged
@@ -332,25 +358,97 @@ impl Store {
         cookie: u64,
         last_mutation_id: u64,
     ) -> Result<Applied> {
-        let tx = self.conn.unchecked_transaction()?;
-        let mut outcome = Applied::default();
-        for change in changes {
-            outcome += apply_remote(&tx, workspace, change)?;
-        }
-        acknowledge(&tx, workspace, last_mutation_id)?;
-        replay(&tx, workspace)?;
-        tx.execute(
-            "UPDATE sync_accounts SET cookie = MAX(cookie, ?2), last_pull_at = ?3 WHERE workspace_id = ?1",
-            params![workspace.to_string(), cookie, time::now()],
-        )?;
-        tx.commit()?;
-        Ok(outcome)
+        self.apply_pull_page_with(workspace, changes, Incoming::default(), cookie, last_mutation_id)
+    }
+
+    /// [`Store::apply_pull_page`], with the versions staged for its dataset changes; the
+    /// changes `incoming` marks as failed are kept for a retry instead of applied.
+    pub fn apply_pull_page_with(
+        &self,
+        workspace: WorkspaceId,
+        changes: &[RemoteObject],
+        incoming: Incoming,
+        cookie: u64,
+        last_mutation_id: u64,
+    ) -> Result<Applied> {
+        self.with_incoming(incoming, |tx, incoming, placed| {
+            acknowledge(tx, workspace, last_mutation_id)?;
+            let mut outcome = Applied::default();
+            for change in changes {
+                outcome += apply_incoming(tx, &self.layout, workspace, change, incoming, placed)?;
+            }
+            replay(tx, workspace)?;
+            tx.execute(
+                "UPDATE sync_accounts SET cookie = MAX(cookie, ?2), last_pull_at = ?3 WHERE workspace_id = ?1",
+                params![workspace.to_string(), cookie, time::now()],
+            )?;
+            Ok(outcome)
+        })
     }
 
     /// The object's id on the server (the local id, unless it came as a conflicted copy).
     pub fn remote_id(&self, workspace: WorkspaceId, kind: &str, local_id: &str) -> Result<String> {
         remote_id_for(&self.conn, workspace, kind, local_id)
     }
+}
+
+/// Applies one remote object: a dataset with what was staged for it (or kept for a retry when
+/// staging failed), any other kind directly.
+fn apply_incoming(
+    tx: &Transaction<'_>,
+    layout: &crate::Layout,
+    workspace: WorkspaceId,
+    object: &RemoteObject,
+    incoming: &mut Incoming,
+    placed: &mut PlacedFiles,
+) -> Result<Applied> {
+    if let Some(error) = incoming.failure(object) {
+        defer(tx, workspace, object, &error)?;
+        return Ok(Applied { deferred: 1, ..Applied::default() });
+    }
+    forget_deferred(tx, workspace, object)?;
+    if object.kind == DATASET_KIND {
+        return apply_remote_dataset(tx, layout, workspace, object, incoming, placed);
+    }
+    apply_remote(tx, workspace, object)
+}
+
+#[allow(clippy::too_many_arguments)] // one transaction's worth of push results
+fn finish_push_tx(
+    tx: &Transaction<'_>,
+    layout: &crate::Layout,
+    workspace: WorkspaceId,
+    applied: &[(u64, u64)],
+    server_versions: &[RemoteObject],
+    incoming: &mut Incoming,
+    placed: &mut PlacedFiles,
+    last_mutation_id: u64,
+) -> Result<Applied> {
+    let ws = workspace.to_string();
+    for (mutation_id, rev) in applied {
+        let object: Option<(String, String, bool)> = tx
+            .query_row(
+                "SELECT kind, object_id, deleted FROM sync_mutations WHERE workspace_id = ?1 AND mutation_id = ?2",
+                params![ws, mutation_id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()?;
+        if let Some((kind, remote_id, false)) = object {
+            let local_id = local_id_for(tx, workspace, &kind, &remote_id)?;
+            if object_exists(tx, workspace, &kind, &local_id)? {
+                set_rev(tx, workspace, &kind, &local_id, &remote_id, *rev)?;
+            }
+        }
+    }
+    // Acknowledged first, so what is left in the log is what is still pending.
+    acknowledge(tx, workspace, last_mutation_id)?;
+    let mut outcome = Applied::default();
+    for object in server_versions {
+        outcome += apply_incoming(tx, layout, workspace, object, incoming, placed)?;
+    }
+    replay(tx, workspace)?;
+    tx.execute("UPDATE sync_accounts SET last_push_at = ?2 WHERE workspace_id = ?1", params![ws, time::now()])?;
+    Ok(outcome)
 }
 
 fn pending(conn: &rusqlite::Connection, workspace: WorkspaceId) -> Result<Vec<PendingMutation>> {
@@ -388,7 +486,12 @@ fn remote_id_for(conn: &rusqlite::Connection, workspace: WorkspaceId, kind: &str
 
 /// The local id of a server object: the one recorded, else the id itself when it is a UUID,
 /// else a UUID made from a conflicted copy's 32 hex digits (stable across clients), else a new one.
-fn local_id_for(conn: &rusqlite::Connection, workspace: WorkspaceId, kind: &str, remote_id: &str) -> Result<String> {
+pub(crate) fn local_id_for(
+    conn: &rusqlite::Connection,
+    workspace: WorkspaceId,
+    kind: &str,
+    remote_id: &str,
+) -> Result<String> {
     let known: Option<String> = conn
         .query_row(
             "SELECT local_id FROM sync_objects WHERE workspace_id = ?1 AND kind = ?2 AND remote_id = ?3",
@@ -404,6 +507,7 @@ fn local_id_for(conn: &rusqlite::Connection, workspace: WorkspaceId, kind: &str,
     // Ids are unique across workspaces: a second workspace synced with the same org gets its own.
     let table = match kind {
         MAPPING_KIND => Some("column_mappings"),
+        DATASET_KIND => Some("datasets"),
         _ if document_kind(kind).is_some() => Some("documents"),
         _ => None,
     };
@@ -421,7 +525,7 @@ fn local_id_for(conn: &rusqlite::Connection, workspace: WorkspaceId, kind: &str,
     Ok(if elsewhere { uuid::Uuid::now_v7().to_string() } else { candidate })
 }
 
-fn set_rev(
+pub(crate) fn set_rev(
     tx: &Transaction<'_>,
     workspace: WorkspaceId,
     kind: &str,
@@ -441,6 +545,7 @@ fn set_rev(
 fn object_exists(tx: &Transaction<'_>, workspace: WorkspaceId, kind: &str, local_id: &str) -> Result<bool> {
     let table = match kind {
         MAPPING_KIND => "column_mappings",
+        DATASET_KIND => "datasets",
         _ if document_kind(kind).is_some() => "documents",
         _ => return Ok(false),
     };

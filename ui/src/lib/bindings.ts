@@ -314,7 +314,12 @@ pulled: number,
 /**
  * Conflicted copies this sync brought (they stay listed in `status` until resolved).
  */
-conflicts: number, status: TeamStatus, };
+conflicts: number, 
+/**
+ * Changes from the server that could not be applied here, each in words (a dataset whose
+ * file is missing on the server, damaged, or does not import); retried at the next sync.
+ */
+not_applied: Array<string>, status: TeamStatus, };
 
 /**
  * A table, or one page of a longer one (`total_rows` counts all its rows).

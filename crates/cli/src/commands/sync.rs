@@ -52,6 +52,9 @@ pub fn run(service: &Service, workspace: Option<&str>, command: SyncCommand) -> 
                         summary.already_applied,
                         summary.pending
                     );
+                    if summary.files_uploaded > 0 {
+                        outln!("Uploaded {} dataset file(s) to the org.", summary.files_uploaded);
+                    }
                     if summary.conflicts > 0 {
                         outln!("The server's versions stand; yours are kept as conflicted copies: revlens sync pull");
                     }
@@ -61,7 +64,12 @@ pub fn run(service: &Service, workspace: Option<&str>, command: SyncCommand) -> 
         }
         SyncCommand::Pull(args) => {
             let summary = service.sync_pull(workspace)?;
-            match args.format {
+            // What could not be applied is said on stderr in either format, and fails the run,
+            // so a script notices; the rest of the pull is in.
+            for problem in &summary.not_applied {
+                eprintln!("Not applied: {}; it is retried at the next pull.", problem.error);
+            }
+            let printed = match args.format {
                 Format::Json => print_json(&summary),
                 Format::Text => {
                     outln!(
@@ -77,7 +85,14 @@ pub fn run(service: &Service, workspace: Option<&str>, command: SyncCommand) -> 
                     }
                     Ok(())
                 }
-            }
+            };
+            printed?;
+            anyhow::ensure!(
+                summary.not_applied.is_empty(),
+                "{} change(s) from the server could not be applied (see above)",
+                summary.not_applied.len()
+            );
+            Ok(())
         }
         SyncCommand::Logout => {
             let summary = service.sync_logout(workspace)?;
@@ -109,6 +124,9 @@ fn print_status(status: &SyncStatus) {
         status.org_id.as_deref().unwrap_or_default()
     );
     outln!("pending      {}", status.pending);
+    if status.not_applied > 0 {
+        outln!("not applied  {} (retried at the next pull: revlens sync pull)", status.not_applied);
+    }
     outln!("cookie       {}", status.cookie);
     outln!("last push    {}", status.last_push_at.as_deref().unwrap_or("never"));
     outln!("last pull    {}", status.last_pull_at.as_deref().unwrap_or("never"));

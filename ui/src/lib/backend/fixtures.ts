@@ -271,7 +271,7 @@ export function demoBackend(): MockBackend {
       const now = new Date().toISOString();
       const pushed = team.pending;
       team = { ...team, pending: 0, last_push_at: now, last_pull_at: now };
-      return { pushed, pulled: 0, conflicts: 0, status: team };
+      return { pushed, pulled: 0, conflicts: 0, not_applied: [], status: team };
     },
     team_sign_out: () => {
       team = { ...team, signed_in: false };
