@@ -364,7 +364,7 @@ fn a_dataset_whose_file_is_missing_is_reported_and_applied_once_the_file_is_ther
 #[test]
 fn a_dataset_file_over_the_servers_limit_is_refused_in_words() {
     let revlens = Path::new(env!("CARGO_BIN_EXE_revlens"));
-    let server = Server::start(&server_binary(revlens), "max_blob_bytes = 64\n", &[]);
+    let server = Server::start(&server_binary(revlens), "[blobs]\nmax_upload_bytes = 64\n", &[]);
     let a = Client::new();
     a.login(&server);
     let path = a.write("subs.csv", MRR_SUBSCRIPTIONS);

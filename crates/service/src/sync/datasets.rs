@@ -3,7 +3,6 @@
 //! mapping they were imported with, before the change that lists them is applied.
 
 use std::collections::HashSet;
-use std::fs;
 use std::path::Path;
 
 use revlens_ingest::{ImportPlan, SourceFormat, SourceOptions};
@@ -12,47 +11,44 @@ use revlens_store::{
     DatasetBody, Incoming, NewVersion, PendingMutation, RemoteObject, StagedVersion, StoreError, SyncedVersion,
     DATASET_KIND,
 };
-use sha2::{Digest, Sha256};
+use revlens_sync::client::ClientError;
 
 use super::Session;
 use crate::mappings::from_json;
 use crate::{Result, Service, ServiceError};
 
+/// How much of a file one upload request carries: small enough that a cut-off connection
+/// loses little, large enough that a big export goes up in few requests.
+const UPLOAD_CHUNK_BYTES: usize = 8 * 1024 * 1024;
+
 /// Puts one original file in the org's blob store unless the server has it already; true when
-/// it was sent. The one place file bytes go up (a single PUT today), so a chunked, resumable
-/// upload can take its place.
+/// it was sent. The file goes up in chunks through the resumable upload, so a push that was
+/// cut off (or a server that restarted) goes on where the server stands.
 fn upload_blob(session: &mut Session, sha256: &str, path: &Path) -> Result<bool> {
     let org = session.account.org_id.clone();
     let (org, sha) = (&org, sha256);
     if session.call(move |c| async move { c.has_blob(org, sha).await })? {
         return Ok(false);
     }
-    let bytes = fs::read(path).map_err(StoreError::io_at(path))?;
-    let bytes = &bytes;
-    // A retry after a token refresh sends the bytes again, hence the copy per call.
-    session.call(move |c| async move { c.put_blob(org, sha, bytes.clone()).await })?;
+    session.call(move |c| async move { c.upload_file(org, path, UPLOAD_CHUNK_BYTES).await })?;
     Ok(true)
 }
 
-/// Fetches one original file from the org's blob store, or says in words why it cannot; the
-/// bytes are checked against the SHA-256 they are named by.
-fn download_blob(session: &mut Session, sha256: &str) -> Result<Result<Vec<u8>, String>> {
+/// Fetches one original file from the org's blob store into `dest`, streamed and checked
+/// against the SHA-256 it is named by, or says in words why it cannot.
+fn download_blob(session: &mut Session, sha256: &str, dest: &Path) -> Result<Result<(), String>> {
     let org = session.account.org_id.clone();
     let (org, sha) = (&org, sha256);
-    let bytes = match session.call(move |c| async move { c.get_blob(org, sha).await }) {
-        Ok(bytes) => bytes,
-        Err(ServiceError::SyncServer(e)) if e.status().is_some_and(|s| s.as_u16() == 404) => {
-            return Ok(Err(format!(
-                "the server has no file with SHA-256 {sha256}; the teammate who imported it should run `revlens sync push` again"
-            )))
+    match session.call(move |c| async move { c.download_blob(org, sha, dest).await }) {
+        Ok(_) => Ok(Ok(())),
+        Err(ServiceError::SyncServer(e)) if e.status().is_some_and(|s| s.as_u16() == 404) => Ok(Err(format!(
+            "the server has no file with SHA-256 {sha256}; the teammate who imported it should run `revlens sync push` again"
+        ))),
+        Err(ServiceError::SyncServer(ClientError::HashMismatch { .. })) => {
+            Ok(Err(format!("the file the server sent does not have SHA-256 {sha256}; nothing was imported")))
         }
-        Err(other) => return Err(other),
-    };
-    let got = hex::encode(Sha256::digest(&bytes));
-    if got != sha256 {
-        return Ok(Err(format!("the file the server sent has SHA-256 {got}, not {sha256}; nothing was imported")));
+        Err(other) => Err(other),
     }
-    Ok(Ok(bytes))
 }
 
 /// How to read the file again: the delimiter or sheet its first import settled on.
@@ -86,7 +82,7 @@ impl Service {
                     ServiceError::SyncServer(c) if c.status().is_some_and(|s| s.as_u16() == 413) => {
                         ServiceError::Invalid(format!(
                             "the file of version {} of dataset '{}' ({} bytes) is larger than the sync server accepts \
-                             (its max_blob_bytes); nothing after it was sent",
+                             (its max_upload_bytes); nothing after it was sent",
                             version.version, body.name, version.size
                         ))
                     }
@@ -142,14 +138,12 @@ impl Service {
         let path = if local.is_file() {
             local
         } else {
-            let bytes = match download_blob(session, &synced.sha256)? {
-                Ok(bytes) => bytes,
-                Err(reason) => return Ok(Err(reason)),
-            };
             let staging = layout.staging();
             let dir = tempfile::tempdir_in(&staging).map_err(StoreError::io_at(&staging))?;
             let path = dir.path().join("original");
-            fs::write(&path, &bytes).map_err(StoreError::io_at(&path))?;
+            if let Err(reason) = download_blob(session, &synced.sha256, &path)? {
+                return Ok(Err(reason));
+            }
             download = Some(dir);
             path
         };
