@@ -201,15 +201,17 @@ impl World {
         }
         // The store's transaction either happened or not: the view says which.
         let now = self.replicas[r].view();
+        let mut made = None;
         let landed = if delete {
             let id = old.as_ref().map(|(id, _)| id.clone()).unwrap();
             !now.contains_key(&id)
         } else {
-            match now.values().find(|m| m.name == name) {
-                Some(m) if Some(&m.signature) != old.as_ref().map(|(_, s)| s) => {
+            match now.iter().find(|(_, m)| m.name == name) {
+                Some((id, m)) if Some(&m.signature) != old.as_ref().map(|(_, s)| s) => {
                     assert!(!self.model.made.contains_key(&m.signature), "an edit's signature is new");
                     self.model.made.insert(m.signature.clone(), r);
                     self.replicas[r].made.push(m.signature.clone());
+                    made = Some(format!(" = {} on {id}", short(&m.signature)));
                     true
                 }
                 _ => false,
@@ -219,15 +221,18 @@ impl World {
             assert!(landed, "client {r}: a finished edit shows at once");
         }
         if landed {
-            if let Some((_, signature)) = old {
-                self.model.replaced.insert(signature);
+            if let Some((_, signature)) = &old {
+                self.model.replaced.insert(signature.clone());
             }
         }
         let what = if delete { "rm" } else { "save" };
-        self.say(format!(
-            "{step}: client {r} {what} '{name}'{}",
-            if landed { "" } else { " (killed before it landed)" }
-        ));
+        let replaced = old.map(|(id, s)| format!(" (was {} on {id})", short(&s))).unwrap_or_default();
+        let outcome = if landed {
+            format!("{}{replaced}", made.unwrap_or_default())
+        } else {
+            " (killed before it landed)".into()
+        };
+        self.say(format!("{step}: client {r} {what} '{name}'{outcome}"));
     }
 
     /// `revlens sync push|pull`, killed after `kill_after` when given.
@@ -355,6 +360,11 @@ impl World {
         self.server_up = true;
         self.say(format!("{step}: server started again"));
     }
+}
+
+/// An edit's signature, short enough for the step log.
+fn short(signature: &str) -> &str {
+    &signature[..signature.len().min(8)]
 }
 
 fn outcome(result: &Option<Value>, kill: Option<Duration>) -> String {
@@ -631,4 +641,35 @@ fn pushes_whose_answers_were_lost_lose_no_deletion_and_hide_no_conflict() {
     assert_eq!(in_a, in_b, "both clients converge");
     assert_eq!(in_a.get("stripe (conflict)"), Some(&mine), "A's edit is the conflicted copy: {in_a:?}");
     assert_ne!(in_a["stripe"], mine);
+}
+
+/// Found by the randomized test: a second offline edit of a mapping, after a pull had brought
+/// another client's edit under the first, named that pulled revision as its base, so the
+/// server applied it over the other client's edit, which this client had never seen.
+#[test]
+fn a_second_offline_edit_does_not_silently_overwrite_an_edit_pulled_under_the_first() {
+    let revlens = Path::new(env!("CARGO_BIN_EXE_revlens"));
+    let server = Server::start(&server_binary(revlens), "", &[]);
+    let (a, b) = (Client::new(), Client::new());
+    a.login(&server.url);
+    b.login(&server.url);
+    save(&a, "stripe", "Base");
+    sync(&a, "push");
+    sync(&b, "pull");
+    save(&a, "stripe", "Mine1");
+    save(&b, "stripe", "Theirs");
+    let theirs = signatures(&b)["stripe"].clone();
+    sync(&b, "push");
+    // A pulls B's edit; its own waiting edit stays on top, so A still sees only its own.
+    sync(&a, "pull");
+    save(&a, "stripe", "Mine2");
+    let mine = signatures(&a)["stripe"].clone();
+    let pushed = sync(&a, "push");
+    assert_eq!(pushed["conflicts"], 1, "A's edit conflicts with B's, which A never saw: {pushed}");
+    sync(&a, "pull");
+    sync(&b, "pull");
+    let (in_a, in_b) = (signatures(&a), signatures(&b));
+    assert_eq!(in_a, in_b);
+    assert_eq!(in_a["stripe"], theirs, "B's edit is kept: {in_a:?}");
+    assert_eq!(in_a["stripe (conflict)"], mine, "and A's beside it");
 }

@@ -515,7 +515,19 @@ pub(crate) fn enqueue(
             |row| row.get(0),
         )
         .optional()?;
-    let rev = known.unwrap_or(0);
+    // An edit builds on what the store shows, and while edits of the object wait, that is the
+    // last of them replayed on whatever a pull brought: it descends from their base, not from
+    // the revision pulled meanwhile (naming that one would overwrite an edit this client never
+    // saw). The server tells a chain of one client's edits from a stale one.
+    let waiting_base: Option<u64> = tx
+        .query_row(
+            "SELECT base_rev FROM sync_mutations WHERE workspace_id = ?1 AND kind = ?2 AND object_id = ?3 \
+             ORDER BY seq DESC LIMIT 1",
+            params![ws, kind, remote_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let rev = waiting_base.or(known).unwrap_or(0);
     let sent: u64 = tx.query_row(
         "SELECT COUNT(*) FROM sync_mutations WHERE workspace_id = ?1 AND kind = ?2 AND object_id = ?3 \
          AND mutation_id IS NOT NULL",
@@ -1021,5 +1033,41 @@ mod tests {
         assert!(!store.finish_resync(ws, 1).unwrap(), "cleared once");
         let account = store.sync_account(ws).unwrap().unwrap();
         assert_eq!((account.resync, account.cookie), (0, 6));
+    }
+
+    #[test]
+    fn an_edit_over_a_waiting_one_keeps_its_base_when_a_pull_moved_the_object_on() {
+        // Found by the convergence test: the second edit named the pulled revision as its base,
+        // so the server applied it over another client's edit this client never saw.
+        let home = tempfile::tempdir().unwrap();
+        let store = Store::open(home.path()).unwrap();
+        let ws = store.workspace_or_create("Acme").unwrap().id;
+        store.sign_in_sync(ws, &account("o1", "a@x.io")).unwrap();
+        let id = "0190a8a0-0000-7000-8000-00000000000a";
+        let theirs = |rev: u64, signature: &str| {
+            let mut object = remote(id, rev, "stripe");
+            object.body.as_mut().unwrap()["header_signature"] = json!(signature);
+            object
+        };
+        store.apply_pull_page(ws, &[theirs(1, "base")], 1, 0).unwrap();
+        // Unsent: the next edit supersedes it and keeps its base.
+        store.save_mapping(ws, "stripe", DatasetKind::Subscriptions, "mine-1", &json!({})).unwrap();
+        store.apply_pull_page(ws, &[theirs(2, "theirs")], 2, 0).unwrap();
+        assert_eq!(store.mapping(ws, "stripe").unwrap().header_signature, "mine-1", "replayed on top");
+        store.save_mapping(ws, "stripe", DatasetKind::Subscriptions, "mine-2", &json!({})).unwrap();
+        let log = store.pending_mutations(ws).unwrap();
+        assert_eq!((log.len(), log[0].base_rev), (1, 1), "{log:?}");
+        // Sent but not acknowledged: the next edit is a second entry on the same base.
+        store.prepare_push(ws).unwrap();
+        store.apply_pull_page(ws, &[theirs(3, "theirs-2")], 3, 0).unwrap();
+        store.save_mapping(ws, "stripe", DatasetKind::Subscriptions, "mine-3", &json!({})).unwrap();
+        let bases: Vec<u64> = store.pending_mutations(ws).unwrap().iter().map(|m| m.base_rev).collect();
+        assert_eq!(bases, [1, 1]);
+        // Once nothing waits (both answered as conflicts), the next edit builds on the server's.
+        store.prepare_push(ws).unwrap();
+        store.finish_push(ws, &[], &[1, 2], &[theirs(3, "theirs-2")], 2).unwrap();
+        assert_eq!(store.pending_count(ws).unwrap(), 0);
+        store.save_mapping(ws, "stripe", DatasetKind::Subscriptions, "mine-4", &json!({})).unwrap();
+        assert_eq!(store.pending_mutations(ws).unwrap()[0].base_rev, 3);
     }
 }
