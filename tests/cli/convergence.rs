@@ -594,8 +594,9 @@ fn sync(client: &Client, what: &str) -> Value {
     client.run(&["sync", what, "--format", "json"]).ok().json()
 }
 
-/// Found by the randomized test above (a client killed between the server's answer and the
-/// store's commit), replayed here deterministically through a proxy that drops answers.
+/// Two bugs of a client killed (or cut off) between the server's commit and its own: found while
+/// tracing where the random test's kills can land (which they rarely hit), replayed here
+/// deterministically through a proxy that drops the server's answer.
 #[test]
 fn pushes_whose_answers_were_lost_lose_no_deletion_and_hide_no_conflict() {
     let revlens = Path::new(env!("CARGO_BIN_EXE_revlens"));
