@@ -1,9 +1,11 @@
 //! Sync convergence with real processes: four RevLens homes (the `revlens` binary, one SQLite
 //! store each) signed in to one org on the real `revlens-sync-server`, saving and deleting
 //! mappings offline and pushing and pulling in a seeded random order. In between, client
-//! processes are SIGKILLed after a random short delay (mid-edit, mid-push, mid-pull) and the
-//! server is SIGKILLed — sometimes while a client is talking to it — and started again on the
-//! same data folder and address, sometimes only a few steps later (the clients are offline).
+//! processes are SIGKILLed after a random short delay (mid-edit, mid-push, mid-pull), the answer
+//! to some pushes is lost on the way back (the clients talk through a loopback proxy that can
+//! drop it), and the server is SIGKILLed — sometimes while a client is talking to it — and
+//! started again on the same data folder and address, sometimes only a few steps later (the
+//! clients are offline).
 //!
 //! Checked along the way: a client's cookie never goes back, across server restarts too; a
 //! settled client (nothing pending) never sees an object go back to a state it has left
@@ -144,6 +146,8 @@ struct Model {
     replaced: HashSet<String>,
     kills: KillCount,
     conflicts: u64,
+    already_applied: u64,
+    answers_lost: u64,
     server_down_failures: u64,
     sign_ins: u64,
 }
@@ -162,6 +166,9 @@ struct World {
     seed: u64,
     server: Server,
     server_up: bool,
+    /// Every client talks to the server through it, so a push's answer can be lost.
+    proxy: LossyProxy,
+    dropping_answers: bool,
     replicas: Vec<Replica>,
     model: Model,
     log: Vec<String>,
@@ -255,14 +262,19 @@ impl World {
             // its refresh token; the server then ends that session (refresh tokens are single-use)
             // and the client signs in again, keeping its log.
             Ended::Finished(run) if self.server_up && run.stderr.contains("sign in again") => {
-                self.replicas[r].client.login(&self.server.url);
+                self.replicas[r].client.login(&self.proxy.url);
                 self.model.sign_ins += 1;
                 self.say(format!("client {r} signed in again: {}", run.stderr.trim()));
                 None
             }
             Ended::Finished(run) => {
-                // The only failure allowed: the server is not there (killed, not started again yet).
-                assert!(!self.server_up, "client {r} {what} failed with the server up: {}", run.stderr);
+                // The only failures allowed: the server is not there (killed, not started again
+                // yet), or its answer was lost on the way.
+                assert!(
+                    !self.server_up || self.dropping_answers,
+                    "client {r} {what} failed with the server up: {}",
+                    run.stderr
+                );
                 assert_eq!(run.code, 1, "{}", run.stderr);
                 assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
                 self.model.server_down_failures += 1;
@@ -271,6 +283,8 @@ impl World {
         };
         if let Some(summary) = result.as_ref().filter(|_| what == "push") {
             self.model.conflicts += summary["conflicts"].as_u64().unwrap();
+            // Pushes repeated after a kill or a lost answer.
+            self.model.already_applied += summary["already_applied"].as_u64().unwrap();
         }
         self.check_cookie(r);
         result
@@ -316,6 +330,20 @@ impl World {
         self.say(format!("{step}: client {r} push{}", outcome(&pushed, kill)));
         if pushed.is_some_and(|p| p["pending"] == 0) {
             self.check_settled(r);
+        }
+    }
+
+    /// A push the server gets but whose answer never comes back (a connection cut, a process
+    /// killed between the server's commit and its own): the next push repeats it.
+    fn push_answer_lost(&mut self, r: usize, step: u64) {
+        self.proxy.drop_answers(true);
+        self.dropping_answers = true;
+        let pushed = self.sync(r, "push", None);
+        self.proxy.drop_answers(false);
+        self.dropping_answers = false;
+        self.say(format!("{step}: client {r} push, answer lost{}", outcome(&pushed, None)));
+        if pushed.is_none() {
+            self.model.answers_lost += 1;
         }
     }
 
@@ -385,15 +413,25 @@ fn clients_converge_with_killed_clients_and_server() {
     // 3 seconds, so refreshes happen during the run too.
     let server =
         Server::start(&server_binary(revlens), "pull_page_size = 2\n", &[("REVLENS_SYNC_ACCESS_TOKEN_TTL_SECS", "3")]);
+    let proxy = LossyProxy::start(&server.url);
     let replicas: Vec<Replica> = (0..CLIENTS)
         .map(|_| {
             let client = Client::new();
-            client.login(&server.url);
+            client.login(&proxy.url);
             Replica { client, cookie: 0, settled: HashMap::new(), made: Vec::new() }
         })
         .collect();
-    let mut run =
-        World { rng: Rng(seed), seed, server, server_up: true, replicas, model: Model::default(), log: Vec::new() };
+    let mut run = World {
+        rng: Rng(seed),
+        seed,
+        server,
+        server_up: true,
+        proxy,
+        dropping_answers: false,
+        replicas,
+        model: Model::default(),
+        log: Vec::new(),
+    };
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run_steps(&mut run, steps);
         settle_and_check(&mut run);
@@ -417,7 +455,8 @@ fn run_steps(run: &mut World, steps: u64) {
         let r = run.rng.below(CLIENTS as u64) as usize;
         match run.rng.below(100) {
             0..=39 => run.edit(r, step),
-            40..=64 => run.push(r, step),
+            40..=59 => run.push(r, step),
+            60..=64 => run.push_answer_lost(r, step),
             65..=89 => run.pull(r, step),
             _ if run.server_up => {
                 run.kill_server(step);
@@ -492,15 +531,19 @@ fn settle_and_check(run: &mut World) {
     // The run exercised what it claims to, for the default seed at least.
     let kills = &run.model.kills;
     eprintln!(
-        "convergence: {} edits, {} mappings at the end, {} conflicts, kills {kills:?}, {} syncs refused while the server was down, {} sign-ins again",
+        "convergence: {} edits, {} mappings at the end, {} conflicts, {} push answers lost, {} mutations already applied, kills {kills:?}, \
+         {} syncs refused while the server was down, {} sign-ins again",
         run.model.made.len(),
         last.len(),
         run.model.conflicts,
+        run.model.answers_lost,
+        run.model.already_applied,
         run.model.server_down_failures,
         run.model.sign_ins
     );
     if run.seed == DEFAULT_SEED && run.replicas.len() == CLIENTS {
         assert!(run.model.conflicts > 0, "no conflict happened");
+        assert!(run.model.answers_lost > 0 && run.model.already_applied > 0, "no push answer was lost");
         // Kills after a random delay may land after the command ended; some always land.
         assert!(kills.pushes + kills.pulls > 0 && kills.edits > 0, "{kills:?}");
         assert!(kills.servers > 0 && kills.servers_mid_request > 0, "{kills:?}");
