@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // a failing step should stop the test right there
 
+mod convergence;
 mod helpers;
 mod import;
 mod manage;

@@ -23,23 +23,23 @@ fn start_server() -> Server {
 }
 
 /// One client: its own RevLens home and its own test keychain file.
-struct Client {
-    home: TempDir,
-    files: TempDir,
+pub(crate) struct Client {
+    pub(crate) home: TempDir,
+    pub(crate) files: TempDir,
     /// Everything the CLI printed, to check no token ever shows.
     printed: std::cell::RefCell<String>,
 }
 
 impl Client {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self { home: tempfile::tempdir().unwrap(), files: tempfile::tempdir().unwrap(), printed: Default::default() }
     }
 
-    fn keyring_file(&self) -> PathBuf {
+    pub(crate) fn keyring_file(&self) -> PathBuf {
         self.files.path().join("keyring.json")
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_revlens"));
         command
             .arg("--home")
@@ -51,20 +51,21 @@ impl Client {
         command
     }
 
-    fn record(&self, result: Run) -> Run {
+    pub(crate) fn record(&self, result: Run) -> Run {
         let mut printed = self.printed.borrow_mut();
         printed.push_str(&result.stdout);
         printed.push_str(&result.stderr);
         result
     }
 
-    fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         self.record(run(self.command(args)))
     }
 
-    fn login(&self, server: &Server) -> Value {
+    /// Signs in as the org's owner to the server at `url`.
+    pub(crate) fn login(&self, url: &str) -> Value {
         let mut child = self
-            .command(&["sync", "login", "--server", &server.url, "--email", EMAIL, "--password-stdin"])
+            .command(&["sync", "login", "--server", url, "--email", EMAIL, "--password-stdin"])
             .args(["--format", "json"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -121,14 +122,14 @@ fn two_clients_share_mappings_keep_conflicts_and_sign_out() {
 
     // A mapping saved before signing in is queued by the sign-in.
     a.save_mapping("stripe", "Notes");
-    let status = a.login(&server);
+    let status = a.login(&server.url);
     assert_eq!((status["signed_in"].as_bool(), status["org_name"].as_str()), (Some(true), Some("Acme")));
     assert_eq!(status["pending"], 1);
     let pushed = a.sync("push");
     assert_eq!((pushed["applied"].as_u64(), pushed["pending"].as_u64()), (Some(1), Some(0)));
 
     // B signs in and pulls A's mapping, with the same id.
-    b.login(&server);
+    b.login(&server.url);
     // Past the 2-second access-token lifetime: B's pull refreshes its session and retries.
     std::thread::sleep(Duration::from_millis(2500));
     let pulled = b.sync("pull");
@@ -145,6 +146,10 @@ fn two_clients_share_mappings_keep_conflicts_and_sign_out() {
     assert_eq!(a.sync("push")["applied"], 1);
     let pushed = b.sync("push");
     assert_eq!((pushed["conflicts"].as_u64(), pushed["pending"].as_u64()), (Some(1), Some(0)), "{pushed}");
+    // Read-your-writes: B sees its edit at once, as the conflicted copy the server kept.
+    let right_after: Vec<(String, String)> = b.mappings();
+    assert_eq!(right_after.len(), 2, "{right_after:?}");
+    assert_eq!(right_after[1], ("stripe (conflict)".to_owned(), mine_in_b[0].1.clone()));
     // B's edit is not lost: it comes back as a conflicted copy, beside A's version.
     let pulled = b.sync("pull");
     assert_eq!(pulled["conflicts"], 1, "{pulled}");
@@ -285,8 +290,8 @@ fn versions(dataset: &Value) -> Vec<(u64, String, u64, String)> {
 fn a_dataset_imported_by_one_member_reaches_another_with_its_versions_and_numbers() {
     let server = start_server();
     let (a, b) = (Client::new(), Client::new());
-    a.login(&server);
-    b.login(&server);
+    a.login(&server.url);
+    b.login(&server.url);
 
     // A imports two versions of "subs" and pushes: both files go up before the edit.
     let first = a.write("subs.csv", MRR_SUBSCRIPTIONS);
@@ -332,8 +337,8 @@ fn a_dataset_imported_by_one_member_reaches_another_with_its_versions_and_number
 fn a_dataset_whose_file_is_missing_is_reported_and_applied_once_the_file_is_there() {
     let server = start_server();
     let (a, b) = (Client::new(), Client::new());
-    a.login(&server);
-    b.login(&server);
+    a.login(&server.url);
+    b.login(&server.url);
     let path = a.write("subs.csv", MRR_SUBSCRIPTIONS);
     let imported =
         a.run(&["import", &path, "--kind", "subscriptions", "--name", "subs", "--format", "json"]).ok().json();
@@ -366,7 +371,7 @@ fn a_dataset_file_over_the_servers_limit_is_refused_in_words() {
     let revlens = Path::new(env!("CARGO_BIN_EXE_revlens"));
     let server = Server::start(&server_binary(revlens), "[blobs]\nmax_upload_bytes = 64\n", &[]);
     let a = Client::new();
-    a.login(&server);
+    a.login(&server.url);
     let path = a.write("subs.csv", MRR_SUBSCRIPTIONS);
     a.run(&["import", &path, "--kind", "subscriptions", "--name", "subs"]).ok();
     a.run(&["sync", "push"]).fails_with(1, "version 1 of dataset 'subs'");
@@ -379,8 +384,8 @@ fn a_dataset_file_over_the_servers_limit_is_refused_in_words() {
 fn two_members_adding_versions_offline_keep_both_as_a_conflicted_copy() {
     let server = start_server();
     let (a, b) = (Client::new(), Client::new());
-    a.login(&server);
-    b.login(&server);
+    a.login(&server.url);
+    b.login(&server.url);
     let first = a.write("subs.csv", MRR_SUBSCRIPTIONS);
     a.run(&["import", &first, "--kind", "subscriptions", "--name", "subs"]).ok();
     a.sync("push");

@@ -28,6 +28,9 @@ use crate::{Result, Service, ServiceError};
 const PUSH_BATCH: usize = 200;
 /// Pull pages per run before giving up on a server that keeps saying `has_more`.
 const MAX_PULL_PAGES: usize = 100_000;
+/// Passes over the feed per pull: the one from the cookie, and from version 0 after edits whose
+/// push answer was lost (one such pass is the rule; another when this pull acknowledged more).
+const MAX_PULL_PASSES: usize = 3;
 
 /// Who to sign in as.
 #[derive(Clone, Debug)]
@@ -312,6 +315,7 @@ impl Service {
             let (org, client_id, mutations) = (&org, &client_id, &mutations);
             let response = session.call(move |c| async move { c.push(org, client_id, mutations).await })?;
             let mut applied = Vec::new();
+            let mut conflicted = Vec::new();
             let mut server_versions = Vec::new();
             for result in &response.results {
                 match result {
@@ -320,28 +324,46 @@ impl Service {
                         summary.applied += 1;
                         summary.merged += u64::from(*merged);
                     }
-                    MutationResult::Conflict { server, .. } => {
+                    MutationResult::Conflict { mutation_id, server, conflict_copy_id } => {
+                        conflicted.push(*mutation_id);
                         summary.conflicts += 1;
                         server_versions.extend(server.iter().map(to_remote));
+                        // The server kept our edit as a new copy (revision 1): show it at once
+                        // rather than after the next pull (read-your-writes).
+                        let ours = batch.iter().find(|m| m.mutation_id == Some(*mutation_id));
+                        if let (Some(copy), Some(ours)) = (conflict_copy_id, ours) {
+                            server_versions.push(RemoteObject {
+                                kind: ours.kind.clone(),
+                                id: copy.clone(),
+                                rev: 1,
+                                body: ours.body.clone(),
+                                deleted: false,
+                                conflict_of: Some(ours.object_id.clone()),
+                            });
+                        }
                     }
                     MutationResult::AlreadyApplied { .. } => summary.already_applied += 1,
                 }
             }
             summary.sent += mutations.len() as u64;
             let incoming = self.stage_datasets(&mut session, ws, &server_versions, response.last_mutation_id)?;
-            self.store.finish_push_with(ws, &applied, &server_versions, incoming, response.last_mutation_id)?;
+            let last = response.last_mutation_id;
+            self.store.finish_push_with(ws, &applied, &conflicted, &server_versions, incoming, last)?;
         }
         summary.pending = self.store.pending_count(ws)?;
         Ok(summary)
     }
 
     /// Applies every change since the cookie, page by page, replaying the pending edits on top.
+    /// After edits whose push answer was lost, it reads the whole feed again from version 0
+    /// (the stored cookie never goes back): the server may have kept such an edit as a
+    /// conflicted copy while the store still shows it as the object.
     pub fn sync_pull(&self, workspace: Option<&str>) -> Result<PullSummary> {
         let mut session = self.session(workspace)?;
         let ws = session.account.workspace_id;
         let (org, client_id) = (session.account.org_id.clone(), session.account.client_id.clone());
-        let mut cookie = session.account.cookie;
         let mut summary = PullSummary::default();
+        let mut cookie = session.account.cookie;
         // Changes an earlier pull could not apply are tried again first; newer ones below win.
         let retry: Vec<RemoteObject> = self.store.deferred_changes(ws)?.into_iter().map(|d| d.object).collect();
         if !retry.is_empty() {
@@ -352,25 +374,37 @@ impl Service {
             summary.deleted += applied.deleted;
             summary.conflicts += applied.conflicts;
         }
-        for _ in 0..MAX_PULL_PAGES {
-            let (org, client_id) = (&org, &client_id);
-            let page = session.call(move |c| async move { c.pull(org, client_id, cookie).await })?;
-            let changes: Vec<RemoteObject> = page.changes.iter().map(to_remote).collect();
-            let incoming = self.stage_datasets(&mut session, ws, &changes, page.last_mutation_id)?;
-            let applied =
-                self.store.apply_pull_page_with(ws, &changes, incoming, page.cookie, page.last_mutation_id)?;
-            summary.pages += 1;
-            summary.updated += applied.updated;
-            summary.deleted += applied.deleted;
-            summary.conflicts += applied.conflicts;
-            summary.skipped += applied.skipped;
-            let advanced = page.cookie > cookie;
-            cookie = cookie.max(page.cookie);
-            if !page.has_more {
+        for pass in 0..MAX_PULL_PASSES {
+            let account = self.store.sync_account(ws)?.ok_or_else(|| ServiceError::NotSignedIn("signed out".into()))?;
+            let resync = account.resync;
+            if pass > 0 && resync == 0 {
                 break;
             }
-            if !advanced {
-                return Err(ServiceError::Invalid("the server says more changes wait but sent none".into()));
+            let mut from = if resync > 0 { 0 } else { account.cookie };
+            for _ in 0..MAX_PULL_PAGES {
+                let (org, client_id) = (&org, &client_id);
+                let page = session.call(move |c| async move { c.pull(org, client_id, from).await })?;
+                let changes: Vec<RemoteObject> = page.changes.iter().map(to_remote).collect();
+                let incoming = self.stage_datasets(&mut session, ws, &changes, page.last_mutation_id)?;
+                let applied =
+                    self.store.apply_pull_page_with(ws, &changes, incoming, page.cookie, page.last_mutation_id)?;
+                summary.pages += 1;
+                summary.updated += applied.updated;
+                summary.deleted += applied.deleted;
+                summary.conflicts += applied.conflicts;
+                summary.skipped += applied.skipped;
+                let advanced = page.cookie > from;
+                from = from.max(page.cookie);
+                cookie = cookie.max(from);
+                if !page.has_more {
+                    break;
+                }
+                if !advanced {
+                    return Err(ServiceError::Invalid("the server says more changes wait but sent none".into()));
+                }
+            }
+            if resync > 0 && self.store.finish_resync(ws, resync)? {
+                break;
             }
         }
         summary.cookie = cookie;

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::datasets::parse_id;
+use crate::names::{asked_name, Names};
 use crate::{time, Result, Store, StoreError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -91,6 +92,13 @@ impl Store {
             return Err(StoreError::Conflict(format!("a {kind} named '{name}' already exists")));
         }
         let now = time::now();
+        let old_name: Option<String> = tx
+            .query_row(
+                "SELECT name FROM documents WHERE workspace_id = ?1 AND kind = ?2 AND id = ?3",
+                params![workspace.to_string(), kind.as_str(), id.to_string()],
+                |row| row.get(0),
+            )
+            .optional()?;
         let changed = tx.execute(
             "INSERT INTO documents (id, workspace_id, kind, name, body, created_at, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
@@ -100,6 +108,12 @@ impl Store {
         )?;
         if changed == 0 {
             return Err(StoreError::NotFound { what: "document", key: id.to_string() });
+        }
+        // A rename frees the old name for a document of another client waiting under a suffix.
+        if let Some(old) = old_name.as_deref().map(|old| asked_name(old, &id.to_string()).to_owned()) {
+            if old != asked_name(name, &id.to_string()) {
+                Names::Documents(kind).settle(&tx, workspace, &old, None)?;
+            }
         }
         let saved =
             tx.query_row(&format!("SELECT {COLUMNS} FROM documents WHERE id = ?1"), [id.to_string()], from_row(kind))?;
@@ -131,13 +145,17 @@ impl Store {
     /// Deletes a document; the deletion syncs like any other edit.
     pub fn delete_document(&self, workspace: WorkspaceId, kind: DocumentKind, id: DocumentId) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
-        let changed = tx.execute(
-            "DELETE FROM documents WHERE workspace_id = ?1 AND kind = ?2 AND id = ?3",
-            params![workspace.to_string(), kind.as_str(), id.to_string()],
-        )?;
-        if changed == 0 {
+        let name: Option<String> = tx
+            .query_row(
+                "DELETE FROM documents WHERE workspace_id = ?1 AND kind = ?2 AND id = ?3 RETURNING name",
+                params![workspace.to_string(), kind.as_str(), id.to_string()],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let Some(name) = name else {
             return Err(StoreError::NotFound { what: kind.as_str(), key: id.to_string() });
-        }
+        };
+        Names::Documents(kind).settle(&tx, workspace, asked_name(&name, &id.to_string()), None)?;
         crate::sync::enqueue(&tx, workspace, kind.as_str(), &id.to_string(), None)?;
         tx.commit()?;
         Ok(())

@@ -17,6 +17,7 @@ mod error;
 mod layout;
 mod mappings;
 mod migrate;
+mod names;
 mod periods;
 mod sync;
 mod time;

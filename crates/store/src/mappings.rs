@@ -3,6 +3,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use crate::datasets::parse_id;
+use crate::names::{asked_name, Names};
 use crate::sync::{mapping_body, MAPPING_KIND};
 use crate::{time, Result, Store, StoreError};
 
@@ -125,6 +126,8 @@ impl Store {
         let Some(id) = id else {
             return Err(StoreError::NotFound { what: "mapping", key: name.to_owned() });
         };
+        // A mapping of the same name from another client, waiting under a suffix, takes it.
+        Names::Mappings.settle(&tx, workspace, asked_name(name.trim(), &id), None)?;
         crate::sync::enqueue(&tx, workspace, MAPPING_KIND, &id, None)?;
         tx.commit()?;
         Ok(())

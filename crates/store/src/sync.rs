@@ -16,10 +16,14 @@ use crate::dataset_sync::{apply_remote_dataset, defer, forget_deferred, Incoming
 use crate::datasets::PlacedFiles;
 use crate::documents::DocumentKind;
 use crate::mappings::SavedMapping;
+use crate::names::{asked_name, Names};
 use crate::{time, Result, Store, StoreError};
 
 /// The kind name of a saved column mapping on the wire.
 pub const MAPPING_KIND: &str = "mapping";
+
+/// What a conflicted copy's name ends with.
+const CONFLICT_SUFFIX: &str = " (conflict)";
 
 /// The server a workspace syncs with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -41,6 +45,9 @@ pub struct SyncAccount {
     pub signed_in_at: String,
     pub last_push_at: Option<String>,
     pub last_pull_at: Option<String>,
+    /// Non-zero when an acknowledged edit's outcome is unknown: the next pull starts from
+    /// version 0 (see [`Store::finish_resync`]).
+    pub resync: u64,
 }
 
 /// What a sign-in records.
@@ -103,7 +110,7 @@ impl std::ops::AddAssign for Applied {
 }
 
 const ACCOUNT_COLUMNS: &str = "workspace_id, server_url, email, org_id, org_name, client_id, keychain_account, \
-     cookie, last_mutation_id, next_mutation_id, signed_in_at, last_push_at, last_pull_at";
+     cookie, last_mutation_id, next_mutation_id, signed_in_at, last_push_at, last_pull_at, resync";
 
 fn account_from_row(row: &Row<'_>) -> rusqlite::Result<SyncAccount> {
     Ok(SyncAccount {
@@ -120,6 +127,7 @@ fn account_from_row(row: &Row<'_>) -> rusqlite::Result<SyncAccount> {
         signed_in_at: row.get(10)?,
         last_push_at: row.get(11)?,
         last_pull_at: row.get(12)?,
+        resync: row.get(13)?,
     })
 }
 
@@ -299,14 +307,17 @@ impl Store {
     /// Records what a push did, in one transaction: the new revisions of applied edits, the
     /// server's version of conflicting objects, the acknowledged edits dropped from the log,
     /// and the still-pending edits replayed on top.
+    /// `conflicted` names the mutations answered `conflict`; every other acknowledged one
+    /// (answered `already_applied`: an earlier push whose answer was lost) has an unknown outcome.
     pub fn finish_push(
         &self,
         workspace: WorkspaceId,
         applied: &[(u64, u64)],
+        conflicted: &[u64],
         server_versions: &[RemoteObject],
         last_mutation_id: u64,
     ) -> Result<Applied> {
-        self.finish_push_with(workspace, applied, server_versions, Incoming::default(), last_mutation_id)
+        self.finish_push_with(workspace, applied, conflicted, server_versions, Incoming::default(), last_mutation_id)
     }
 
     /// [`Store::finish_push`], with the versions staged for the server's versions of datasets.
@@ -314,12 +325,14 @@ impl Store {
         &self,
         workspace: WorkspaceId,
         applied: &[(u64, u64)],
+        conflicted: &[u64],
         server_versions: &[RemoteObject],
         incoming: Incoming,
         last_mutation_id: u64,
     ) -> Result<Applied> {
         self.with_incoming(incoming, |tx, incoming, placed| {
-            finish_push_tx(tx, &self.layout, workspace, applied, server_versions, incoming, placed, last_mutation_id)
+            let answers = (applied, conflicted);
+            finish_push_tx(tx, &self.layout, workspace, answers, server_versions, incoming, placed, last_mutation_id)
         })
     }
 
@@ -372,7 +385,8 @@ impl Store {
         last_mutation_id: u64,
     ) -> Result<Applied> {
         self.with_incoming(incoming, |tx, incoming, placed| {
-            acknowledge(tx, workspace, last_mutation_id)?;
+            // A pull acknowledges only edits whose push answer never arrived.
+            acknowledge(tx, workspace, last_mutation_id, &[])?;
             let mut outcome = Applied::default();
             for change in changes {
                 outcome += apply_incoming(tx, &self.layout, workspace, change, incoming, placed)?;
@@ -384,6 +398,16 @@ impl Store {
             )?;
             Ok(outcome)
         })
+    }
+
+    /// Ends a resync that a pull from version 0 has covered: clears the counter unless another
+    /// unknown outcome bumped it meanwhile (then the pull goes round again). True when cleared.
+    pub fn finish_resync(&self, workspace: WorkspaceId, resync: u64) -> Result<bool> {
+        let changed = self.conn.execute(
+            "UPDATE sync_accounts SET resync = 0 WHERE workspace_id = ?1 AND resync = ?2",
+            params![workspace.to_string(), resync],
+        )?;
+        Ok(changed > 0)
     }
 
     /// The object's id on the server (the local id, unless it came as a conflicted copy).
@@ -418,7 +442,8 @@ fn finish_push_tx(
     tx: &Transaction<'_>,
     layout: &crate::Layout,
     workspace: WorkspaceId,
-    applied: &[(u64, u64)],
+    // The applied mutations with their new revisions, and those kept as conflicted copies.
+    (applied, conflicted): (&[(u64, u64)], &[u64]),
     server_versions: &[RemoteObject],
     incoming: &mut Incoming,
     placed: &mut PlacedFiles,
@@ -441,7 +466,8 @@ fn finish_push_tx(
         }
     }
     // Acknowledged first, so what is left in the log is what is still pending.
-    acknowledge(tx, workspace, last_mutation_id)?;
+    let answered: Vec<u64> = applied.iter().map(|(id, _)| *id).chain(conflicted.iter().copied()).collect();
+    acknowledge(tx, workspace, last_mutation_id, &answered)?;
     let mut outcome = Applied::default();
     for object in server_versions {
         outcome += apply_incoming(tx, layout, workspace, object, incoming, placed)?;
@@ -460,8 +486,25 @@ fn pending(conn: &rusqlite::Connection, workspace: WorkspaceId) -> Result<Vec<Pe
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn acknowledge(tx: &Transaction<'_>, workspace: WorkspaceId, last_mutation_id: u64) -> Result<()> {
+/// Drops the edits the server has acknowledged. Those not in `answered` were applied, or kept
+/// as conflicted copies, without the client hearing which: the account is marked for a resync,
+/// and an object such an edit made is recorded as known to the server, so deleting it before
+/// the next pull still tells the server.
+fn acknowledge(tx: &Transaction<'_>, workspace: WorkspaceId, last_mutation_id: u64, answered: &[u64]) -> Result<()> {
     let ws = workspace.to_string();
+    let unanswered: Vec<PendingMutation> = pending(tx, workspace)?
+        .into_iter()
+        .filter(|m| m.mutation_id.is_some_and(|id| id <= last_mutation_id && !answered.contains(&id)))
+        .collect();
+    for m in &unanswered {
+        let local_id = local_id_for(tx, workspace, &m.kind, &m.object_id)?;
+        if !m.deleted && object_exists(tx, workspace, &m.kind, &local_id)? {
+            set_rev(tx, workspace, &m.kind, &local_id, &m.object_id, m.base_rev)?;
+        }
+    }
+    if !unanswered.is_empty() {
+        tx.execute("UPDATE sync_accounts SET resync = resync + 1 WHERE workspace_id = ?1", [&ws])?;
+    }
     tx.execute(
         "DELETE FROM sync_mutations WHERE workspace_id = ?1 AND mutation_id IS NOT NULL AND mutation_id <= ?2",
         params![ws, last_mutation_id],
@@ -571,14 +614,28 @@ pub(crate) fn enqueue(
 ) -> Result<()> {
     let ws = workspace.to_string();
     let remote_id = remote_id_for(tx, workspace, kind, local_id)?;
-    let rev: u64 = tx
+    // No row: the server never heard of the object (a row may hold revision 0, when the push
+    // that made it was applied without the client hearing back).
+    let known: Option<u64> = tx
         .query_row(
             "SELECT rev FROM sync_objects WHERE workspace_id = ?1 AND kind = ?2 AND local_id = ?3",
             params![ws, kind, local_id],
             |row| row.get(0),
         )
-        .optional()?
-        .unwrap_or(0);
+        .optional()?;
+    // An edit builds on what the store shows, and while edits of the object wait, that is the
+    // last of them replayed on whatever a pull brought: it descends from their base, not from
+    // the revision pulled meanwhile (naming that one would overwrite an edit this client never
+    // saw). The server tells a chain of one client's edits from a stale one.
+    let waiting_base: Option<u64> = tx
+        .query_row(
+            "SELECT base_rev FROM sync_mutations WHERE workspace_id = ?1 AND kind = ?2 AND object_id = ?3 \
+             ORDER BY seq DESC LIMIT 1",
+            params![ws, kind, remote_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let rev = waiting_base.or(known).unwrap_or(0);
     let sent: u64 = tx.query_row(
         "SELECT COUNT(*) FROM sync_mutations WHERE workspace_id = ?1 AND kind = ?2 AND object_id = ?3 \
          AND mutation_id IS NOT NULL",
@@ -596,7 +653,7 @@ pub(crate) fn enqueue(
             "DELETE FROM sync_objects WHERE workspace_id = ?1 AND kind = ?2 AND local_id = ?3",
             params![ws, kind, local_id],
         )?;
-        if rev == 0 && sent == 0 {
+        if known.is_none() && sent == 0 {
             // The server never heard of it: nothing to tell.
             return Ok(());
         }
@@ -609,33 +666,9 @@ pub(crate) fn enqueue(
     Ok(())
 }
 
-/// A name no other mapping of the workspace has: `base`, else `base (2)`, `base (3)` …
-fn unique_mapping_name(tx: &Transaction<'_>, workspace: WorkspaceId, base: &str, local_id: &str) -> Result<String> {
-    let taken = |name: &str| -> Result<bool> {
-        Ok(tx
-            .query_row(
-                "SELECT 1 FROM column_mappings WHERE workspace_id = ?1 AND name = ?2 AND id <> ?3",
-                params![workspace.to_string(), name, local_id],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
-    };
-    if !taken(base)? {
-        return Ok(base.to_owned());
-    }
-    for n in 2.. {
-        let name = format!("{base} ({n})");
-        if !taken(&name)? {
-            return Ok(name);
-        }
-    }
-    unreachable!("some name is free")
-}
-
 /// Writes a mapping as a body describes it, under its local id, without logging an edit.
 fn put_mapping(tx: &Transaction<'_>, workspace: WorkspaceId, local_id: &str, body: &MappingBody) -> Result<()> {
-    let name = unique_mapping_name(tx, workspace, &body.name, local_id)?;
+    let old = Names::Mappings.name_of(tx, workspace, local_id)?;
     tx.execute(
         "INSERT INTO column_mappings (id, workspace_id, name, kind, header_signature, fields, created_at, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
@@ -645,14 +678,68 @@ fn put_mapping(tx: &Transaction<'_>, workspace: WorkspaceId, local_id: &str, bod
         params![
             local_id,
             workspace.to_string(),
-            name,
+            Names::unsettled(local_id),
             body.kind.as_str(),
             body.header_signature,
             body.fields.to_string(),
             time::now()
         ],
     )?;
+    settle_after_write(tx, workspace, Names::Mappings, local_id, &body.name, old.as_deref())
+}
+
+/// Names a row just written under a placeholder (the name it asks for, or its suffixed form;
+/// see [`crate::names`]), and the rows that asked for its old name, when that changed.
+fn settle_after_write(
+    tx: &Transaction<'_>,
+    workspace: WorkspaceId,
+    names: Names,
+    local_id: &str,
+    name: &str,
+    old: Option<&str>,
+) -> Result<()> {
+    let wanted = asked_name(name, local_id);
+    names.settle(tx, workspace, wanted, Some(local_id))?;
+    if let Some(old) = old.map(|old| asked_name(old, local_id)).filter(|old| *old != wanted) {
+        names.settle(tx, workspace, old, None)?;
+    }
     Ok(())
+}
+
+/// Deletes a mapping or document row without logging an edit; the next in line for its name
+/// gets it.
+fn delete_row(tx: &Transaction<'_>, workspace: WorkspaceId, names: Names, local_id: &str) -> Result<()> {
+    let ws = workspace.to_string();
+    let name: Option<String> = match names {
+        Names::Mappings => tx
+            .query_row(
+                "DELETE FROM column_mappings WHERE workspace_id = ?1 AND id = ?2 RETURNING name",
+                params![ws, local_id],
+                |r| r.get(0),
+            )
+            .optional()?,
+        Names::Documents(kind) => tx
+            .query_row(
+                "DELETE FROM documents WHERE workspace_id = ?1 AND kind = ?2 AND id = ?3 RETURNING name",
+                params![ws, kind.as_str(), local_id],
+                |r| r.get(0),
+            )
+            .optional()?,
+    };
+    if let Some(name) = name {
+        names.settle(tx, workspace, asked_name(&name, local_id), None)?;
+    }
+    Ok(())
+}
+
+/// The name a conflicted copy is shown under. An edit of a copy keeps its name as it is (its
+/// body already says "(conflict)"), rather than growing another suffix each round trip.
+fn conflict_name(name: &str) -> String {
+    if name.ends_with(CONFLICT_SUFFIX) {
+        name.to_owned()
+    } else {
+        format!("{name}{CONFLICT_SUFFIX}")
+    }
 }
 
 fn apply_remote(tx: &Transaction<'_>, workspace: WorkspaceId, object: &RemoteObject) -> Result<Applied> {
@@ -669,7 +756,7 @@ fn apply_remote(tx: &Transaction<'_>, workspace: WorkspaceId, object: &RemoteObj
     let body = object.body.as_ref().and_then(parse_mapping_body);
     match (object.deleted, body) {
         (true, _) => {
-            tx.execute("DELETE FROM column_mappings WHERE workspace_id = ?1 AND id = ?2", params![ws, local_id])?;
+            delete_row(tx, workspace, Names::Mappings, &local_id)?;
             tx.execute(
                 "DELETE FROM sync_objects WHERE workspace_id = ?1 AND kind = ?2 AND local_id = ?3",
                 params![ws, object.kind, local_id],
@@ -678,7 +765,7 @@ fn apply_remote(tx: &Transaction<'_>, workspace: WorkspaceId, object: &RemoteObj
         }
         (false, Some(mut body)) => {
             if object.conflict_of.is_some() {
-                body.name = format!("{} (conflict)", body.name);
+                body.name = conflict_name(&body.name);
                 outcome.conflicts = 1;
             }
             put_mapping(tx, workspace, &local_id, &body)?;
@@ -700,8 +787,8 @@ fn parse_document_body(body: &Value) -> Option<(String, Value)> {
     (!name.is_empty()).then(|| (name.chars().take(180).collect(), body.get("body").cloned().unwrap_or(Value::Null)))
 }
 
-/// Writes a document under its local id without logging an edit; a name another document
-/// of the kind already has gets a number, so neither is lost.
+/// Writes a document under its local id without logging an edit; a name another document of
+/// the kind already has is settled as [`crate::names`] says, so neither is lost.
 fn put_document(
     tx: &Transaction<'_>,
     workspace: WorkspaceId,
@@ -710,27 +797,23 @@ fn put_document(
     name: &str,
     body: &Value,
 ) -> Result<()> {
-    let taken = |candidate: &str| -> Result<bool> {
-        Ok(tx
-            .query_row(
-                "SELECT 1 FROM documents WHERE workspace_id = ?1 AND kind = ?2 AND name = ?3 AND id <> ?4",
-                params![workspace.to_string(), kind.as_str(), candidate, local_id],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
-    };
-    let mut unique = name.to_owned();
-    let mut n = 2;
-    while taken(&unique)? {
-        unique = format!("{name} ({n})");
-        n += 1;
-    }
+    let names = Names::Documents(kind);
+    let old = names.name_of(tx, workspace, local_id)?;
     tx.execute(
-        "INSERT INTO documents (id, workspace_id, kind, name, body, created_at, updated_at)          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)          ON CONFLICT (id) DO UPDATE SET name = excluded.name, body = excluded.body, updated_at = excluded.updated_at          WHERE documents.workspace_id = excluded.workspace_id AND documents.kind = excluded.kind",
-        params![local_id, workspace.to_string(), kind.as_str(), unique, body.to_string(), time::now()],
+        "INSERT INTO documents (id, workspace_id, kind, name, body, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, body = excluded.body, updated_at = excluded.updated_at \
+         WHERE documents.workspace_id = excluded.workspace_id AND documents.kind = excluded.kind",
+        params![
+            local_id,
+            workspace.to_string(),
+            kind.as_str(),
+            Names::unsettled(local_id),
+            body.to_string(),
+            time::now()
+        ],
     )?;
-    Ok(())
+    settle_after_write(tx, workspace, names, local_id, name, old.as_deref())
 }
 
 fn apply_remote_document(
@@ -744,7 +827,7 @@ fn apply_remote_document(
     let local_id = local_id_for(tx, workspace, &object.kind, &object.id)?;
     match (object.deleted, object.body.as_ref().and_then(parse_document_body)) {
         (true, _) => {
-            tx.execute("DELETE FROM documents WHERE workspace_id = ?1 AND id = ?2", params![ws, local_id])?;
+            delete_row(tx, workspace, Names::Documents(kind), &local_id)?;
             tx.execute(
                 "DELETE FROM sync_objects WHERE workspace_id = ?1 AND kind = ?2 AND local_id = ?3",
                 params![ws, object.kind, local_id],
@@ -753,7 +836,7 @@ fn apply_remote_document(
         }
         (false, Some((mut name, body))) => {
             if object.conflict_of.is_some() {
-                name = format!("{name} (conflict)");
+                name = conflict_name(&name);
                 outcome.conflicts = 1;
             }
             put_document(tx, workspace, kind, &local_id, &name, &body)?;
@@ -772,12 +855,7 @@ fn replay(tx: &Transaction<'_>, workspace: WorkspaceId) -> Result<()> {
             let local_id = local_id_for(tx, workspace, &mutation.kind, &mutation.object_id)?;
             match mutation.body.as_ref().and_then(parse_document_body) {
                 Some((name, body)) if !mutation.deleted => put_document(tx, workspace, kind, &local_id, &name, &body)?,
-                _ => {
-                    tx.execute(
-                        "DELETE FROM documents WHERE workspace_id = ?1 AND id = ?2",
-                        params![workspace.to_string(), local_id],
-                    )?;
-                }
+                _ => delete_row(tx, workspace, Names::Documents(kind), &local_id)?,
             }
             continue;
         }
@@ -787,12 +865,7 @@ fn replay(tx: &Transaction<'_>, workspace: WorkspaceId) -> Result<()> {
         let local_id = local_id_for(tx, workspace, &mutation.kind, &mutation.object_id)?;
         match mutation.body.as_ref().and_then(parse_mapping_body) {
             Some(body) if !mutation.deleted => put_mapping(tx, workspace, &local_id, &body)?,
-            _ => {
-                tx.execute(
-                    "DELETE FROM column_mappings WHERE workspace_id = ?1 AND id = ?2",
-                    params![workspace.to_string(), local_id],
-                )?;
-            }
+            _ => delete_row(tx, workspace, Names::Mappings, &local_id)?,
         }
     }
     Ok(())
@@ -856,11 +929,11 @@ mod tests {
         let batch = store.prepare_push(ws).unwrap();
         let ids: Vec<_> = batch.iter().map(|m| m.mutation_id).collect();
         assert_eq!(ids, vec![Some(1), Some(2)]);
-        store.finish_push(ws, &[(1, 1)], &[], 1).unwrap();
+        store.finish_push(ws, &[(1, 1)], &[], &[], 1).unwrap();
         let left = store.pending_mutations(ws).unwrap();
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].mutation_id, Some(2));
-        store.finish_push(ws, &[(2, 2)], &[], 2).unwrap();
+        store.finish_push(ws, &[(2, 2)], &[], &[], 2).unwrap();
         assert_eq!(store.pending_count(ws).unwrap(), 0);
         let account = store.sync_account(ws).unwrap().unwrap();
         assert_eq!((account.last_mutation_id, account.next_mutation_id), (2, 3));
@@ -919,7 +992,7 @@ mod tests {
         let first = store.sign_in_sync(ws, &account("o1", "a@x.io")).unwrap();
         assert_eq!(store.pending_count(ws).unwrap(), 1);
         store.prepare_push(ws).unwrap();
-        store.finish_push(ws, &[(1, 1)], &[], 1).unwrap();
+        store.finish_push(ws, &[(1, 1)], &[], &[], 1).unwrap();
         store.apply_pull_page(ws, &[], 3, 1).unwrap();
         // Same org, same user: the client id and the cookie stay.
         let again = store.sign_in_sync(ws, &account("o1", "A@x.io")).unwrap();
@@ -937,5 +1010,172 @@ mod tests {
         store.sign_in_sync(ws, &account("o3", "a@x.io")).unwrap();
         let kinds: Vec<_> = store.pending_mutations(ws).unwrap().into_iter().map(|m| m.kind).collect();
         assert_eq!(kinds, ["mapping", "scenario"]);
+    }
+
+    fn names(store: &Store, ws: WorkspaceId) -> Vec<(String, String)> {
+        store.mappings(ws).unwrap().into_iter().map(|m| (m.id.to_string(), m.name)).collect()
+    }
+
+    #[test]
+    fn objects_of_one_name_get_the_same_names_in_every_order_they_arrive() {
+        // Two clients made "stripe" offline, a third made "stripe" too; every store must agree.
+        let (a, b, c) = (
+            "0190a8a0-0000-7000-8000-0000000000aa",
+            "0190a8a0-0000-7000-8000-0000000000bb",
+            "0190a8a0-0000-7000-8000-0000000000cc",
+        );
+        let mut seen = Vec::new();
+        for order in [[a, b, c], [c, b, a], [b, c, a]] {
+            let home = tempfile::tempdir().unwrap();
+            let store = Store::open(home.path()).unwrap();
+            let ws = store.workspace_or_create("Acme").unwrap().id;
+            store.sign_in_sync(ws, &account("o1", "a@x.io")).unwrap();
+            for (i, id) in order.iter().enumerate() {
+                store.apply_pull_page(ws, &[remote(id, 1, "stripe")], i as u64 + 1, 0).unwrap();
+            }
+            let mut got = names(&store, ws);
+            got.sort();
+            seen.push(got);
+            // The holder of the plain name goes: the next in line takes it, in every store alike.
+            let mut gone = remote(a, 2, "stripe");
+            (gone.deleted, gone.body) = (true, None);
+            store.apply_pull_page(ws, &[gone], 9, 0).unwrap();
+            assert_eq!(store.mapping(ws, "stripe").unwrap().id.to_string(), b);
+        }
+        assert_eq!(seen[0], seen[1]);
+        assert_eq!(seen[0], seen[2]);
+        let expected = vec![
+            (a.to_owned(), "stripe".to_owned()),
+            (b.to_owned(), "stripe (0000bb)".to_owned()),
+            (c.to_owned(), "stripe (0000cc)".to_owned()),
+        ];
+        assert_eq!(seen[0], expected);
+    }
+
+    #[test]
+    fn a_local_mapping_and_a_pulled_one_of_the_same_name_settle_by_id() {
+        let home = tempfile::tempdir().unwrap();
+        let store = Store::open(home.path()).unwrap();
+        let ws = store.workspace_or_create("Acme").unwrap().id;
+        store.sign_in_sync(ws, &account("o1", "a@x.io")).unwrap();
+        let mine = store.save_mapping(ws, "stripe", DatasetKind::Subscriptions, "mine", &json!({})).unwrap();
+        // An older id from another client: it takes the plain name, and mine waits under its tail,
+        // in the log too (the body keeps asking for "stripe").
+        let theirs = "00000000-0000-7000-8000-000000000001";
+        store.apply_pull_page(ws, &[remote(theirs, 1, "stripe")], 1, 0).unwrap();
+        assert_eq!(store.mapping(ws, "stripe").unwrap().id.to_string(), theirs);
+        let hex = mine.id.to_string().replace('-', "");
+        let renamed = store.mapping(ws, &format!("stripe ({})", &hex[hex.len() - 6..])).unwrap();
+        assert_eq!((renamed.id, renamed.header_signature.as_str()), (mine.id, "mine"));
+        assert_eq!(store.pending_mutations(ws).unwrap()[0].body.as_ref().unwrap()["name"], "stripe");
+        // Deleting theirs here gives mine the name back.
+        store.delete_mapping(ws, "stripe").unwrap();
+        assert_eq!(store.mapping(ws, "stripe").unwrap().id, mine.id);
+    }
+
+    #[test]
+    fn an_edited_conflicted_copy_keeps_its_name() {
+        let home = tempfile::tempdir().unwrap();
+        let store = Store::open(home.path()).unwrap();
+        let ws = store.workspace_or_create("Acme").unwrap().id;
+        store.sign_in_sync(ws, &account("o1", "a@x.io")).unwrap();
+        let id = "conflict-0123456789abcdef0123456789abcdef";
+        let mut copy = remote(id, 1, "stripe");
+        copy.conflict_of = Some("0190a8a0-0000-7000-8000-00000000000a".into());
+        store.apply_pull_page(ws, &[copy.clone()], 1, 0).unwrap();
+        // Someone saved over the copy: its body now says "stripe (conflict)" itself.
+        copy.rev = 2;
+        copy.body.as_mut().unwrap()["name"] = json!("stripe (conflict)");
+        store.apply_pull_page(ws, &[copy], 2, 0).unwrap();
+        let names: Vec<String> = store.mappings(ws).unwrap().into_iter().map(|m| m.name).collect();
+        assert_eq!(names, ["stripe (conflict)"]);
+    }
+
+    #[test]
+    fn a_deletion_after_a_push_whose_answer_was_lost_still_reaches_the_server() {
+        let home = tempfile::tempdir().unwrap();
+        let store = Store::open(home.path()).unwrap();
+        let ws = store.workspace_or_create("Acme").unwrap().id;
+        store.sign_in_sync(ws, &account("o1", "a@x.io")).unwrap();
+        store.save_mapping(ws, "stripe", DatasetKind::Subscriptions, "h", &json!({})).unwrap();
+        store.prepare_push(ws).unwrap();
+        // The server applied mutation 1 but its answer was lost; the retry answers
+        // already_applied, which says nothing of the outcome.
+        store.finish_push(ws, &[], &[], &[], 1).unwrap();
+        assert_eq!(store.pending_count(ws).unwrap(), 0);
+        assert_eq!(store.sync_account(ws).unwrap().unwrap().resync, 1, "the next pull reads from 0");
+        // Deleted before any pull: the server has the mapping, so the deletion must go out.
+        store.delete_mapping(ws, "stripe").unwrap();
+        let log = store.pending_mutations(ws).unwrap();
+        assert_eq!(log.len(), 1, "the deletion is logged");
+        assert!(log[0].deleted);
+    }
+
+    #[test]
+    fn an_edit_acknowledged_without_its_answer_is_repaired_by_a_pull_from_zero() {
+        let home = tempfile::tempdir().unwrap();
+        let store = Store::open(home.path()).unwrap();
+        let ws = store.workspace_or_create("Acme").unwrap().id;
+        store.sign_in_sync(ws, &account("o1", "a@x.io")).unwrap();
+        let id = "0190a8a0-0000-7000-8000-00000000000a";
+        store.apply_pull_page(ws, &[remote(id, 1, "stripe")], 1, 0).unwrap();
+        store.save_mapping(ws, "stripe", DatasetKind::Subscriptions, "mine", &json!({})).unwrap();
+        // Another client's edit arrives before the push: the pending edit stays on top.
+        let mut theirs = remote(id, 2, "stripe");
+        theirs.body.as_mut().unwrap()["header_signature"] = json!("theirs");
+        store.apply_pull_page(ws, &[theirs.clone()], 5, 0).unwrap();
+        store.prepare_push(ws).unwrap();
+        // The server kept the edit as a conflicted copy; that answer was lost, and a pull
+        // acknowledged it. The pull from the cookie brings only the copy, not the object.
+        let mut copy = remote("conflict-0123456789abcdef0123456789abcdef", 1, "stripe");
+        copy.body.as_mut().unwrap()["header_signature"] = json!("mine");
+        copy.conflict_of = Some(id.into());
+        store.apply_pull_page(ws, &[copy.clone()], 6, 1).unwrap();
+        let account = store.sync_account(ws).unwrap().unwrap();
+        assert_eq!(account.resync, 1);
+        // The pass from 0 brings the object as the server has it; the cookie stays where it was.
+        store.apply_pull_page(ws, &[theirs, copy], 6, 1).unwrap();
+        assert_eq!(store.mapping(ws, "stripe").unwrap().header_signature, "theirs");
+        assert_eq!(store.mapping(ws, "stripe (conflict)").unwrap().header_signature, "mine");
+        assert!(store.finish_resync(ws, 1).unwrap());
+        assert!(!store.finish_resync(ws, 1).unwrap(), "cleared once");
+        let account = store.sync_account(ws).unwrap().unwrap();
+        assert_eq!((account.resync, account.cookie), (0, 6));
+    }
+
+    #[test]
+    fn an_edit_over_a_waiting_one_keeps_its_base_when_a_pull_moved_the_object_on() {
+        // Found by the convergence test: the second edit named the pulled revision as its base,
+        // so the server applied it over another client's edit this client never saw.
+        let home = tempfile::tempdir().unwrap();
+        let store = Store::open(home.path()).unwrap();
+        let ws = store.workspace_or_create("Acme").unwrap().id;
+        store.sign_in_sync(ws, &account("o1", "a@x.io")).unwrap();
+        let id = "0190a8a0-0000-7000-8000-00000000000a";
+        let theirs = |rev: u64, signature: &str| {
+            let mut object = remote(id, rev, "stripe");
+            object.body.as_mut().unwrap()["header_signature"] = json!(signature);
+            object
+        };
+        store.apply_pull_page(ws, &[theirs(1, "base")], 1, 0).unwrap();
+        // Unsent: the next edit supersedes it and keeps its base.
+        store.save_mapping(ws, "stripe", DatasetKind::Subscriptions, "mine-1", &json!({})).unwrap();
+        store.apply_pull_page(ws, &[theirs(2, "theirs")], 2, 0).unwrap();
+        assert_eq!(store.mapping(ws, "stripe").unwrap().header_signature, "mine-1", "replayed on top");
+        store.save_mapping(ws, "stripe", DatasetKind::Subscriptions, "mine-2", &json!({})).unwrap();
+        let log = store.pending_mutations(ws).unwrap();
+        assert_eq!((log.len(), log[0].base_rev), (1, 1), "{log:?}");
+        // Sent but not acknowledged: the next edit is a second entry on the same base.
+        store.prepare_push(ws).unwrap();
+        store.apply_pull_page(ws, &[theirs(3, "theirs-2")], 3, 0).unwrap();
+        store.save_mapping(ws, "stripe", DatasetKind::Subscriptions, "mine-3", &json!({})).unwrap();
+        let bases: Vec<u64> = store.pending_mutations(ws).unwrap().iter().map(|m| m.base_rev).collect();
+        assert_eq!(bases, [1, 1]);
+        // Once nothing waits (both answered as conflicts), the next edit builds on the server's.
+        store.prepare_push(ws).unwrap();
+        store.finish_push(ws, &[], &[1, 2], &[theirs(3, "theirs-2")], 2).unwrap();
+        assert_eq!(store.pending_count(ws).unwrap(), 0);
+        store.save_mapping(ws, "stripe", DatasetKind::Subscriptions, "mine-4", &json!({})).unwrap();
+        assert_eq!(store.pending_mutations(ws).unwrap()[0].base_rev, 3);
     }
 }

@@ -93,7 +93,7 @@ fn imports_and_deletions_queue_the_datasets_metadata_and_no_local_path() {
     // Sent and acknowledged; deleting a version queues the body without it, on revision 1.
     let batch = store.prepare_push(ws).unwrap();
     let id = batch.iter().find(|m| m.kind == DATASET_KIND).unwrap().mutation_id.unwrap();
-    store.finish_push(ws, &[(id, 1)], &[], batch.last().unwrap().mutation_id.unwrap()).unwrap();
+    store.finish_push(ws, &[(id, 1)], &[], &[], batch.last().unwrap().mutation_id.unwrap()).unwrap();
     assert_eq!(store.pending_count(ws).unwrap(), 0);
     store.delete_version(v1.id).unwrap();
     let log = dataset_edits(&store, ws);
@@ -243,7 +243,7 @@ fn a_pending_local_edit_keeps_the_local_dataset_until_the_server_answers() {
         }
         incoming
     };
-    store.finish_push_with(ws, &[], &[object], incoming, id).unwrap();
+    store.finish_push_with(ws, &[], &[id], &[object], incoming, id).unwrap();
     let got = store.dataset(mine.dataset_id).unwrap();
     assert_eq!(got.versions.len(), 1);
     assert_eq!(got.versions[0].source_sha256, sha_of(b"theirs"));

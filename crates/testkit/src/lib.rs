@@ -17,7 +17,11 @@ pub const OWNER_PASSWORD: &str = "correct horse battery staple";
 pub struct SyncServer {
     child: Child,
     pub url: String,
-    _data: TempDir,
+    /// Where it listens; a restart binds the same address, so signed-in clients keep their URL.
+    addr: String,
+    binary: PathBuf,
+    env: Vec<(String, String)>,
+    data: TempDir,
 }
 
 impl Drop for SyncServer {
@@ -60,31 +64,64 @@ impl SyncServer {
         let out = admin.wait_with_output().unwrap();
         assert!(out.status.success(), "create-owner: {}", String::from_utf8_lossy(&out.stderr));
 
-        let config_file = data.path().join("server.toml");
-        std::fs::write(&config_file, config).unwrap();
-        let mut child = Command::new(binary)
-            .args(["--bind", "127.0.0.1:0", "--data-dir", data_dir, "--config", config_file.to_str().unwrap()])
-            .env("RUST_LOG", "info")
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // The log line that says where it listens; the rest is drained so the server never
-        // blocks on a full pipe.
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let addr = loop {
-            let mut line = String::new();
-            assert!(stdout.read_line(&mut line).unwrap() > 0, "the server ended before listening");
-            let log: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
-            if log["fields"]["message"] == "listening" {
-                break log["fields"]["addr"].as_str().unwrap().to_owned();
-            }
-        };
-        std::thread::spawn(move || {
-            let mut sink = Vec::new();
-            let _ = stdout.read_to_end(&mut sink);
-        });
-        Self { child, url: format!("http://{addr}"), _data: data }
+        std::fs::write(data.path().join("server.toml"), config).unwrap();
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let (child, addr) = spawn(binary, data.path(), "127.0.0.1:0", &env)
+            .unwrap_or_else(|| panic!("the server ended before listening"));
+        Self { child, url: format!("http://{addr}"), addr, binary: binary.to_owned(), env, data }
     }
+
+    /// Ends the server with SIGKILL (on Unix): no shutdown, no flush, a crash as far as it can tell.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Kills the server if it runs, then starts it again on the same data folder and address.
+    pub fn restart(&mut self) {
+        self.kill();
+        // The port was just freed; another process could take it in between, so retry a little.
+        for _ in 0..50 {
+            if let Some((child, addr)) = spawn(&self.binary, self.data.path(), &self.addr, &self.env) {
+                assert_eq!(addr, self.addr);
+                self.child = child;
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the server did not start again on {}", self.addr);
+    }
+}
+
+/// Runs the server on `bind` and waits for the log line that says where it listens; `None` when
+/// it ends first (the address is taken).
+fn spawn(binary: &Path, data: &Path, bind: &str, env: &[(String, String)]) -> Option<(Child, String)> {
+    let mut child = Command::new(binary)
+        .args(["--bind", bind, "--data-dir", data.to_str().unwrap(), "--config"])
+        .arg(data.join("server.toml"))
+        .env("RUST_LOG", "info")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The log line that says where it listens; the rest is drained so the server never
+    // blocks on a full pipe.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let addr = loop {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            let _ = child.wait();
+            return None;
+        }
+        let log: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        if log["fields"]["message"] == "listening" {
+            break log["fields"]["addr"].as_str().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = stdout.read_to_end(&mut sink);
+    });
+    Some((child, addr))
 }
