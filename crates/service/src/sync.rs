@@ -266,7 +266,11 @@ impl Service {
                 Some("oidc_provider_unavailable") => ServiceError::Invalid(format!(
                     "the sync server cannot reach org '{org}''s sign-on provider; try again later"
                 )),
-                _ => e.into(),
+                // The start URL carries this sign-in's state: keep it out of the message.
+                _ => match e {
+                    ClientError::Http(e) => ClientError::Http(e.without_url()).into(),
+                    other => other.into(),
+                },
             })?;
         open(url.as_str());
         let code = rt.block_on(oidc::wait_for_code(&listener, &secrets.state, request.timeout, cancel))?;

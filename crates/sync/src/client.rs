@@ -199,13 +199,18 @@ impl SyncClient {
         let start = self.oidc_start_url(org, redirect_uri, code_challenge, state)?;
         // The redirect is the answer, so this one request does not follow it.
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
-        let response = Self::send(http.get(start.clone())).await?;
+        let response = http.get(start.clone()).send().await?;
         let status = response.status();
+        if !status.is_redirection() {
+            return Err(match response.json::<ErrorBody>().await {
+                Ok(body) if !status.is_success() => ClientError::Api { status, body },
+                _ => ClientError::Status { status },
+            });
+        }
         let location = response
             .headers()
             .get(reqwest::header::LOCATION)
             .and_then(|value| value.to_str().ok())
-            .filter(|_| status.is_redirection())
             .ok_or(ClientError::Status { status })?;
         start.join(location).map_err(|e| ClientError::BaseUrl(format!("the server's redirect: {e}")))
     }
