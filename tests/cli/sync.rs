@@ -436,6 +436,17 @@ fn start_oidc_server() -> (Server, OidcProvider) {
 /// `revlens sync login --oidc --no-browser` as a child; the browser (the test) signs in as
 /// `login` at the address it prints. Returns what the browser ended on and how the CLI ended.
 fn oidc_login(client: &Client, server: &Server, login: &str, timeout_secs: u64) -> ((String, u16, String), Run) {
+    oidc_login_with(client, server, timeout_secs, |url, _| browse_oidc_sign_in(url, login))
+}
+
+/// `revlens sync login --oidc --no-browser` as a child; `meanwhile` gets the address it prints
+/// (and the child) while it waits.
+fn oidc_login_with<T>(
+    client: &Client,
+    server: &Server,
+    timeout_secs: u64,
+    meanwhile: impl FnOnce(&str, &std::process::Child) -> T,
+) -> (T, Run) {
     use std::io::{BufRead as _, Read as _};
     let timeout = timeout_secs.to_string();
     let args = ["sync", "login", "--server", &server.url, "--org", &server.org_id, "--oidc", "--no-browser"];
@@ -460,7 +471,7 @@ fn oidc_login(client: &Client, server: &Server, login: &str, timeout_secs: u64) 
             break line.trim().to_owned();
         }
     };
-    let page = browse_oidc_sign_in(&url, login);
+    let page = meanwhile(&url, &child);
     stdout.read_to_string(&mut printed).unwrap();
     let out = child.wait_with_output().unwrap();
     let run = Run {
@@ -482,6 +493,16 @@ fn a_member_signs_in_with_oidc_in_the_browser_and_syncs() {
     assert_eq!((status, body.contains("oidc_no_account")), (403, true), "{body}");
     run.fails_with(1, "no sign-in came back from the browser within 3 s");
     assert_eq!(a.sync("status")["signed_in"], false);
+
+    // Ctrl-C while it waits stops it at once, in words.
+    #[cfg(unix)]
+    {
+        let (_, run) = oidc_login_with(&a, &server, 120, |_, child| {
+            let interrupted = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+            assert!(interrupted.success());
+        });
+        run.fails_with(1, "the sign-in was cancelled");
+    }
 
     // The owner signs in: the browser ends on the CLI's loopback page, the CLI exits 0.
     a.save_mapping("stripe", "Notes");
