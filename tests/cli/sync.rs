@@ -13,8 +13,8 @@ use tempfile::TempDir;
 use crate::helpers::{run, Run, SUBSCRIPTIONS};
 
 use revlens_testkit::{
-    browse_oidc_sign_in, free_port, server_binary, OidcProvider, OIDC_CLIENT_SECRET, OIDC_SECRET_ENV, SyncServer as Server, OWNER_EMAIL as EMAIL,
-    OWNER_PASSWORD as PASSWORD,
+    browse_oidc_sign_in, free_port, server_binary, OidcProvider, SyncServer as Server, OIDC_CLIENT_SECRET,
+    OIDC_SECRET_ENV, OWNER_EMAIL as EMAIL, OWNER_PASSWORD as PASSWORD,
 };
 
 /// A fresh server with one org, "Acme", and its owner. Access tokens last 2 seconds, so

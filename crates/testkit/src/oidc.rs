@@ -35,7 +35,8 @@ fn ensure_installed() {
     if dir.join("node_modules/oidc-provider/package.json").exists() {
         return;
     }
-    let status = Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&dir).status();
+    let status =
+        Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&dir).status();
     match status {
         Ok(s) if s.success() => {}
         other => panic!(
@@ -134,7 +135,12 @@ pub fn browse_oidc_sign_in(url: &str, login: &str) -> (String, u16, String) {
             vec![("prompt", "consent")]
         };
         let submitted = browser.post(page_url.join(&action).unwrap()).form(&form).send().unwrap();
-        assert!(submitted.status().is_redirection(), "{}: {}", submitted.status(), submitted.text().unwrap_or_default());
+        assert!(
+            submitted.status().is_redirection(),
+            "{}: {}",
+            submitted.status(),
+            submitted.text().unwrap_or_default()
+        );
         let location = submitted.headers().get("location").unwrap().to_str().unwrap();
         next = submitted.url().join(location).unwrap();
     }

@@ -177,8 +177,11 @@ pub(crate) async fn wait_for_code(
                     let answer = page("200 OK", "Signed in", "You can close this tab and return to RevLens.");
                     (answer, Ok(code))
                 } else {
-                    let answer =
-                        page("400 Bad Request", "Sign-in failed", "This answer does not belong to the sign-in RevLens started.");
+                    let answer = page(
+                        "400 Bad Request",
+                        "Sign-in failed",
+                        "This answer does not belong to the sign-in RevLens started.",
+                    );
                     let error = "the browser came back with an answer to another sign-in (its state does not match); \
                                  run the command again";
                     (answer, Err(ServiceError::Invalid(error.into())))
