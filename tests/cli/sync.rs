@@ -12,7 +12,10 @@ use tempfile::TempDir;
 
 use crate::helpers::{run, Run, SUBSCRIPTIONS};
 
-use revlens_testkit::{server_binary, SyncServer as Server, OWNER_EMAIL as EMAIL, OWNER_PASSWORD as PASSWORD};
+use revlens_testkit::{
+    browse_oidc_sign_in, free_port, server_binary, OidcProvider, SyncServer as Server, OIDC_CLIENT_SECRET,
+    OIDC_SECRET_ENV, OWNER_EMAIL as EMAIL, OWNER_PASSWORD as PASSWORD,
+};
 
 /// A fresh server with one org, "Acme", and its owner. Access tokens last 2 seconds, so
 /// the clients' refresh-and-retry path runs too; pull pages hold one change, so the clients
@@ -417,4 +420,142 @@ fn two_members_adding_versions_offline_keep_both_as_a_conflicted_copy() {
     }
     assert_eq!(a.mrr("subs (conflict)"), b.mrr("subs (conflict)"));
     assert!(a.mrr("subs (conflict)").trim_end().ends_with("2024-03,220.00,2640.00,3,20.00,0.00,0.00,50.00,0.00"));
+}
+
+/// A server whose org "Acme" signs in through the real OIDC provider fixture. The provider must
+/// know the server's callback URL before it starts, so the server's port is chosen first.
+fn start_oidc_server() -> (Server, OidcProvider) {
+    let port = free_port();
+    let provider = OidcProvider::start(&format!("http://127.0.0.1:{port}/v1/auth/oidc/callback"));
+    let revlens = Path::new(env!("CARGO_BIN_EXE_revlens"));
+    let bind = format!("127.0.0.1:{port}");
+    let server = Server::start_with(
+        &server_binary(revlens),
+        &bind,
+        |org| provider.config_for(org),
+        &[(OIDC_SECRET_ENV, OIDC_CLIENT_SECRET)],
+    );
+    (server, provider)
+}
+
+/// `revlens sync login --oidc --no-browser` as a child; the browser (the test) signs in as
+/// `login` at the address it prints. Returns what the browser ended on and how the CLI ended.
+fn oidc_login(client: &Client, server: &Server, login: &str, timeout_secs: u64) -> ((String, u16, String), Run) {
+    oidc_login_with(client, server, timeout_secs, |url, _| browse_oidc_sign_in(url, login))
+}
+
+/// `revlens sync login --oidc --no-browser` as a child; `meanwhile` gets the address it prints
+/// (and the child) while it waits.
+fn oidc_login_with<T>(
+    client: &Client,
+    server: &Server,
+    timeout_secs: u64,
+    meanwhile: impl FnOnce(&str, &std::process::Child) -> T,
+) -> (T, Run) {
+    use std::io::{BufRead as _, Read as _};
+    let timeout = timeout_secs.to_string();
+    let args = ["sync", "login", "--server", &server.url, "--org", &server.org_id, "--oidc", "--no-browser"];
+    let mut child = client
+        .command(&args)
+        .args(["--timeout", &timeout])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut printed = String::new();
+    let url = loop {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            let out = child.wait_with_output().unwrap();
+            panic!("the CLI printed no address: {printed}{}", String::from_utf8_lossy(&out.stderr));
+        }
+        printed.push_str(&line);
+        if line.trim_start().starts_with("http") {
+            break line.trim().to_owned();
+        }
+    };
+    let page = meanwhile(&url, &child);
+    stdout.read_to_string(&mut printed).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: printed,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    (page, client.record(run))
+}
+
+#[test]
+fn a_member_signs_in_with_oidc_in_the_browser_and_syncs() {
+    let (server, _provider) = start_oidc_server();
+    let (a, b) = (Client::new(), Client::new());
+
+    // The provider vouches for an address no member has: the server refuses it in the browser,
+    // and the CLI, which never hears back, gives up at its timeout and says so.
+    let ((_, status, body), run) = oidc_login(&a, &server, "stranger@example.com", 3);
+    assert_eq!((status, body.contains("oidc_no_account")), (403, true), "{body}");
+    run.fails_with(1, "no sign-in came back from the browser within 3 s");
+    assert_eq!(a.sync("status")["signed_in"], false);
+
+    // Ctrl-C while it waits stops it at once, in words.
+    #[cfg(unix)]
+    {
+        let (_, run) = oidc_login_with(&a, &server, 120, |_, child| {
+            let interrupted = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+            assert!(interrupted.success());
+        });
+        run.fails_with(1, "the sign-in was cancelled");
+    }
+
+    // The owner signs in: the browser ends on the CLI's loopback page, the CLI exits 0.
+    a.save_mapping("stripe", "Notes");
+    let ((url, status, body), run) = oidc_login(&a, &server, EMAIL, 60);
+    assert!(url.starts_with("http://127.0.0.1:") && url.contains("/oidc/callback?code="), "{url}");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("You can close this tab"), "{body}");
+    let run = run.ok();
+    assert!(run.stdout.contains(&format!("Signed in to {} as {EMAIL} (org Acme).", server.url)), "{}", run.stdout);
+    assert!(run.stdout.contains("1 local edit(s) wait to be sent"), "{}", run.stdout);
+
+    // Then it is a sign-in like a password one: status, keychain, push and pull.
+    let status = a.sync("status");
+    assert_eq!(status["signed_in"], true, "{status}");
+    assert_eq!(status["email"], EMAIL);
+    assert_eq!(status["org_id"].as_str(), Some(server.org_id.as_str()));
+    assert_eq!(status["org_name"], "Acme");
+    let keyring: Value = serde_json::from_slice(&std::fs::read(a.keyring_file()).unwrap()).unwrap();
+    let account = keyring.as_object().unwrap().keys().next().cloned();
+    assert_eq!(account, Some(format!("revlens\u{1f}{} {EMAIL}", server.url)));
+    let pushed = a.sync("push");
+    assert_eq!((pushed["applied"].as_u64(), pushed["pending"].as_u64()), (Some(1), Some(0)), "{pushed}");
+    b.login(&server.url);
+    assert_eq!(b.sync("pull")["updated"], 1);
+    b.save_mapping("hubspot", "Owner");
+    assert_eq!(b.sync("push")["applied"], 1);
+    // A has not pulled before: its own mapping comes back with B's.
+    assert_eq!(a.sync("pull")["updated"], 2);
+    assert_eq!(a.mappings(), b.mappings());
+    assert_eq!(a.mappings().len(), 2);
+
+    // Signing out works the same way too.
+    a.run(&["sync", "logout"]).ok();
+    assert_eq!(a.sync("status")["signed_in"], false);
+}
+
+#[test]
+fn oidc_sign_in_to_an_org_without_it_is_refused_in_words() {
+    let server = start_server();
+    let a = Client::new();
+    let login = ["sync", "login", "--server", &server.url, "--org", &server.org_id, "--oidc", "--no-browser"];
+    a.run(&login).fails_with(1, "has no single sign-on (OIDC) set up");
+    assert_eq!(a.sync("status")["signed_in"], false);
+    // The org's name is not what the server's OIDC routes take: the same clear refusal.
+    let by_name = ["sync", "login", "--server", &server.url, "--org", "Acme", "--oidc", "--no-browser"];
+    a.run(&by_name).fails_with(1, "--org takes the org's id");
+    // --oidc needs an org, and does not take a password.
+    a.run(&["sync", "login", "--server", &server.url, "--oidc"]).fails_with(2, "--org");
+    a.run(&["sync", "login", "--server", &server.url, "--oidc", "--org", "x", "--email", EMAIL])
+        .fails_with(2, "cannot be used with");
 }

@@ -251,19 +251,29 @@ pub enum MappingCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum SyncCommand {
-    /// Sign the workspace in to a sync server org; the password is read from stdin
+    /// Sign the workspace in to a sync server org: with email and password (read from stdin),
+    /// or with the org's single sign-on in the browser (--oidc)
     Login {
         /// The server, e.g. https://sync.example.com
         #[arg(long, env = "REVLENS_SYNC_SERVER", value_name = "URL")]
         server: String,
-        #[arg(long)]
-        email: String,
-        /// The org's name or id [default: the user's only org]
-        #[arg(long)]
+        #[arg(long, required_unless_present = "oidc", conflicts_with = "oidc")]
+        email: Option<String>,
+        /// The org's name or id [default: the user's only org]; with --oidc, the org's id
+        #[arg(long, required_if_eq("oidc", "true"))]
         org: Option<String>,
         /// Read the password from stdin without a prompt (for scripts)
-        #[arg(long)]
+        #[arg(long, conflicts_with = "oidc")]
         password_stdin: bool,
+        /// Sign in with the org's single sign-on (OIDC) in the browser instead of a password
+        #[arg(long)]
+        oidc: bool,
+        /// With --oidc: print the sign-in URL but do not open a browser
+        #[arg(long, env = "REVLENS_NO_BROWSER", requires = "oidc")]
+        no_browser: bool,
+        /// With --oidc: seconds to wait for the browser to come back
+        #[arg(long, default_value_t = 300, value_name = "SECS", requires = "oidc")]
+        timeout: u64,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },

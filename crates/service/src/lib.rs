@@ -17,7 +17,7 @@ pub use mappings::load_mapping_file;
 pub use metrics::{DataSource, MetricQuery, MetricsRequest};
 pub use models::WorkspaceModel;
 pub use revlens_sync::{ShareLink, ShareLinkCreated};
-pub use sync::{LoginRequest, LogoutSummary, NotApplied, PullSummary, PushSummary, SyncStatus};
+pub use sync::{LoginRequest, LogoutSummary, NotApplied, OidcLoginRequest, PullSummary, PushSummary, SyncStatus};
 
 use std::path::Path;
 

@@ -10,12 +10,14 @@
 //! refreshed once and the call retried.
 
 mod datasets;
+mod oidc;
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::time::Duration as StdDuration;
 
 use chrono::{Duration, Utc};
-use revlens_model::DocumentId;
+use revlens_model::{CancelToken, DocumentId};
 use revlens_store::{DeferredChange, DocumentKind, RemoteObject, SyncAccount};
 use revlens_sync::client::{ClientError, SyncClient};
 use revlens_sync::{Change, CreateShareLinkRequest, Mutation, MutationResult, ShareLink, ShareLinkCreated, SyncKind};
@@ -40,6 +42,17 @@ pub struct LoginRequest {
     pub password: String,
     /// The org's id or name; may be left out when the user belongs to one org.
     pub org: Option<String>,
+}
+
+/// Who to sign in as with the org's single sign-on (OIDC), in the browser.
+#[derive(Clone, Debug)]
+pub struct OidcLoginRequest {
+    pub server_url: String,
+    /// The org's id (the server's OIDC settings are per org id); after the sign-in its name
+    /// is accepted too.
+    pub org: String,
+    /// How long to wait for the browser to come back.
+    pub timeout: StdDuration,
 }
 
 /// A workspace's sync state, from the local store alone (no network).
@@ -215,8 +228,80 @@ impl Service {
         let rt = runtime()?;
         let mut client = SyncClient::new(server_url.clone());
         rt.block_on(client.login(email, &request.password))?;
+        self.finish_login(workspace, ws.id, &rt, &client, server_url, request.org.as_deref())
+    }
+
+    /// Signs the workspace in to a sync server org through the org's single sign-on: listens on
+    /// a loopback port, asks the server where the browser should go and hands that URL to
+    /// `open` (print it, open the browser), waits for the server's redirect back (at most
+    /// `request.timeout`, or until `cancel`), checks its state and exchanges the one-time code
+    /// with the PKCE verifier. Then the same as [`Self::sync_login`]: tokens in the keychain,
+    /// the account in the store.
+    pub fn sync_login_oidc(
+        &self,
+        workspace: Option<&str>,
+        request: &OidcLoginRequest,
+        open: &mut dyn FnMut(&str),
+        cancel: &CancelToken,
+    ) -> Result<SyncStatus> {
+        let ws = self.workspace(workspace)?;
+        let server_url = normalize_server_url(&request.server_url)?;
+        let org = request.org.trim();
+        if org.is_empty() {
+            return Err(ServiceError::Invalid("an org id is needed for single sign-on (--org)".into()));
+        }
+        let rt = runtime()?;
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))
+            .and_then(|l| Ok((l.local_addr()?, l)))
+            .map_err(|e| ServiceError::Invalid(format!("cannot listen on 127.0.0.1 for the browser: {e}")));
+        let (addr, listener) = listener?;
+        let redirect_uri = format!("http://{addr}{}", oidc::CALLBACK_PATH);
+        let secrets = oidc::Secrets::new()?;
+        let mut client = SyncClient::new(server_url.clone());
+        let url = rt
+            .block_on(client.oidc_authorization_url(org, &redirect_uri, &secrets.challenge(), &secrets.state))
+            .map_err(|e| match e.code() {
+                Some("oidc_not_configured") => ServiceError::Invalid(format!(
+                    "org '{org}' on {server_url} has no single sign-on (OIDC) set up (or there is no such org; \
+                     --org takes the org's id); sign in with --email and a password instead"
+                )),
+                Some("oidc_provider_unavailable") => ServiceError::Invalid(format!(
+                    "the sync server cannot reach org '{org}''s sign-on provider; try again later"
+                )),
+                // The start URL carries this sign-in's state: keep it out of the message.
+                _ => match e {
+                    ClientError::Http(e) => ClientError::Http(e.without_url()).into(),
+                    other => other.into(),
+                },
+            })?;
+        open(url.as_str());
+        let code = rt.block_on(oidc::wait_for_code(&listener, &secrets.state, request.timeout, cancel))?;
+        drop(listener);
+        rt.block_on(client.oidc_sign_in(&code, &secrets.verifier)).map_err(|e| match e.code() {
+            Some("invalid_token") => ServiceError::Invalid(
+                "the server refused the sign-in's one-time code (expired or already used); run the command again"
+                    .into(),
+            ),
+            _ => e.into(),
+        })?;
+        self.finish_login(workspace, ws.id, &rt, &client, server_url, Some(org))
+    }
+
+    /// After a sign-in: finds the org among the user's, keeps the tokens in the keychain and the
+    /// account in the store.
+    fn finish_login(
+        &self,
+        workspace: Option<&str>,
+        workspace_id: revlens_model::WorkspaceId,
+        rt: &tokio::runtime::Runtime,
+        client: &SyncClient,
+        server_url: String,
+        wanted_org: Option<&str>,
+    ) -> Result<SyncStatus> {
         let me = rt.block_on(client.me())?;
-        let org = match &request.org {
+        let email = me.user.email.as_str();
+        let org = match wanted_org {
             Some(wanted) => me
                 .orgs
                 .iter()
@@ -238,7 +323,7 @@ impl Service {
         let tokens = client.tokens().ok_or_else(|| ServiceError::NotSignedIn("the server sent no tokens".into()))?;
         secrets::save_tokens(&account, tokens)?;
         self.store.sign_in_sync(
-            ws.id,
+            workspace_id,
             &revlens_store::NewSyncAccount {
                 server_url,
                 email: me.user.email.clone(),

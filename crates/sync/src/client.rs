@@ -184,6 +184,37 @@ impl SyncClient {
         Ok(url)
     }
 
+    /// Starts an OIDC sign-in to `org` (the same arguments as [`Self::oidc_start_url`]) and
+    /// returns the provider's sign-in page the server redirects to, for the browser to open.
+    /// Asking first, rather than handing the start URL to the browser, turns the server's
+    /// refusals (`oidc_not_configured`, a bad redirect, an unreachable provider) into an error
+    /// here instead of a page in the browser.
+    pub async fn oidc_authorization_url(
+        &self,
+        org: &str,
+        redirect_uri: &str,
+        code_challenge: &str,
+        state: &str,
+    ) -> Result<reqwest::Url, ClientError> {
+        let start = self.oidc_start_url(org, redirect_uri, code_challenge, state)?;
+        // The redirect is the answer, so this one request does not follow it.
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+        let response = http.get(start.clone()).send().await?;
+        let status = response.status();
+        if !status.is_redirection() {
+            return Err(match response.json::<ErrorBody>().await {
+                Ok(body) if !status.is_success() => ClientError::Api { status, body },
+                _ => ClientError::Status { status },
+            });
+        }
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .ok_or(ClientError::Status { status })?;
+        start.join(location).map_err(|e| ClientError::BaseUrl(format!("the server's redirect: {e}")))
+    }
+
     /// Finishes an OIDC sign-in: exchanges the one-time `code` the server sent to the loopback
     /// redirect (after the client checked its `state`) with the PKCE `code_verifier`; the client
     /// keeps the new token pair.

@@ -1,7 +1,13 @@
 //! What the end-to-end tests share: the real `revlens-sync-server` binary, started on a free
-//! loopback port with a fresh data folder, one org ("Acme") and its owner.
+//! loopback port with a fresh data folder, one org ("Acme") and its owner; and the real OIDC
+//! provider the server's own tests use (`sync-server/tests/oidc-provider`, npm's
+//! `oidc-provider` run by node), with a browser to click through it.
 
 #![allow(clippy::unwrap_used)] // test support: a panic is the failure report
+
+mod oidc;
+
+pub use oidc::{browse_oidc_sign_in, free_port, OidcProvider, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_SECRET_ENV};
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -17,6 +23,8 @@ pub const OWNER_PASSWORD: &str = "correct horse battery staple";
 pub struct SyncServer {
     child: Child,
     pub url: String,
+    /// The id of the org "Acme".
+    pub org_id: String,
     /// Where it listens; a restart binds the same address, so signed-in clients keep their URL.
     addr: String,
     binary: PathBuf,
@@ -50,6 +58,12 @@ pub fn server_binary(beside: &Path) -> PathBuf {
 impl SyncServer {
     /// Starts `binary` with a config file of `config` (TOML) and extra environment.
     pub fn start(binary: &Path, config: &str, env: &[(&str, &str)]) -> Self {
+        Self::start_with(binary, "127.0.0.1:0", |_| config.to_owned(), env)
+    }
+
+    /// Starts `binary` on `bind`, with the config file `config` makes from the org's id (for
+    /// sections such as `[[oidc]]` that name the org).
+    pub fn start_with(binary: &Path, bind: &str, config: impl FnOnce(&str) -> String, env: &[(&str, &str)]) -> Self {
         let data = tempfile::tempdir().unwrap();
         let data_dir = data.path().to_str().unwrap();
         let mut admin = Command::new(binary)
@@ -63,12 +77,15 @@ impl SyncServer {
         admin.stdin.take().unwrap().write_all(format!("{OWNER_PASSWORD}\n").as_bytes()).unwrap();
         let out = admin.wait_with_output().unwrap();
         assert!(out.status.success(), "create-owner: {}", String::from_utf8_lossy(&out.stderr));
+        // "created org {org_id} with owner {user_id}"
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        let org_id = said.split_whitespace().nth(2).unwrap_or_else(|| panic!("create-owner said {said:?}")).to_owned();
 
-        std::fs::write(data.path().join("server.toml"), config).unwrap();
+        std::fs::write(data.path().join("server.toml"), config(&org_id)).unwrap();
         let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let (child, addr) = spawn(binary, data.path(), "127.0.0.1:0", &env)
-            .unwrap_or_else(|| panic!("the server ended before listening"));
-        Self { child, url: format!("http://{addr}"), addr, binary: binary.to_owned(), env, data }
+        let (child, addr) =
+            spawn(binary, data.path(), bind, &env).unwrap_or_else(|| panic!("the server ended before listening"));
+        Self { child, url: format!("http://{addr}"), org_id, addr, binary: binary.to_owned(), env, data }
     }
 
     /// Ends the server with SIGKILL (on Unix): no shutdown, no flush, a crash as far as it can tell.

@@ -1,17 +1,27 @@
 use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
 
 use anyhow::Context;
-use revlens_service::{LoginRequest, Service, SyncStatus};
+use std::time::Duration;
+
+use revlens_model::CancelToken;
+use revlens_service::{LoginRequest, OidcLoginRequest, Service, SyncStatus};
 
 use crate::cli::{Format, SyncCommand};
 use crate::output::print_json;
 
 pub fn run(service: &Service, workspace: Option<&str>, command: SyncCommand) -> anyhow::Result<()> {
     match command {
-        SyncCommand::Login { server, email, org, password_stdin, format } => {
-            let password = read_password(password_stdin)?;
-            let request = LoginRequest { server_url: server, email, password, org };
-            let status = service.sync_login(workspace, &request)?;
+        SyncCommand::Login { server, email, org, password_stdin, oidc, no_browser, timeout, format } => {
+            let status = if oidc {
+                let org = org.context("--oidc needs --org (the org's id)")?;
+                let request = OidcLoginRequest { server_url: server, org, timeout: Duration::from_secs(timeout) };
+                login_oidc(service, workspace, &request, no_browser, format)?
+            } else {
+                let email = email.context("--email is needed (or --oidc)")?;
+                let password = read_password(password_stdin)?;
+                let request = LoginRequest { server_url: server, email, password, org };
+                service.sync_login(workspace, &request)?
+            };
             match format {
                 Format::Json => print_json(&status),
                 Format::Text => {
@@ -104,6 +114,32 @@ pub fn run(service: &Service, workspace: Option<&str>, command: SyncCommand) -> 
             Ok(())
         }
     }
+}
+
+/// The browser side of an OIDC sign-in: say where to go (on stdout, or on stderr when stdout
+/// carries the JSON answer), try to open the browser, and let Ctrl-C stop the wait.
+fn login_oidc(
+    service: &Service,
+    workspace: Option<&str>,
+    request: &OidcLoginRequest,
+    no_browser: bool,
+    format: Format,
+) -> anyhow::Result<SyncStatus> {
+    let cancel = CancelToken::new();
+    let on_interrupt = cancel.clone();
+    let _ = ctrlc::set_handler(move || on_interrupt.cancel());
+    let mut open = |url: &str| {
+        let say = |line: String| match format {
+            Format::Text => outln!("{line}"),
+            Format::Json => eprintln!("{line}"),
+        };
+        say(format!("To sign in, open this address in your browser:\n{url}"));
+        if !no_browser && webbrowser::open(url).is_err() {
+            say("(The browser could not be opened; open the address yourself.)".to_owned());
+        }
+        say(format!("Waiting up to {} s for the sign-in (Ctrl-C cancels)…", request.timeout.as_secs()));
+    };
+    Ok(service.sync_login_oidc(workspace, request, &mut open, &cancel)?)
 }
 
 fn print_status(status: &SyncStatus) {
