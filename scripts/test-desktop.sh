@@ -7,7 +7,7 @@
 #      (still running after 5 s under Xvfb, its store created);
 #   4. the .rpm's metadata and files;
 #   5. the WebDriver end-to-end test (tests/desktop/e2e.mjs) against the release binary,
-#      with screenshots in tests/desktop/artifacts/.
+#      with a screenshot of every page in tests/desktop/artifacts/.
 # Needs what scripts/setup.sh installs. Respects CARGO_TARGET_DIR. Safe to run again.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -127,7 +127,7 @@ echo "== desktop: end to end (tauri-driver + WebKitWebDriver, release binary)"
 rm -f tests/desktop/artifacts/*.png
 REVLENS_DESKTOP_BINARY="$binary" TAURI_DRIVER="$tauri_driver" \
     xvfb-run -a -s "$XVFB_ARGS" node tests/desktop/e2e.mjs
-for shot in revenue cohorts; do
+for shot in revenue cohorts churn data scenarios dashboards team; do
     png="tests/desktop/artifacts/$shot.png"
     colours="$(identify -format '%k' "$png")"
     if [ "$colours" -lt 64 ]; then
