@@ -9,7 +9,10 @@ import WorkspaceSwitcher from '../src/lib/components/WorkspaceSwitcher.svelte';
 import { AppState } from '../src/lib/state.svelte';
 import { appWith, charts, renderPage } from './helpers';
 
-vi.mock('../src/lib/charts/echarts', async () => ({ init: (await import('./helpers')).fakeInit }));
+vi.mock('../src/lib/charts/echarts', async () => {
+  const { fakeInit } = await import('./helpers');
+  return { loadECharts: async () => fakeInit };
+});
 
 beforeEach(() => {
   charts.length = 0;

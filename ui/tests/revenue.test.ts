@@ -4,7 +4,10 @@ import { demoBackend, revenueFixture } from '../src/lib/backend/fixtures';
 import Revenue from '../src/lib/pages/Revenue.svelte';
 import { appWith, charts, renderPage } from './helpers';
 
-vi.mock('../src/lib/charts/echarts', async () => ({ init: (await import('./helpers')).fakeInit }));
+vi.mock('../src/lib/charts/echarts', async () => {
+  const { fakeInit } = await import('./helpers');
+  return { loadECharts: async () => fakeInit };
+});
 
 beforeEach(() => {
   charts.length = 0;
@@ -35,7 +38,7 @@ describe('Revenue page', () => {
     renderPage(Revenue, app);
     await app.refreshRevenue();
     await waitFor(() => expect(screen.getByTestId('chart-movements')).toHaveAttribute('data-ready', 'true'));
-    expect(screen.getByTestId('chart-mrr')).toHaveAttribute('data-ready', 'true');
+    await waitFor(() => expect(screen.getByTestId('chart-mrr')).toHaveAttribute('data-ready', 'true'));
     expect(screen.getByTestId('chart-arr_composition')).toBeInTheDocument();
     expect(charts).toHaveLength(3);
 

@@ -1,10 +1,12 @@
-// Only the ECharts parts RevLens uses, so the bundle stays tree-shaken.
-import * as echarts from 'echarts/core';
-import { BarChart, HeatmapChart, LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
-import { CanvasRenderer } from 'echarts/renderers';
+// ECharts is most of the UI's code: it loads on first use, apart from the rest, so a page and
+// its numbers paint before the charts' code has arrived.
+import type { init } from './echarts-setup';
 
-echarts.use([LineChart, BarChart, HeatmapChart, GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, CanvasRenderer]);
+export type { ECharts } from './echarts-setup';
+export type ChartInit = typeof init;
 
-export const init = echarts.init;
-export type ECharts = echarts.ECharts;
+let loading: Promise<ChartInit> | null = null;
+
+export function loadECharts(): Promise<ChartInit> {
+  return (loading ??= import('./echarts-setup').then((echarts) => echarts.init));
+}
