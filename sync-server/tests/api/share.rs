@@ -301,8 +301,12 @@ async fn the_json_form_is_a_404_for_revoked_expired_deleted_and_made_up_links() 
 
     // Revoked.
     let link = json_ok(
-        app.post(&path, Some(&ann.access), json!({"kind": "dashboard", "id": "d1", "expires_at": crate::helpers::later()}))
-            .await,
+        app.post(
+            &path,
+            Some(&ann.access),
+            json!({"kind": "dashboard", "id": "d1", "expires_at": crate::helpers::later()}),
+        )
+        .await,
     )
     .await;
     let token = link["token"].as_str().unwrap();
