@@ -7,7 +7,8 @@ import { sharedHash, sharedLinkFromHash } from '../src/lib/share-link';
 import { APP_CONTEXT_KEY, routeFromHash } from '../src/lib/state.svelte';
 import { render } from '@testing-library/svelte';
 import { appWith, charts } from './helpers';
-import type { AppState } from '../src/lib/state.svelte';
+import { AppState } from '../src/lib/state.svelte';
+import App from '../src/App.svelte';
 
 vi.mock('../src/lib/charts/echarts', async () => ({ init: (await import('./helpers')).fakeInit }));
 
@@ -125,5 +126,26 @@ describe('Team page: open a share link', () => {
     // and the mock opens what it made
     const opened = await backend.call('open_share_link', { link: href });
     expect(opened.server_url).toBe('https://sync.example.com');
+  });
+});
+
+describe('the app shell', () => {
+  it('opens the Shared view from the route, also when the hash changes later (a deep link)', async () => {
+    location.hash = sharedHash(LINK);
+    const backend = demoBackend();
+    const app = new AppState(backend);
+    const view = render(App, { props: { app } });
+    expect(await screen.findByTestId('shared-view')).toBeInTheDocument();
+    expect(backend.callsOf('open_share_link')).toEqual([{ link: LINK }]);
+    expect(screen.queryByTestId('nav-shared')).toBeNull(); // a view, not a page of the side bar
+
+    // What the desktop shell does with a link from a second launch: a new route.
+    const other = 'revlens://share/mapping-2?server=https%3A%2F%2Fsync.example.com';
+    location.hash = sharedHash(other);
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    expect(await screen.findByTestId('shared-note')).toHaveTextContent('This mapping has no snapshot to show.');
+    expect(backend.callsOf('open_share_link').at(-1)).toEqual({ link: other });
+    view.unmount();
+    app.dispose();
   });
 });
