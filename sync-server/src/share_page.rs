@@ -39,11 +39,17 @@ pub struct SharedObject {
     pub body: Option<String>,
 }
 
-/// The page of a valid link; `token` makes the app's `revlens://share/{token}` link.
-pub fn render(object: &SharedObject, token: &str) -> String {
+/// The app's link to a share: `revlens://share/{token}?server={server base URL, encoded}`.
+pub fn app_link(public_url: &str, token: &str) -> String {
+    let server: String = url::form_urlencoded::byte_serialize(public_url.as_bytes()).collect();
+    format!("revlens://share/{token}?server={server}")
+}
+
+/// The page of a valid link; `app_link` is its [`app_link`] (the "Open in RevLens" link).
+pub fn render(object: &SharedObject, app_link: &str) -> String {
     let body: Value = object.body.as_deref().and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
     let name = object_name(&body, &object.object_id);
-    let open_link = format!("<p class=\"open\"><a href=\"revlens://share/{}\">Open in RevLens</a></p>", escape(token));
+    let open_link = format!("<p class=\"open\"><a href=\"{}\">Open in RevLens</a></p>", escape(app_link));
     let meta = |extra: &str| {
         format!(
             "<p class=\"meta\">{} · {} · revision {}{extra} · read-only</p>",

@@ -242,7 +242,8 @@ pub async fn open_share_link(
         return Ok((StatusCode::NOT_FOUND, PAGE_HEADERS, Html(share_page::unavailable())).into_response());
     };
     // Drawing charts is CPU work: off the async workers.
-    let page = tokio::task::spawn_blocking(move || share_page::render(&object, &token))
+    let app_link = share_page::app_link(&ctx.public_url, &token);
+    let page = tokio::task::spawn_blocking(move || share_page::render(&object, &app_link))
         .await
         .map_err(|e| ApiError::internal(format!("share page: {e}")))?;
     Ok((PAGE_HEADERS, Html(page)).into_response())

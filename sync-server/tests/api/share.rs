@@ -118,7 +118,9 @@ async fn a_dashboard_snapshot_shows_its_tiles_charts_and_tables() {
     assert!(page.contains("Acme &lt;img src=x onerror=alert(1)&gt;") && page.contains("EUR 5,000"));
     assert!(page.contains("EUR 250.50"), "{page}");
     // The app's link.
-    assert!(page.contains(&format!("href=\"revlens://share/{token}\"")));
+    // The app's link, naming this server.
+    let server = app.address.replace(':', "%3A").replace('/', "%2F");
+    assert!(page.contains(&format!("href=\"revlens://share/{token}?server={server}\"")), "{page}");
 }
 
 #[tokio::test]
