@@ -189,6 +189,14 @@ fn a_shared_dashboard_opens_from_its_app_link_without_signing_in() {
     assert_eq!(snapshot["charts"][0]["series"], numbers["charts"][0]["series"]);
     assert_eq!(snapshot["tables"][0]["rows"], numbers["top_customers"]["rows"]);
 
+    // The browser page's "Open in RevLens" link opens the same (it names the server's public URL).
+    let page = reqwest::blocking::get(shared["url"].as_str().unwrap()).unwrap().text().unwrap();
+    let at = page.find("href=\"revlens://").unwrap() + "href=\"".len();
+    let from_page = &page[at..at + page[at..].find('"').unwrap()];
+    assert_eq!(from_page, link, "the app makes the link the page shows");
+    let again = carol.call("open_share_link", json!({"link": from_page})).unwrap();
+    assert_eq!(again["snapshot"], opened["snapshot"]);
+
     // Revoked: the link says so in words.
     let service = revlens_service::Service::open(&alice._dir.path().join("home")).unwrap();
     let links = service.share_list(Some("Acme")).unwrap();
