@@ -27,7 +27,7 @@ use crate::http::{account, auth, blobs, meta, oidc, orgs, pages, share, sync};
         sync::push, sync::pull,
         blobs::put_blob, blobs::get_blob, blobs::head_blob,
         blobs::create_upload, blobs::get_upload, blobs::put_chunk, blobs::complete_upload, blobs::delete_upload,
-        share::create_share_link, share::list_share_links, share::revoke_share_link, share::open_share_link,
+        share::create_share_link, share::list_share_links, share::revoke_share_link, share::open_share_link, share::shared_object,
     ),
     components(schemas(revlens_sync::OidcTokenRequest, revlens_sync::ErrorBody, revlens_sync::ErrorDetail, revlens_sync::Mutation, revlens_sync::Change)),
     modifiers(&BearerAuth)

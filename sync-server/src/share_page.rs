@@ -39,17 +39,17 @@ pub struct SharedObject {
     pub body: Option<String>,
 }
 
-/// The page of a valid link; `token` makes the app's `revlens://share/{token}` link.
-pub fn render(object: &SharedObject, token: &str) -> String {
+/// The app's link to a share: `revlens://share/{token}?server={server base URL, encoded}`.
+pub fn app_link(public_url: &str, token: &str) -> String {
+    let server: String = url::form_urlencoded::byte_serialize(public_url.as_bytes()).collect();
+    format!("revlens://share/{token}?server={server}")
+}
+
+/// The page of a valid link; `app_link` is its [`app_link`] (the "Open in RevLens" link).
+pub fn render(object: &SharedObject, app_link: &str) -> String {
     let body: Value = object.body.as_deref().and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
-    let name = body
-        .get("name")
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .unwrap_or(&object.object_id)
-        .to_owned();
-    let open_link = format!("<p class=\"open\"><a href=\"revlens://share/{}\">Open in RevLens</a></p>", escape(token));
+    let name = object_name(&body, &object.object_id);
+    let open_link = format!("<p class=\"open\"><a href=\"{}\">Open in RevLens</a></p>", escape(app_link));
     let meta = |extra: &str| {
         format!(
             "<p class=\"meta\">{} · {} · revision {}{extra} · read-only</p>",
@@ -84,6 +84,11 @@ pub fn render(object: &SharedObject, token: &str) -> String {
             page(&name, &format!("{}{note}{open_link}", meta("")))
         }
     }
+}
+
+/// The object's name from its synced body, or its id when the body has none.
+pub fn object_name(body: &Value, object_id: &str) -> String {
+    body.get("name").and_then(Value::as_str).map(str::trim).filter(|n| !n.is_empty()).unwrap_or(object_id).to_owned()
 }
 
 /// The page of an invalid, expired or revoked link: it says which of them it is not.

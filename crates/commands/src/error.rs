@@ -33,6 +33,8 @@ pub enum ErrorCode {
     NotSignedIn,
     /// The sync server refused the call or could not be reached.
     SyncServer,
+    /// A share link that expired, was revoked, or whose object was deleted.
+    ShareLinkUnavailable,
     Internal,
 }
 
@@ -88,7 +90,8 @@ impl From<ServiceError> for ApiError {
             ServiceError::Metrics(_) | ServiceError::Table(_) => ErrorCode::Metrics,
             ServiceError::Invalid(_) => ErrorCode::Invalid,
             ServiceError::NotSignedIn(_) => ErrorCode::NotSignedIn,
-            ServiceError::SyncServer(_) => ErrorCode::SyncServer,
+            ServiceError::SyncServer(_) | ServiceError::ServerUnreachable(_) => ErrorCode::SyncServer,
+            ServiceError::ShareLinkUnavailable => ErrorCode::ShareLinkUnavailable,
             _ => ErrorCode::Internal,
         };
         Self::new(code, message)

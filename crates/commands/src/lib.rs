@@ -111,7 +111,10 @@ use exports::{ExportChartArgs, ExportDashboardArgs, ExportTableArgs};
 use revenue::{DrillDownArgs, RevenueDashboard};
 use revlens_report::{ChartSpec, TableData};
 use scenarios::{Assumptions, ProjectArgs, SaveScenarioArgs, Scenario, ScenarioArgs};
-use team::{ResolveConflictArgs, ShareDashboardArgs, ShareResult, SignInArgs, SyncResult, TeamStatus};
+use team::{
+    OpenShareLinkArgs, ResolveConflictArgs, ShareDashboardArgs, ShareResult, SharedDashboard, SignInArgs, SyncResult,
+    TeamStatus,
+};
 use workspaces::{AppInfo, CreateWorkspaceArgs, NoArgs, RenameWorkspaceArgs, WorkspaceArgs, WorkspaceInfo};
 
 commands! {
@@ -150,4 +153,5 @@ commands! {
     team_sign_out(WorkspaceArgs) -> TeamStatus = team::sign_out;
     resolve_conflict(ResolveConflictArgs) -> () = team::resolve_conflict;
     share_dashboard(ShareDashboardArgs) -> ShareResult = team::share_dashboard;
+    open_share_link(OpenShareLinkArgs) -> SharedDashboard = team::open_share_link;
 }

@@ -6,7 +6,7 @@
 
 use revlens_model::DocumentId;
 use revlens_report::DashboardSnapshot;
-use revlens_service::{LoginRequest, Service, SyncStatus};
+use revlens_service::{AppShareLink, LoginRequest, Service, SyncStatus};
 use revlens_store::{Document, DocumentKind};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -88,6 +88,30 @@ pub struct ShareResult {
     /// Opens the shared dashboard in the app.
     pub app_url: String,
     pub expires_at: String,
+}
+
+#[derive(Debug, Deserialize, TS)]
+pub struct OpenShareLinkArgs {
+    /// `revlens://share/{token}?server={server base URL, URL-encoded}`.
+    pub link: String,
+}
+
+/// What a share link shows, read-only, fetched from its server without signing in.
+#[derive(Debug, Serialize, TS)]
+pub struct SharedDashboard {
+    /// The server the link named.
+    pub server_url: String,
+    pub org_name: String,
+    /// `dashboard`, or another kind shared from the CLI (`mapping`, `scenario`): those have no
+    /// snapshot.
+    pub kind: String,
+    pub name: String,
+    /// The object's revision on the server.
+    pub rev: i64,
+    /// The numbers as they were when the dashboard was shared; `None` when the object has no
+    /// snapshot (or one this version cannot read: `note` says which).
+    pub snapshot: Option<DashboardSnapshot>,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Deserialize, TS)]
@@ -249,9 +273,43 @@ pub(crate) fn share_dashboard(app: &App, args: ShareDashboardArgs) -> ApiResult<
     let service = app.network_service()?;
     service.sync_push(Some(&workspace.name))?;
     let link = service.share_document(Some(&workspace.name), DocumentKind::Dashboard, id, args.days)?;
+    // The server the app signed in to (its API URL; the browser URL may be another host).
+    let server = service
+        .sync_status(Some(&workspace.name))?
+        .server_url
+        .ok_or_else(|| ApiError::new(ErrorCode::NotSignedIn, "the workspace is not signed in to a sync server"))?;
     Ok(ShareResult {
-        app_url: format!("revlens://share/{}", link.token),
+        app_url: AppShareLink::new(&server, &link.token)?.to_string(),
         url: link.url,
         expires_at: link.expires_at.to_rfc3339(),
+    })
+}
+
+/// Opens a `revlens://share/…?server=…` link: checks it, fetches what it shares from its server
+/// (no sign-in) and gives the dashboard's snapshot.
+pub(crate) fn open_share_link(_app: &App, args: OpenShareLinkArgs) -> ApiResult<SharedDashboard> {
+    let link = AppShareLink::parse(&args.link)?;
+    let shared = revlens_service::open_app_share_link(&link)?;
+    let kind = shared.kind.as_str().to_owned();
+    // The app keeps the snapshot in the dashboard's body (`{"name", "body": {…, "snapshot"}}`);
+    // one at the top of the synced body is read too, like the server's page does.
+    let raw = shared.body.pointer("/body/snapshot").or_else(|| shared.body.get("snapshot"));
+    let (snapshot, note) = match raw {
+        Some(value) if kind == "dashboard" => match serde_json::from_value::<DashboardSnapshot>(value.clone()) {
+            Ok(snapshot) => (Some(snapshot), None),
+            Err(_) => {
+                (None, Some("This dashboard's snapshot could not be read by this version of RevLens.".to_owned()))
+            }
+        },
+        _ => (None, Some(format!("This {kind} has no snapshot to show."))),
+    };
+    Ok(SharedDashboard {
+        server_url: link.server,
+        org_name: shared.org_name,
+        kind,
+        name: shared.name,
+        rev: shared.rev,
+        snapshot,
+        note,
     })
 }

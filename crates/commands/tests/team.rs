@@ -113,7 +113,11 @@ fn two_homes_sync_dashboards_pick_a_conflict_and_share_a_snapshot() {
         alice.call("share_dashboard", json!({"workspace": alice.workspace, "dashboard": board["id"], "days": 7}));
     let url = shared["url"].as_str().unwrap();
     assert!(url.starts_with(&server.url), "{url}");
-    assert!(shared["app_url"].as_str().unwrap().starts_with("revlens://share/"));
+    // The app's link names the server it belongs to.
+    let app_url = shared["app_url"].as_str().unwrap();
+    let token = url.rsplit('/').next().unwrap();
+    let encoded = server.url.replace(':', "%3A").replace('/', "%2F");
+    assert_eq!(app_url, format!("revlens://share/{token}?server={encoded}"));
     let page = reqwest::blocking::get(url).unwrap();
     assert_eq!(page.status().as_u16(), 200);
     let html = page.text().unwrap();
@@ -137,4 +141,81 @@ fn two_homes_sync_dashboards_pick_a_conflict_and_share_a_snapshot() {
     let error = alice.app.call("team_sync", json!({"workspace": alice.workspace})).unwrap_err();
     assert_eq!(error.code, ErrorCode::NotSignedIn, "{error:?}");
     assert_eq!(alice.dashboards().len(), 1);
+}
+
+/// A closed loopback port: bound, then let go.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn a_shared_dashboard_opens_from_its_app_link_without_signing_in() {
+    let keyring = tempfile::tempdir().unwrap();
+    revlens_service::secrets::use_file_keyring(&keyring.path().join("keyring.json"));
+    let server = start_server();
+    let alice = Client::new(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("subs.csv");
+    std::fs::write(&csv, "customer_id,amount,start_date\nA,100.00,2025-01-01\nB,50.00,2025-02-01\n").unwrap();
+    alice.call("import_file", json!({"workspace": alice.workspace, "path": csv, "kind": "subscriptions", "job": "j"}));
+    let board = alice.save(Value::Null, "CFO board", &["mrr", "arr", "active_customers", "mrr_chart", "top_customers"]);
+    let shared =
+        alice.call("share_dashboard", json!({"workspace": alice.workspace, "dashboard": board["id"], "days": 7}));
+    let link = shared["app_url"].as_str().unwrap().to_owned();
+    let numbers = alice.call("revenue_dashboard", json!({"workspace": alice.workspace, "filters": {}}));
+
+    // Another home, signed in nowhere, opens it.
+    let home = tempfile::tempdir().unwrap();
+    let carol = App::open(&home.path().join("home"), Arc::new(|_| {})).unwrap();
+    let opened = carol.call("open_share_link", json!({"link": link})).unwrap();
+    assert_eq!(opened["server_url"], server.url.as_str());
+    assert_eq!(
+        (&opened["org_name"], &opened["kind"], &opened["name"]),
+        (&json!("Acme"), &json!("dashboard"), &json!("CFO board"))
+    );
+    assert_eq!(opened["note"], Value::Null);
+    let snapshot = &opened["snapshot"];
+    assert_eq!(snapshot["title"], "CFO board");
+    assert_eq!(snapshot["as_of"], numbers["as_of"]);
+    // The tiles the dashboard shows, with alice's numbers: 150.00 of MRR from two customers.
+    let tile = |id: &str| snapshot["tiles"].as_array().unwrap().iter().find(|t| t["id"] == id).cloned();
+    assert_eq!(tile("mrr").unwrap()["value"], 150.0, "{snapshot}");
+    assert_eq!(tile("arr").unwrap()["value"], 1800.0, "{snapshot}");
+    assert_eq!(tile("active_customers").unwrap()["value"], 2.0, "{snapshot}");
+    assert!(tile("nrr").is_none(), "only the dashboard's tiles: {snapshot}");
+    let ids: Vec<_> = snapshot["charts"].as_array().unwrap().iter().map(|c| c["id"].clone()).collect();
+    assert_eq!(ids, [json!("mrr")], "{snapshot}");
+    assert_eq!(snapshot["charts"][0]["series"], numbers["charts"][0]["series"]);
+    assert_eq!(snapshot["tables"][0]["rows"], numbers["top_customers"]["rows"]);
+
+    // The browser page's "Open in RevLens" link opens the same (it names the server's public URL).
+    let page = reqwest::blocking::get(shared["url"].as_str().unwrap()).unwrap().text().unwrap();
+    let at = page.find("href=\"revlens://").unwrap() + "href=\"".len();
+    let from_page = &page[at..at + page[at..].find('"').unwrap()];
+    assert_eq!(from_page, link, "the app makes the link the page shows");
+    let again = carol.call("open_share_link", json!({"link": from_page})).unwrap();
+    assert_eq!(again["snapshot"], opened["snapshot"]);
+
+    // Revoked: the link says so in words.
+    let service = revlens_service::Service::open(&alice._dir.path().join("home")).unwrap();
+    let links = service.share_list(Some("Acme")).unwrap();
+    service.share_revoke(Some("Acme"), &links[0].id).unwrap();
+    let error = carol.call("open_share_link", json!({"link": link})).unwrap_err();
+    assert_eq!(error.code, ErrorCode::ShareLinkUnavailable, "{error:?}");
+    assert!(error.message.contains("expired, was revoked"), "{error:?}");
+
+    // A server that is not there.
+    let (token, _) = link["revlens://share/".len()..].split_once('?').unwrap();
+    let gone = format!("revlens://share/{token}?server=http%3A%2F%2F127.0.0.1%3A{}", closed_port());
+    let error = carol.call("open_share_link", json!({"link": gone})).unwrap_err();
+    assert_eq!(error.code, ErrorCode::SyncServer, "{error:?}");
+    assert!(error.message.contains("cannot reach the sync server http://127.0.0.1:"), "{error:?}");
+
+    // Not a RevLens link at all (the browser link included).
+    for bad in [shared["url"].as_str().unwrap().to_owned(), format!("revlens://share/{token}"), "hello".to_owned()] {
+        let error = carol.call("open_share_link", json!({"link": bad})).unwrap_err();
+        assert_eq!(error.code, ErrorCode::Invalid, "{error:?}");
+        assert!(error.message.contains("not a RevLens share link"), "{error:?}");
+    }
 }

@@ -24,6 +24,12 @@ pub enum ServiceError {
     SyncServer(#[from] revlens_sync::client::ClientError),
     #[error("{0}")]
     NotSignedIn(String),
+    /// A share link's server does not know it: it expired, was revoked, or its object is gone.
+    #[error("this share link has expired, was revoked, or what it shared was deleted")]
+    ShareLinkUnavailable,
+    /// The server could not be reached (refused, no answer in time).
+    #[error("cannot reach the sync server {0}")]
+    ServerUnreachable(String),
     /// The OS keychain failed (never carries a secret).
     #[error("keychain: {0}")]
     Keychain(String),

@@ -8,6 +8,7 @@ mod mappings;
 mod metrics;
 mod models;
 pub mod secrets;
+mod share_link;
 mod sync;
 
 pub use demo::DEMO_WORKSPACE;
@@ -16,7 +17,8 @@ pub use imports::{ImportRequest, ImportSummary, MappingChoice, Preview};
 pub use mappings::load_mapping_file;
 pub use metrics::{DataSource, MetricQuery, MetricsRequest};
 pub use models::WorkspaceModel;
-pub use revlens_sync::{ShareLink, ShareLinkCreated};
+pub use revlens_sync::{ShareLink, ShareLinkCreated, SharedObject};
+pub use share_link::{open_app_share_link, AppShareLink, ShareToken};
 pub use sync::{LoginRequest, LogoutSummary, NotApplied, OidcLoginRequest, PullSummary, PushSummary, SyncStatus};
 
 use std::path::Path;

@@ -15,7 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use crate::{
     BlobStored, CreateShareLinkRequest, CreateUploadRequest, ErrorBody, LoginRequest, MeResponse, Mutation,
     OidcTokenRequest, PullResponse, PushRequest, PushResponse, RefreshRequest, ShareLink, ShareLinkCreated,
-    TokenResponse, Upload, UploadStarted,
+    SharedObject, TokenResponse, Upload, UploadStarted,
 };
 
 /// The chunk size of [`SyncClient::upload_file`] unless told otherwise.
@@ -276,6 +276,13 @@ impl SyncClient {
     /// The org's share links (without their tokens).
     pub async fn share_links(&self, org: &str) -> Result<Vec<ShareLink>, ClientError> {
         Self::json(self.authed(Method::GET, &format!("/v1/orgs/{org}/share-links"))?).await
+    }
+
+    /// What a share link shows (no sign-in needed). `token` must be the link's token as the
+    /// server made it (URL-safe characters only); an invalid, expired or revoked link is a
+    /// `404 not_found`.
+    pub async fn shared_object(&self, token: &str) -> Result<SharedObject, ClientError> {
+        Self::json(self.request(Method::GET, &format!("/v1/share/{token}"))).await
     }
 
     pub async fn revoke_share_link(&self, org: &str, id: &str) -> Result<(), ClientError> {

@@ -30,7 +30,7 @@ pub use orgs::{
     AcceptInvitationRequest, AcceptInvitationResponse, AuditEntry, CreateInvitationRequest, Invitation,
     InvitationCreated, Member, Role, UnknownRole,
 };
-pub use share::{CreateShareLinkRequest, ShareLink, ShareLinkCreated};
+pub use share::{CreateShareLinkRequest, ShareLink, ShareLinkCreated, SharedObject};
 pub use sync::{
     BlobStored, Change, Mutation, MutationOp, MutationResult, PullResponse, PushRequest, PushResponse, SyncKind,
     UnknownKind,

@@ -36,3 +36,19 @@ pub struct ShareLink {
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
+
+/// `GET /v1/share/{token}` (no sign-in): what a share link shows, as JSON. The same object as
+/// the `/s/{token}` page; the app opens `revlens://share/{token}?server=…` links with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SharedObject {
+    pub kind: SyncKind,
+    /// The object's name (from its body), or its id when the body has none.
+    pub name: String,
+    pub org_name: String,
+    pub rev: i64,
+    /// The synced body as the app wrote it; a shared dashboard keeps its snapshot in
+    /// `body.snapshot` (`{"tiles", "charts", "tables", …}`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub body: serde_json::Value,
+}

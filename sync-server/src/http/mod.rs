@@ -115,6 +115,7 @@ pub fn router(ctx: ApiContext) -> Result<Router, ApiError> {
         .route("/v1/orgs/{org}/share-links", post(share::create_share_link).get(share::list_share_links))
         .route("/v1/orgs/{org}/share-links/{id}", delete(share::revoke_share_link))
         .route("/s/{token}", get(share::open_share_link))
+        .route("/v1/share/{token}", get(share::shared_object))
         .layer(DefaultBodyLimit::max(max_json));
     let router = api
         .fallback(|| async { ApiError::NotFound })

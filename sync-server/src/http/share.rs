@@ -6,7 +6,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use chrono::{Duration, Utc};
-use revlens_sync::{CreateShareLinkRequest, ErrorBody, ShareLink, ShareLinkCreated};
+use revlens_sync::{CreateShareLinkRequest, ErrorBody, ShareLink, ShareLinkCreated, SharedObject};
 
 use super::error::ApiError;
 use super::extractor::ApiJson;
@@ -176,21 +176,15 @@ pub async fn revoke_share_link(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The read-only page behind a share link: a dashboard's snapshot (KPI tiles, charts drawn as
-/// SVG on the server, tables), or the object's name and kind when it has none
-/// ([`crate::share_page`]). Invalid, expired and revoked links get one 404 page that says which
-/// of them it is not.
-#[utoipa::path(get, path = "/s/{token}", tag = "share", params(("token" = String, Path, description = "share token")),
-    responses(
-        (status = 200, content_type = "text/html", description = "the page"),
-        (status = 404, content_type = "text/html", description = "invalid, revoked or expired"),
-    ))]
-pub async fn open_share_link(
-    State(ctx): State<ApiContext>,
-    addr: ClientAddr,
-    Path(token): Path<String>,
-) -> Result<Response, ApiError> {
-    let hash = hash_token(&token);
+/// The object behind a live link, or `None` for an invalid, expired or revoked link (or a
+/// deleted object). Each hit is audited as `share_link.open`.
+async fn find_shared(
+    ctx: &ApiContext,
+    addr: &ClientAddr,
+    token: &str,
+) -> Result<Option<share_page::SharedObject>, ApiError> {
+    let hash = hash_token(token);
+    let addr = addr.as_deref().map(str::to_owned);
     let found = ctx
         .db
         .tx(move |tx| {
@@ -221,16 +215,70 @@ pub async fn open_share_link(
             Ok(row)
         })
         .await?;
-    let Some((_, kind, object_id, org_name, rev, body)) = found else {
+    Ok(found.map(|(_, kind, object_id, org_name, rev, body)| share_page::SharedObject {
+        org_name,
+        kind,
+        object_id,
+        rev,
+        body,
+    }))
+}
+
+/// The read-only page behind a share link: a dashboard's snapshot (KPI tiles, charts drawn as
+/// SVG on the server, tables), or the object's name and kind when it has none
+/// ([`crate::share_page`]). Invalid, expired and revoked links get one 404 page that says which
+/// of them it is not.
+#[utoipa::path(get, path = "/s/{token}", tag = "share", params(("token" = String, Path, description = "share token")),
+    responses(
+        (status = 200, content_type = "text/html", description = "the page"),
+        (status = 404, content_type = "text/html", description = "invalid, revoked or expired"),
+    ))]
+pub async fn open_share_link(
+    State(ctx): State<ApiContext>,
+    addr: ClientAddr,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let Some(object) = find_shared(&ctx, &addr, &token).await? else {
         return Ok((StatusCode::NOT_FOUND, PAGE_HEADERS, Html(share_page::unavailable())).into_response());
     };
-    let object = share_page::SharedObject { org_name, kind, object_id, rev, body };
     // Drawing charts is CPU work: off the async workers.
-    let page = tokio::task::spawn_blocking(move || share_page::render(&object, &token))
+    let app_link = share_page::app_link(&ctx.public_url, &token);
+    let page = tokio::task::spawn_blocking(move || share_page::render(&object, &app_link))
         .await
         .map_err(|e| ApiError::internal(format!("share page: {e}")))?;
     Ok((PAGE_HEADERS, Html(page)).into_response())
 }
+
+/// What a share link shows, as JSON, for the app (`revlens://share/{token}?server=…`): the
+/// object's kind, name, org name, revision and synced body (a dashboard's snapshot is in
+/// `body.body.snapshot`). Public and read-only like `/s/{token}`, with the same checks and
+/// audit; an invalid, expired or revoked link (or a deleted object) is a 404.
+#[utoipa::path(get, path = "/v1/share/{token}", tag = "share", params(("token" = String, Path, description = "share token")),
+    responses(
+        (status = 200, body = SharedObject),
+        (status = 404, body = ErrorBody, description = "invalid, revoked or expired"),
+    ))]
+pub async fn shared_object(
+    State(ctx): State<ApiContext>,
+    addr: ClientAddr,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let object = find_shared(&ctx, &addr, &token).await?.ok_or(ApiError::NotFound)?;
+    let kind = object.kind.parse().map_err(|e| ApiError::internal(format!("{e}")))?;
+    let body: serde_json::Value =
+        object.body.as_deref().and_then(|b| serde_json::from_str(b).ok()).unwrap_or(serde_json::Value::Null);
+    let name = share_page::object_name(&body, &object.object_id);
+    let shared = SharedObject { kind, name, org_name: object.org_name, rev: object.rev, body };
+    // Same no-store / no-referrer headers as the page: the URL holds the token.
+    Ok((API_HEADERS, Json(shared)).into_response())
+}
+
+/// The JSON form's headers: nothing cached, no referrer, no sniffing.
+const API_HEADERS: [(header::HeaderName, &str); 3] = [
+    (header::CACHE_CONTROL, "no-store"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+];
 
 /// The share page's headers: no script, style inline only, images only as data URLs; nothing
 /// cached, no referrer (the URL holds the token), no sniffing, no framing, no indexing.

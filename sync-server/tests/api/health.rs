@@ -27,10 +27,12 @@ async fn healthz_metrics_and_openapi() {
         "/v1/orgs/{org}/push",
         "/v1/orgs/{org}/pull",
         "/s/{token}",
+        "/v1/share/{token}",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
     assert!(doc["components"]["schemas"]["Mutation"].is_object());
+    assert!(doc["components"]["schemas"]["SharedObject"].is_object());
     assert!(doc["components"]["schemas"]["PasswordResetConfirm"].is_object());
     assert!(doc["paths"]["/v1/me"]["patch"].is_object());
     // The blob and upload routes, every method.

@@ -118,7 +118,9 @@ async fn a_dashboard_snapshot_shows_its_tiles_charts_and_tables() {
     assert!(page.contains("Acme &lt;img src=x onerror=alert(1)&gt;") && page.contains("EUR 5,000"));
     assert!(page.contains("EUR 250.50"), "{page}");
     // The app's link.
-    assert!(page.contains(&format!("href=\"revlens://share/{token}\"")));
+    // The app's link, naming this server.
+    let server = app.address.replace(':', "%3A").replace('/', "%2F");
+    assert!(page.contains(&format!("href=\"revlens://share/{token}?server={server}\"")), "{page}");
 }
 
 #[tokio::test]
@@ -239,4 +241,101 @@ async fn links_expire_and_follow_their_object() {
     assert_error(app.post(&path, Some(&ann.access), missing).await, StatusCode::NOT_FOUND, "not_found").await;
     let past = json!({"kind": "dashboard", "id": "d1", "expires_at": "2001-01-01T00:00:00Z"});
     assert_error(app.post(&path, Some(&ann.access), past).await, StatusCode::BAD_REQUEST, "validation").await;
+}
+
+/// `GET /v1/share/{token}`, checking the headers every answer carries.
+async fn open_json(app: &TestApp, token: &str) -> reqwest::Response {
+    let response = app.request(Method::GET, &format!("/v1/share/{token}"), None, None).await;
+    let headers = response.headers();
+    assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"), "{headers:?}");
+    if response.status() == StatusCode::OK {
+        assert_eq!(headers["cache-control"], "no-store");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+    }
+    response
+}
+
+#[tokio::test]
+async fn the_json_form_gives_the_snapshot_without_sign_in_and_is_audited() {
+    let app = spawn_app().await;
+    let ann = app.owner("ann@example.com", "Acme").await;
+    let put = json!([{"mutation_id": 1, "kind": "dashboard", "id": "d1", "base_rev": 0, "body": with_snapshot()}]);
+    json_ok(app.push(&ann, "c", put).await).await;
+    let token = share(&app, &ann, "dashboard", "d1").await;
+
+    let shared = json_ok(open_json(&app, &token).await).await;
+    assert_eq!(shared["kind"], "dashboard");
+    assert_eq!(shared["name"], "Board <script>alert(1)</script>");
+    assert_eq!(shared["org_name"], "Acme");
+    assert_eq!(shared["rev"], 1);
+    // The body as synced, the snapshot's numbers untouched (JSON, not markup: no escaping).
+    let snapshot = &shared["body"]["body"]["snapshot"];
+    assert_eq!(snapshot["tiles"][0]["value"], 12345.0);
+    assert_eq!(snapshot["charts"][0]["series"][1]["values"], json!([-40.0, null, -55.0]));
+    assert_eq!(snapshot["tables"][0]["rows"][1], json!(["Globex", 250.5]));
+    // Nothing of the org's ids or of the link's token in the answer.
+    assert!(!shared.to_string().contains(&token) && !shared.to_string().contains(&ann.org_id));
+
+    let rows = json_ok(app.get(&format!("/v1/orgs/{}/audit", ann.org_id), &ann.access).await).await;
+    let opens: Vec<&serde_json::Value> =
+        rows.as_array().unwrap().iter().filter(|r| r["action"] == "share_link.open").collect();
+    assert_eq!(opens.len(), 1, "{rows}");
+    assert_eq!(opens[0]["object_id"], "d1");
+    assert_eq!(opens[0]["client_addr"], "127.0.0.1");
+    assert!(opens[0]["actor_user_id"].is_null());
+
+    // Any object kind: a mapping's body comes as it is, named from it.
+    let mapping = json!({"name": "Stripe", "kind": "subscriptions", "header_signature": "a,b", "fields": {}});
+    let put = json!([{"mutation_id": 2, "kind": "mapping", "id": "m1", "base_rev": 0, "body": mapping}]);
+    json_ok(app.push(&ann, "c", put).await).await;
+    let shared = json_ok(open_json(&app, &share(&app, &ann, "mapping", "m1").await).await).await;
+    assert_eq!((&shared["kind"], &shared["name"], &shared["body"]), (&json!("mapping"), &json!("Stripe"), &mapping));
+}
+
+#[tokio::test]
+async fn the_json_form_is_a_404_for_revoked_expired_deleted_and_made_up_links() {
+    let app = spawn_app().await;
+    let ann = app.owner("ann@example.com", "Acme").await;
+    dashboard(&app, &ann).await;
+    let path = format!("/v1/orgs/{}/share-links", ann.org_id);
+
+    assert_error(open_json(&app, "made-up-token").await, StatusCode::NOT_FOUND, "not_found").await;
+
+    // Revoked.
+    let link = json_ok(
+        app.post(
+            &path,
+            Some(&ann.access),
+            json!({"kind": "dashboard", "id": "d1", "expires_at": crate::helpers::later()}),
+        )
+        .await,
+    )
+    .await;
+    let token = link["token"].as_str().unwrap();
+    assert_eq!(json_ok(open_json(&app, token).await).await["name"], "Board");
+    let revoke = format!("{path}/{}", link["id"].as_str().unwrap());
+    assert_eq!(app.delete(&revoke, &ann.access).await.status(), StatusCode::NO_CONTENT);
+    assert_error(open_json(&app, token).await, StatusCode::NOT_FOUND, "not_found").await;
+
+    // Expired.
+    let soon = Utc::now() + chrono::Duration::milliseconds(3000);
+    let link =
+        json_ok(app.post(&path, Some(&ann.access), json!({"kind": "dashboard", "id": "d1", "expires_at": soon})).await)
+            .await;
+    let token = link["token"].as_str().unwrap();
+    assert_eq!(open_json(&app, token).await.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(3200)).await;
+    assert_error(open_json(&app, token).await, StatusCode::NOT_FOUND, "not_found").await;
+
+    // Its object deleted.
+    let token = share(&app, &ann, "dashboard", "d1").await;
+    assert_eq!(open_json(&app, &token).await.status(), StatusCode::OK);
+    let delete = json!([{"mutation_id": 2, "kind": "dashboard", "id": "d1", "base_rev": 1, "deleted": true}]);
+    json_ok(app.push(&ann, "c", delete).await).await;
+    assert_error(open_json(&app, &token).await, StatusCode::NOT_FOUND, "not_found").await;
+
+    // A 404 opens nothing: only the three good opens are audited.
+    let rows = json_ok(app.get(&format!("/v1/orgs/{}/audit", ann.org_id), &ann.access).await).await;
+    let opens = rows.as_array().unwrap().iter().filter(|r| r["action"] == "share_link.open").count();
+    assert_eq!(opens, 3, "{rows}");
 }

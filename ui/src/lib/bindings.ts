@@ -115,6 +115,19 @@ tiles: Array<string>, filters: Filters, };
 
 export type DashboardArgs = { workspace: string, dashboard: string, };
 
+/**
+ * What a dashboard showed: its KPI tiles, charts and tables, with the same values.
+ */
+export type DashboardSnapshot = { title: string, 
+/**
+ * The month or date the numbers are as of (`"2025-06"`), as the app shows it.
+ */
+as_of: string | null, 
+/**
+ * The reporting currency (`"EUR"`), when the numbers are money.
+ */
+currency: string | null, tiles: Array<SnapshotTile>, charts: Array<ChartSpec>, tables: Array<TableData>, };
+
 export type DatasetArgs = { workspace: string, dataset: string, };
 
 export type DatasetInfo = { id: string, name: string, kind: DatasetKind, versions: Array<VersionInfo>, };
@@ -134,7 +147,7 @@ chart: string, month: string,
  */
 series: string | null, };
 
-export type ErrorCode = "unknown_command" | "invalid_args" | "not_found" | "conflict" | "invalid_rows" | "cancelled" | "import_failed" | "metrics" | "invalid" | "not_signed_in" | "sync_server" | "internal";
+export type ErrorCode = "unknown_command" | "invalid_args" | "not_found" | "conflict" | "invalid_rows" | "cancelled" | "import_failed" | "metrics" | "invalid" | "not_signed_in" | "sync_server" | "share_link_unavailable" | "internal";
 
 export type ExportChartArgs = { workspace: string, filters: Filters, 
 /**
@@ -195,6 +208,12 @@ export type KindInfo = { kind: DatasetKind, label: string, fields: Array<FieldIn
  * Arguments of the commands that take none.
  */
 export type NoArgs = Record<string, never>;
+
+export type OpenShareLinkArgs = { 
+/**
+ * `revlens://share/{token}?server={server base URL, URL-encoded}`.
+ */
+link: string, };
 
 export type PreviewArgs = { workspace: string, path: string, kind: DatasetKind, sheet?: string | null, 
 /**
@@ -273,6 +292,29 @@ export type ShareResult = { url: string,
  * Opens the shared dashboard in the app.
  */
 app_url: string, expires_at: string, };
+
+/**
+ * What a share link shows, read-only, fetched from its server without signing in.
+ */
+export type SharedDashboard = { 
+/**
+ * The server the link named.
+ */
+server_url: string, org_name: string, 
+/**
+ * `dashboard`, or another kind shared from the CLI (`mapping`, `scenario`): those have no
+ * snapshot.
+ */
+kind: string, name: string, 
+/**
+ * The object's revision on the server.
+ */
+rev: number, 
+/**
+ * The numbers as they were when the dashboard was shared; `None` when the object has no
+ * snapshot (or one this version cannot read: `note` says which).
+ */
+snapshot: DashboardSnapshot | null, note: string | null, };
 
 export type SignInArgs = { workspace: string, server_url: string, email: string, password: string, 
 /**
@@ -384,6 +426,7 @@ export type Commands = {
   team_sign_out: { args: WorkspaceArgs; result: TeamStatus };
   resolve_conflict: { args: ResolveConflictArgs; result: null };
   share_dashboard: { args: ShareDashboardArgs; result: ShareResult };
+  open_share_link: { args: OpenShareLinkArgs; result: SharedDashboard };
 };
 
 export type CommandName = keyof Commands;

@@ -4,7 +4,7 @@ import { getContext, setContext } from 'svelte';
 import type { ExportFile, Filters, RevenueDashboard, SyncResult, TeamStatus, WorkspaceInfo } from './contract';
 import { toApiFailure, type Backend } from './backend/backend';
 
-export const ROUTES = ['revenue', 'cohorts', 'churn', 'data', 'scenarios', 'dashboards', 'team'] as const;
+export const ROUTES = ['revenue', 'cohorts', 'churn', 'data', 'scenarios', 'dashboards', 'team', 'shared'] as const;
 export type Route = (typeof ROUTES)[number];
 export type Theme = 'light' | 'dark';
 

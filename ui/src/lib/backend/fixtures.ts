@@ -10,6 +10,7 @@ import type {
   PreviewView,
   RevenueDashboard,
   Scenario,
+  SharedDashboard,
   TableData,
   TeamStatus,
   WorkspaceInfo,
@@ -293,14 +294,53 @@ export function demoBackend(): MockBackend {
     share_dashboard: ({ dashboard, days }) => {
       requireSignIn();
       const token = `${dashboard}-${Math.random().toString(36).slice(2, 10)}`;
+      const server = team.server_url ?? 'https://sync.example.com';
       return {
-        url: `${team.server_url ?? 'https://sync.example.com'}/s/${token}`,
-        app_url: `revlens://share/${token}`,
+        url: `${server}/s/${token}`,
+        app_url: `revlens://share/${token}?${new URLSearchParams({ server }).toString()}`,
         expires_at: new Date(Date.now() + days * 86_400_000).toISOString(),
       };
     },
+    open_share_link: ({ link }) => openShareLinkFixture(link),
   });
   return backend;
+}
+
+/**
+ * What `open_share_link` answers in the mock: links whose token starts with `revoked` are gone,
+ * `offline` servers are unreachable, anything not `revlens://share/{token}?server=http(s)://…`
+ * is refused; the rest show the revenue fixture's MRR, ARR and NRR tiles, MRR chart and top customers.
+ */
+export function openShareLinkFixture(link: string): SharedDashboard {
+  const match = /^revlens:\/\/share\/([A-Za-z0-9_-]{3,128})\?server=([^&#]+)$/.exec(link.trim());
+  const server = match ? decodeURIComponent(match[2]!) : '';
+  if (!match || !/^https?:\/\/[^/?#@]+/.test(server)) {
+    throw new ApiFailure({ code: 'invalid', message: 'this is not a RevLens share link; it looks like revlens://share/…?server=…' });
+  }
+  if (server.includes('offline')) throw new ApiFailure({ code: 'sync_server', message: `cannot reach the sync server ${server}` });
+  if (match[1]!.startsWith('revoked')) {
+    throw new ApiFailure({ code: 'share_link_unavailable', message: 'this share link has expired, was revoked, or what it shared was deleted' });
+  }
+  const revenue = revenueFixture();
+  if (match[1]!.startsWith('mapping')) {
+    return { server_url: server, org_name: 'Acme Finance', kind: 'mapping', name: 'Stripe export', rev: 2, snapshot: null, note: 'This mapping has no snapshot to show.' };
+  }
+  return {
+    server_url: server,
+    org_name: 'Acme Finance',
+    kind: 'dashboard',
+    name: 'Board review',
+    rev: 3,
+    note: null,
+    snapshot: {
+      title: 'Board review',
+      as_of: revenue.as_of,
+      currency: revenue.currency,
+      tiles: revenue.tiles.filter((t) => ['mrr', 'arr', 'nrr'].includes(t.id)),
+      charts: revenue.charts.filter((c) => c.id === 'mrr'),
+      tables: [revenue.top_customers],
+    },
+  };
 }
 
 /** The demo backend for `npm run dev` with `?mock`: exports download as in a browser. */
