@@ -10,7 +10,10 @@ import { appWith, charts } from './helpers';
 import { AppState } from '../src/lib/state.svelte';
 import App from '../src/App.svelte';
 
-vi.mock('../src/lib/charts/echarts', async () => ({ init: (await import('./helpers')).fakeInit }));
+vi.mock('../src/lib/charts/echarts', async () => {
+  const { fakeInit } = await import('./helpers');
+  return { loadECharts: async () => fakeInit };
+});
 
 const LINK = 'revlens://share/tok-db-1_x?server=https%3A%2F%2Fsync.example.com';
 
