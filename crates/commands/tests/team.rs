@@ -5,12 +5,24 @@
 
 #![allow(clippy::unwrap_used)] // test data: a panic is the failure report
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use revlens_commands::{App, ErrorCode};
 use serde_json::{json, Value};
 
 use revlens_testkit::{server_binary, SyncServer, OWNER_EMAIL as EMAIL, OWNER_PASSWORD as PASSWORD};
+
+/// The keychain is process-wide and the tests run on parallel threads, so they share one
+/// keyring file that outlives them all (each test's server has its own port, hence its own
+/// accounts).
+fn use_test_keyring() {
+    static KEYRING: OnceLock<tempfile::TempDir> = OnceLock::new();
+    KEYRING.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        revlens_service::secrets::use_file_keyring(&dir.path().join("keyring.json"));
+        dir
+    });
+}
 
 fn start_server() -> SyncServer {
     SyncServer::start(&server_binary(&std::env::current_exe().unwrap()), "", &[])
@@ -60,8 +72,7 @@ impl Client {
 
 #[test]
 fn two_homes_sync_dashboards_pick_a_conflict_and_share_a_snapshot() {
-    let keyring = tempfile::tempdir().unwrap();
-    revlens_service::secrets::use_file_keyring(&keyring.path().join("keyring.json"));
+    use_test_keyring();
     let server = start_server();
     let (alice, bob) = (Client::new(&server), Client::new(&server));
 
@@ -151,8 +162,7 @@ fn closed_port() -> u16 {
 
 #[test]
 fn a_shared_dashboard_opens_from_its_app_link_without_signing_in() {
-    let keyring = tempfile::tempdir().unwrap();
-    revlens_service::secrets::use_file_keyring(&keyring.path().join("keyring.json"));
+    use_test_keyring();
     let server = start_server();
     let alice = Client::new(&server);
     let dir = tempfile::tempdir().unwrap();

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use keyring::credential::{Credential, CredentialApi, CredentialBuilderApi, CredentialPersistence};
 use keyring::Entry;
@@ -136,18 +137,29 @@ impl FileCredential {
     }
 }
 
+/// Serializes the file's read-modify-write between threads of one process (tests sharing one
+/// file would otherwise lose each other's secrets).
+static FILE_KEYRING_LOCK: Mutex<()> = Mutex::new(());
+
+fn file_keyring_lock() -> MutexGuard<'static, ()> {
+    FILE_KEYRING_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl CredentialApi for FileCredential {
     fn set_secret(&self, secret: &[u8]) -> keyring::Result<()> {
+        let _guard = file_keyring_lock();
         let mut secrets = self.read()?;
         secrets.insert(self.key.clone(), secret.to_vec());
         self.write(&secrets)
     }
 
     fn get_secret(&self) -> keyring::Result<Vec<u8>> {
+        let _guard = file_keyring_lock();
         self.read()?.remove(&self.key).ok_or(keyring::Error::NoEntry)
     }
 
     fn delete_credential(&self) -> keyring::Result<()> {
+        let _guard = file_keyring_lock();
         let mut secrets = self.read()?;
         if secrets.remove(&self.key).is_none() {
             return Err(keyring::Error::NoEntry);
