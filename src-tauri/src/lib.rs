@@ -8,6 +8,7 @@
 mod commands;
 mod deep_link;
 mod home;
+mod webview;
 
 use std::sync::Arc;
 
@@ -68,6 +69,9 @@ pub fn run() -> tauri::Result<()> {
             }
         })
         .setup(|app| {
+            if let Some(window) = app.get_webview_window("main") {
+                webview::tune(&window);
+            }
             let backend = Backend::open(app.handle());
             app.manage(backend);
             // Installed packages declare the scheme in their .desktop file; a binary run from

@@ -17,6 +17,7 @@ use std::error::Error as StdError;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use parking_lot::FairMutex;
 use sha2::{Digest, Sha256};
 
 use crate::http::error::ApiError;
@@ -486,7 +487,9 @@ pub struct Db {
 
 #[derive(Clone)]
 enum Backend {
-    Sqlite(Arc<Mutex<rusqlite::Connection>>),
+    /// One connection; requests queue for it in arrival order (a fair lock), which keeps the
+    /// latency tail short when many blocking threads wait at once.
+    Sqlite(Arc<FairMutex<rusqlite::Connection>>),
     Postgres(Arc<PgPool>),
 }
 
@@ -544,10 +547,10 @@ impl Db {
 
     fn open_url_blocking(url: &str) -> Result<Self, DbError> {
         let backend = if url == "sqlite::memory:" {
-            Backend::Sqlite(Arc::new(Mutex::new(sqlite_configured(rusqlite::Connection::open_in_memory()?)?)))
+            Backend::Sqlite(Arc::new(FairMutex::new(sqlite_configured(rusqlite::Connection::open_in_memory()?)?)))
         } else if let Some(path) = url.strip_prefix("sqlite://") {
             let path = path.split('?').next().unwrap_or(path);
-            Backend::Sqlite(Arc::new(Mutex::new(sqlite_configured(rusqlite::Connection::open(Path::new(path))?)?)))
+            Backend::Sqlite(Arc::new(FairMutex::new(sqlite_configured(rusqlite::Connection::open(Path::new(path))?)?)))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let config: postgres::Config =
                 url.parse().map_err(|source| DbError::Connect { url: redact_url(url), source })?;
@@ -588,7 +591,7 @@ impl Db {
     {
         match &self.backend {
             Backend::Sqlite(conn) => {
-                let mut guard = conn.lock().map_err(|_| DbError::Task("database lock poisoned".into()))?;
+                let mut guard = conn.lock();
                 let tx = guard.transaction().map_err(SqlError::from)?;
                 let value = f(&Conn { inner: Inner::Sqlite(&tx) })?;
                 tx.commit().map_err(SqlError::from)?;

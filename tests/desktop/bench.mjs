@@ -12,11 +12,15 @@
 // process and every process below it (WebKit's web and network processes). PSS shares out
 // pages mapped by several processes (the WebKit libraries), so its sum does not count them
 // twice; RSS is the number `ps` and system monitors show.
-import { execFileSync } from 'node:child_process';
+//
+// For scale, the same is measured for WebKitGTK's own MiniBrowser (Debian's libwebkit2gtk-4.1-0
+// ships it) showing a one-line page with the app's web view settings (no GPU compositing):
+// the floor of any app built on this web view on this machine.
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appProcesses, launchApp, sleep, waitFor } from './driver.mjs';
+import { appProcesses, descendants, launchApp, sleep, waitFor } from './driver.mjs';
 
 const binary = process.env.REVLENS_DESKTOP_BINARY;
 const tauriDriver = process.env.TAURI_DRIVER ?? 'tauri-driver';
@@ -58,6 +62,31 @@ function memoryKb(pid) {
 }
 
 const mb = (kb) => (kb / 1024).toFixed(1);
+const total = (procs, key) => procs.reduce((sum, p) => sum + p[key], 0);
+
+const miniBrowser = process.env.WEBKIT_MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+
+/** MiniBrowser on a one-line page, idle as long as the app: its processes' memory, or null without it. */
+async function webKitFloor() {
+  try {
+    readFileSync(miniBrowser);
+  } catch {
+    return null;
+  }
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'revlens-bench-webkit-'));
+  const child = spawn(miniBrowser, ['--geometry=1280x800', 'data:text/html,<h1>RevLens</h1>'], {
+    env: { ...process.env, HOME: scratch, WEBKIT_DISABLE_COMPOSITING_MODE: '1' },
+    stdio: 'ignore',
+  });
+  try {
+    await sleep(idleSeconds * 1000 + 2000);
+    return [child.pid, ...descendants(child.pid)].map(memoryKb);
+  } finally {
+    child.kill();
+    await sleep(500);
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
 const results = [];
 let memory = null;
 const home = mkdtempSync(path.join(os.tmpdir(), 'revlens-bench-home-'));
@@ -113,8 +142,16 @@ console.log('');
 console.log(`cold start to first dashboard (median of ${later.length} starts on the demo workspace): ${median} ms (target < 1000 ms)`);
 console.log(`first start on an empty home (creates the demo workspace): ${results[0]?.processToDashboardMs} ms`);
 if (memory) {
-  const rss = memory.reduce((sum, p) => sum + p.rss, 0);
-  const pss = memory.reduce((sum, p) => sum + p.pss, 0);
   for (const p of memory) console.log(`  ${p.name} (pid ${p.pid}): RSS ${mb(p.rss)} MiB, PSS ${mb(p.pss)} MiB`);
-  console.log(`idle memory ${idleSeconds} s after the dashboard painted: RSS ${mb(rss)} MiB, PSS ${mb(pss)} MiB over ${memory.length} processes (target < 200 MB)`);
+  console.log(
+    `idle memory ${idleSeconds} s after the dashboard painted: RSS ${mb(total(memory, 'rss'))} MiB, ` +
+      `PSS ${mb(total(memory, 'pss'))} MiB over ${memory.length} processes (target < 200 MB)`,
+  );
+}
+const floor = await webKitFloor();
+if (floor) {
+  console.log(
+    `for scale, WebKitGTK's MiniBrowser on a one-line page (no GPU compositing): RSS ${mb(total(floor, 'rss'))} MiB, ` +
+      `PSS ${mb(total(floor, 'pss'))} MiB over ${floor.length} processes`,
+  );
 }
