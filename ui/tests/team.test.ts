@@ -245,6 +245,17 @@ describe('Team page: single sign-on', () => {
     expect(app.team?.signed_in).toBe(false);
   });
 
+  it('cancels a waiting sign-in when the page goes away', async () => {
+    const backend = demoBackend();
+    const { unmount } = renderPage(Team, tracked(appWith(backend)));
+    await startSso('org-123');
+    await screen.findByTestId('team-sso-url');
+    const job = backend.callsOf('team_sign_in_sso')[0]!.job;
+    unmount();
+    expect(backend.callsOf('cancel_job')).toEqual([{ job }]);
+    expect(backend.listenerCount).toBe(0);
+  });
+
   it('says in words when the org has no single sign-on, or the browser never came back', async () => {
     const backend = demoBackend();
     const app = tracked(appWith(backend));
