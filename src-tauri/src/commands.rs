@@ -1,4 +1,4 @@
-//! The three IPC commands. Each runs its work on the blocking pool, never on the main
+//! The IPC commands (and `open_sign_in_page` in [`crate::sign_in`]). Each runs its work on the blocking pool, never on the main
 //! (UI) thread, and fails with an [`ApiError`] the UI can show.
 
 use std::path::PathBuf;
@@ -39,7 +39,7 @@ pub async fn write_export(path: PathBuf, file: ExportFile) -> Result<(), ApiErro
     blocking(move || revlens_commands::write_export(&path, &file)).await
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tauri::async_runtime::spawn_blocking(work)

@@ -2,12 +2,14 @@
 //! `revlens-commands`. The UI (`ui/`, `ui/src/lib/backend/tauri.ts`) sends every command
 //! through one IPC command, `call`; files the user drops arrive through `stage_upload`;
 //! exports are written where the save dialog said through `write_export`. Job events go
-//! to the window as the Tauri event [`EVENT`]. `revlens://` share links (at launch, or from a
+//! to the window as the Tauri event [`EVENT`]; the page a single sign-on waits on opens in the
+//! system browser through `open_sign_in_page` ([`sign_in`]). `revlens://` share links (at launch, or from a
 //! second launch) open the UI's Shared dashboard view ([`deep_link`]).
 
 mod commands;
 mod deep_link;
 mod home;
+mod sign_in;
 mod webview;
 
 use std::sync::Arc;
@@ -43,6 +45,9 @@ impl Backend {
 
 fn event_sink(handle: AppHandle) -> EventSink {
     Arc::new(move |event: AppEvent| {
+        if let Some(pages) = handle.try_state::<sign_in::SignInPages>() {
+            pages.note(&event);
+        }
         if let Err(error) = handle.emit(EVENT, &event) {
             eprintln!("revlens-desktop: event not delivered: {error}");
         }
@@ -63,6 +68,7 @@ pub fn run() -> tauri::Result<()> {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_dialog::init())
         .manage(deep_link::Pending::default())
+        .manage(sign_in::SignInPages::default())
         .on_page_load(|webview, payload| {
             if payload.event() == PageLoadEvent::Finished {
                 deep_link::page_loaded(webview);
@@ -93,6 +99,11 @@ pub fn run() -> tauri::Result<()> {
             }
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::call, commands::stage_upload, commands::write_export])
+        .invoke_handler(tauri::generate_handler![
+            commands::call,
+            commands::stage_upload,
+            commands::write_export,
+            sign_in::open_sign_in_page
+        ])
         .run(tauri::generate_context!())
 }

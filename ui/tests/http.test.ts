@@ -33,6 +33,16 @@ describe('HttpBackend', () => {
     expect(error).toMatchObject({ code: 'invalid_rows', message: '2 rows are invalid', details: { total: 2, errors: [] } });
   });
 
+  it('opens a sign-in page in a new tab without an opener, and only http(s) pages', async () => {
+    const open = vi.spyOn(window, 'open').mockImplementation(() => null);
+    const backend = new HttpBackend('', fakeFetch(200, 'null'));
+    await backend.openSignInPage('j', 'https://login.example.com/authorize?state=s');
+    expect(open).toHaveBeenCalledWith('https://login.example.com/authorize?state=s', '_blank', 'noopener,noreferrer');
+    await expect(backend.openSignInPage('j', 'javascript:alert(1)')).rejects.toMatchObject({ code: 'invalid' });
+    expect(open).toHaveBeenCalledTimes(1);
+    open.mockRestore();
+  });
+
   it('explains an error status without a JSON body', async () => {
     const backend = new HttpBackend('', fakeFetch(502, 'upstream down', 'Bad Gateway'));
     await expect(backend.call('app_info', {})).rejects.toMatchObject({ code: 'http_502', message: expect.stringContaining('502 Bad Gateway: upstream down') });

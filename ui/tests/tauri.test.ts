@@ -56,6 +56,14 @@ describe('TauriBackend', () => {
     expect(invoke).toHaveBeenCalledWith('write_export', { path: '/home/me/mrr.png', file });
   });
 
+  it('opens a sign-in page by its job: the shell knows the address, the window only names the job', async () => {
+    invoke.mockResolvedValueOnce(null).mockRejectedValueOnce({ code: 'not_found', message: 'No sign-in waits for the browser any more.' });
+    const backend = new TauriBackend();
+    await backend.openSignInPage('job-1', 'https://login.example.com/authorize');
+    expect(invoke).toHaveBeenCalledWith('open_sign_in_page', { job: 'job-1' });
+    await expect(backend.openSignInPage('job-1', 'https://x')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
   it('listens on revlens-event and unsubscribes', async () => {
     const unlisten = vi.fn();
     let deliver: (e: { payload: unknown }) => void = () => {};

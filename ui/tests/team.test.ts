@@ -168,6 +168,123 @@ describe('Team page', () => {
   });
 });
 
+describe('Team page: single sign-on', () => {
+  const page = 'https://login.example.com/authorize?client_id=revlens&state=s1';
+
+  async function startSso(org: string) {
+    await fireEvent.click(await screen.findByTestId('team-method-sso'));
+    expect(screen.queryByTestId('team-password')).toBeNull();
+    await fireEvent.input(screen.getByTestId('team-sso-server'), { target: { value: ' https://sync.example.com ' } });
+    await fireEvent.input(screen.getByTestId('team-sso-org'), { target: { value: org } });
+    await fireEvent.click(screen.getByTestId('team-sso-start'));
+  }
+
+  it('shows and opens the page the sign-in waits on, then the same signed-in status as a password', async () => {
+    const writeText = vi.fn(async () => {});
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    let finish: (s: TeamStatus) => void = () => {};
+    let announce: () => void = () => {};
+    const backend = demoBackend().on(
+      'team_sign_in_sso',
+      ({ job }) =>
+        new Promise<TeamStatus>((resolve) => {
+          finish = resolve;
+          announce = () => backend.emit({ kind: 'open_url', job, url: page });
+        }),
+    );
+    const app = tracked(appWith(backend));
+    renderPage(Team, app);
+    expect(await screen.findByTestId('team-method-password')).toHaveAttribute('aria-pressed', 'true');
+    await startSso(' org-123 ');
+
+    // Before the server answered: waiting, no address yet.
+    expect(await screen.findByTestId('team-sso-state')).toHaveTextContent('Asking the server');
+    expect(screen.queryByTestId('team-sso-url')).toBeNull();
+    const [args] = backend.callsOf('team_sign_in_sso');
+    expect(args).toEqual({ workspace: 'ws-demo', server_url: 'https://sync.example.com', org: 'org-123', job: expect.any(String) });
+    const job = args!.job;
+    // Another job's event is not this sign-in's.
+    backend.emit({ kind: 'open_url', job: 'someone-else', url: 'https://evil.example.com/' });
+    expect(backend.signInPages).toEqual([]);
+
+    announce();
+    const url = await screen.findByTestId('team-sso-url');
+    expect(url).toHaveValue(page);
+    expect(url).toHaveAttribute('readonly');
+    expect(screen.getByTestId('team-sso-state')).toHaveTextContent('Finish signing in in your browser');
+    expect(backend.signInPages).toEqual([{ job, url: page }]); // opened at once
+    await fireEvent.click(screen.getByTestId('team-sso-open'));
+    expect(backend.signInPages).toEqual([{ job, url: page }, { job, url: page }]);
+    await fireEvent.click(screen.getByTestId('team-sso-copy'));
+    await waitFor(() => expect(screen.getByTestId('team-sso-copy')).toHaveTextContent('Copied'));
+    expect(writeText).toHaveBeenCalledWith(page);
+    expect(screen.getByTestId('team-method-password')).toBeDisabled();
+
+    finish(signedInFixture({ conflicts: [], email: 'sso@example.com' }));
+    const account = await screen.findByTestId('team-account');
+    expect(within(account).getByTestId('team-status-email')).toHaveTextContent('sso@example.com');
+    expect(within(account).getByTestId('team-status-org')).toHaveTextContent('Acme Finance');
+    expect(screen.queryByTestId('team-sso-waiting')).toBeNull();
+    expect(app.team?.signed_in).toBe(true);
+    expect(app.problems).toEqual([]);
+  });
+
+  it('cancels a waiting sign-in through cancel_job and stays signed out, without an error banner', async () => {
+    const backend = demoBackend();
+    const app = tracked(appWith(backend));
+    renderPage(Team, app);
+    await startSso('org-123');
+    await screen.findByTestId('team-sso-url');
+    const job = backend.callsOf('team_sign_in_sso')[0]!.job;
+    await fireEvent.click(screen.getByTestId('team-sso-cancel'));
+    expect(await screen.findByTestId('team-sso-notice')).toHaveTextContent('Sign-in cancelled');
+    expect(backend.callsOf('cancel_job')).toEqual([{ job }]);
+    expect(screen.queryByTestId('team-sso-waiting')).toBeNull();
+    expect(screen.getByTestId('team-sso-start')).toBeEnabled();
+    expect(app.problems).toEqual([]);
+    expect(app.team?.signed_in).toBe(false);
+  });
+
+  it('cancels a waiting sign-in when the page goes away', async () => {
+    const backend = demoBackend();
+    const { unmount } = renderPage(Team, tracked(appWith(backend)));
+    await startSso('org-123');
+    await screen.findByTestId('team-sso-url');
+    const job = backend.callsOf('team_sign_in_sso')[0]!.job;
+    unmount();
+    expect(backend.callsOf('cancel_job')).toEqual([{ job }]);
+    expect(backend.listenerCount).toBe(0);
+  });
+
+  it('says in words when the org has no single sign-on, or the browser never came back', async () => {
+    const backend = demoBackend();
+    const app = tracked(appWith(backend));
+    renderPage(Team, app);
+    await startSso('no-sso');
+    await waitFor(() => expect(app.problems.map((p) => p.code)).toEqual(['sso_not_configured']));
+    expect(app.problems[0]!.message).toContain('email and password');
+    expect(screen.getByTestId('team-sso-start')).toBeEnabled();
+
+    const timedOut = 'No sign-in came back from the browser within 300 s.';
+    backend.on('team_sign_in_sso', () => Promise.reject(new ApiFailure({ code: 'timed_out', message: timedOut })));
+    await fireEvent.click(screen.getByTestId('team-sso-start'));
+    await waitFor(() => expect(app.problems.map((p) => p.message)).toContain(timedOut));
+    expect(screen.queryByTestId('team-sso-waiting')).toBeNull();
+    expect(app.team?.signed_in).toBe(false);
+  });
+
+  it('says so when the browser cannot be opened, and keeps the address to copy', async () => {
+    const backend = demoBackend();
+    backend.openSignInPage = () => Promise.reject(new ApiFailure({ code: 'internal', message: 'The browser could not be opened.' }));
+    renderPage(Team, tracked(appWith(backend)));
+    await startSso('org-123');
+    expect(await screen.findByTestId('team-sso-open-problem')).toHaveTextContent('The browser could not be opened. Copy the address');
+    expect((screen.getByTestId('team-sso-url') as HTMLInputElement).value).toMatch(/^https:\/\/login\.example\.com\/authorize\?/);
+    await fireEvent.click(screen.getByTestId('team-sso-cancel'));
+    await screen.findByTestId('team-sso-notice');
+  });
+});
+
 describe('Background sync', () => {
   it('loads the team status with the workspace', async () => {
     const backend = demoBackend();

@@ -307,15 +307,7 @@ pub(crate) fn preview(app: &App, args: PreviewArgs) -> ApiResult<PreviewView> {
 /// meanwhile; progress goes out as events tagged with the UI's job id.
 pub(crate) fn import(app: &App, args: ImportArgs) -> ApiResult<ImportResult> {
     let workspace = app.workspace(&args.workspace)?;
-    let cancel = CancelToken::new();
-    app.jobs.lock().unwrap_or_else(|p| p.into_inner()).insert(args.job.clone(), cancel.clone());
-    let result = run_import(app, &workspace.name, &args, &cancel);
-    app.jobs.lock().unwrap_or_else(|p| p.into_inner()).remove(&args.job);
-    app.emit(match &result {
-        Ok(_) => AppEvent::Finished { job: args.job.clone() },
-        Err(error) => AppEvent::Failed { job: args.job.clone(), message: error.message.clone() },
-    });
-    result
+    app.run_job(&args.job, |cancel| run_import(app, &workspace.name, &args, cancel))
 }
 
 fn run_import(app: &App, workspace: &str, args: &ImportArgs, cancel: &CancelToken) -> ApiResult<ImportResult> {

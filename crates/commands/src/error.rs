@@ -1,5 +1,5 @@
 use revlens_ingest::ImportError;
-use revlens_service::ServiceError;
+use revlens_service::{OidcError, ServiceError};
 use revlens_store::StoreError;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -35,6 +35,10 @@ pub enum ErrorCode {
     SyncServer,
     /// A share link that expired, was revoked, or whose object was deleted.
     ShareLinkUnavailable,
+    /// The org has no single sign-on on its sync server (or no org has that id).
+    SsoNotConfigured,
+    /// The browser did not come back from the single sign-on in time.
+    TimedOut,
     Internal,
 }
 
@@ -92,10 +96,45 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotSignedIn(_) => ErrorCode::NotSignedIn,
             ServiceError::SyncServer(_) | ServiceError::ServerUnreachable(_) => ErrorCode::SyncServer,
             ServiceError::ShareLinkUnavailable => ErrorCode::ShareLinkUnavailable,
+            ServiceError::Oidc(error) => return oidc_error(error),
             _ => ErrorCode::Internal,
         };
         Self::new(code, message)
     }
+}
+
+/// A single sign-on that did not finish, in the app's words (the service's name the CLI's flags).
+fn oidc_error(error: &OidcError) -> ApiError {
+    let (code, message) = match error {
+        OidcError::NotConfigured { org, server } => (
+            ErrorCode::SsoNotConfigured,
+            format!(
+                "The org '{org}' on {server} has no single sign-on set up, or no org has that id (single sign-on \
+                 takes the org's id, not its name). Sign in with your email and password instead."
+            ),
+        ),
+        OidcError::ProviderUnavailable { .. } => (
+            ErrorCode::SyncServer,
+            "The sync server cannot reach your org's sign-on provider right now; try again later.".to_owned(),
+        ),
+        OidcError::TimedOut { secs } => (
+            ErrorCode::TimedOut,
+            format!(
+                "No sign-in came back from the browser within {secs} s. If the browser shows an error (the provider \
+                 refused, or no account matches your email), fix that and sign in again."
+            ),
+        ),
+        OidcError::Cancelled => (ErrorCode::Cancelled, "The sign-in was cancelled.".to_owned()),
+        OidcError::Refused(why) => (ErrorCode::Invalid, format!("The sign-on provider refused the sign-in ({why}).")),
+        OidcError::StateMismatch => {
+            (ErrorCode::Invalid, "The browser came back with the answer to another sign-in; sign in again.".to_owned())
+        }
+        OidcError::CodeRefused => (
+            ErrorCode::Invalid,
+            "The server refused the sign-in's one-time code (expired or already used); sign in again.".to_owned(),
+        ),
+    };
+    ApiError::new(code, message)
 }
 
 impl From<StoreError> for ApiError {

@@ -4,9 +4,10 @@
 //! the UI (`ui/src/lib/bindings.ts`) and the two front doors — the Tauri shell and
 //! `revlens serve` — share one list.
 //!
-//! Long work (imports) runs on the caller's thread with its own connection to the store
-//! and reports progress through the [`AppEvent`] sink the front door gives [`App::open`];
-//! the UI can cancel it by job id.
+//! Long work (imports, a single sign-on waiting for the browser) runs on the caller's thread
+//! with its own connection to the store and reports progress (or the address the browser must
+//! open) through the [`AppEvent`] sink the front door gives [`App::open`]; the UI can cancel it
+//! by job id.
 
 mod analysis;
 mod bindings;
@@ -112,8 +113,8 @@ use revenue::{DrillDownArgs, RevenueDashboard};
 use revlens_report::{ChartSpec, TableData};
 use scenarios::{Assumptions, ProjectArgs, SaveScenarioArgs, Scenario, ScenarioArgs};
 use team::{
-    OpenShareLinkArgs, ResolveConflictArgs, ShareDashboardArgs, ShareResult, SharedDashboard, SignInArgs, SyncResult,
-    TeamStatus,
+    OpenShareLinkArgs, ResolveConflictArgs, ShareDashboardArgs, ShareResult, SharedDashboard, SignInArgs,
+    SsoSignInArgs, SyncResult, TeamStatus,
 };
 use workspaces::{AppInfo, CreateWorkspaceArgs, NoArgs, RenameWorkspaceArgs, WorkspaceArgs, WorkspaceInfo};
 
@@ -149,6 +150,7 @@ commands! {
     export_dashboard(ExportDashboardArgs) -> ExportFile = exports::dashboard;
     team_status(WorkspaceArgs) -> TeamStatus = team::status;
     team_sign_in(SignInArgs) -> TeamStatus = team::sign_in;
+    team_sign_in_sso(SsoSignInArgs) -> TeamStatus = team::sign_in_sso;
     team_sync(WorkspaceArgs) -> SyncResult = team::sync;
     team_sign_out(WorkspaceArgs) -> TeamStatus = team::sign_out;
     resolve_conflict(ResolveConflictArgs) -> () = team::resolve_conflict;

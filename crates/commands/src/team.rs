@@ -4,9 +4,11 @@
 //! Network work opens a connection to the store of its own, so the other commands go on
 //! while a sync waits for the server. Tokens stay in the OS keychain (revlens-service).
 
+use std::time::Duration;
+
 use revlens_model::DocumentId;
 use revlens_report::DashboardSnapshot;
-use revlens_service::{AppShareLink, LoginRequest, Service, SyncStatus};
+use revlens_service::{AppShareLink, LoginRequest, OidcLoginRequest, Service, SyncStatus};
 use revlens_store::{Document, DocumentKind};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -14,9 +16,11 @@ use ts_rs::TS;
 use crate::dashboards::Dashboard;
 use crate::revenue::RevenueArgs;
 use crate::workspaces::WorkspaceArgs;
-use crate::{ApiError, ApiResult, App, ErrorCode};
+use crate::{ApiError, ApiResult, App, AppEvent, ErrorCode};
 
 const CONFLICT_SUFFIX: &str = " (conflict)";
+/// How long a single sign-on waits for the browser unless told otherwise (as the CLI).
+const SSO_TIMEOUT_SECS: u32 = 300;
 
 #[derive(Debug, Serialize, TS)]
 pub struct TeamStatus {
@@ -59,6 +63,21 @@ pub struct SignInArgs {
     #[serde(default)]
     #[ts(optional = nullable)]
     pub org: Option<String>,
+}
+
+/// A sign-in through the org's single sign-on (OIDC) in the browser.
+#[derive(Debug, Deserialize, TS)]
+pub struct SsoSignInArgs {
+    pub workspace: String,
+    pub server_url: String,
+    /// The org's id (the server keeps single sign-on settings per org id).
+    pub org: String,
+    /// The id the `open_url` event carries and `cancel_job` takes; made by the UI.
+    pub job: String,
+    /// How long to wait for the browser to come back (default 300 s).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub timeout_secs: Option<u32>,
 }
 
 #[derive(Debug, Serialize, TS)]
@@ -194,6 +213,28 @@ pub(crate) fn sign_in(app: &App, args: SignInArgs) -> ApiResult<TeamStatus> {
     };
     app.network_service()?.sync_login(Some(&workspace.name), &request)?;
     app.team_status(&args.workspace)
+}
+
+/// Signs in through the org's single sign-on: the address the browser must open goes out as an
+/// `open_url` event of the job; the call returns once the browser came back (or the job was
+/// cancelled, or the wait timed out). Blocks, on a connection of its own, like an import.
+pub(crate) fn sign_in_sso(app: &App, args: SsoSignInArgs) -> ApiResult<TeamStatus> {
+    let workspace = app.workspace(&args.workspace)?;
+    let org = args.org.trim();
+    if org.is_empty() {
+        return Err(ApiError::invalid_args("single sign-on needs the org's id (your team's admin has it)"));
+    }
+    let request = OidcLoginRequest {
+        server_url: args.server_url.clone(),
+        org: org.to_owned(),
+        timeout: Duration::from_secs(args.timeout_secs.unwrap_or(SSO_TIMEOUT_SECS).into()),
+    };
+    let job = args.job.as_str();
+    app.run_job(job, |cancel| {
+        let mut open = |url: &str| app.emit(AppEvent::OpenUrl { job: job.to_owned(), url: url.to_owned() });
+        app.network_service()?.sync_login_oidc(Some(&workspace.name), &request, &mut open, cancel)?;
+        app.team_status(&args.workspace)
+    })
 }
 
 /// Pushes the pending edits, then pulls the org's changes.

@@ -1,16 +1,21 @@
 //! The Team page's commands against the real `revlens-sync-server` binary on a loopback
 //! port: two app homes in one org sign in, sync dashboards both ways, get a conflicted copy
-//! to pick from, and share a dashboard whose snapshot the server shows. Tokens go to a test
-//! keychain file, never to the OS keychain.
+//! to pick from, and share a dashboard whose snapshot the server shows; a home signs in through
+//! the org's single sign-on against the real OIDC provider fixture, the test playing the browser.
+//! Tokens go to a test keychain file, never to the OS keychain.
 
 #![allow(clippy::unwrap_used)] // test data: a panic is the failure report
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
-use revlens_commands::{App, ErrorCode};
+use revlens_commands::{ApiError, App, AppEvent, ErrorCode};
 use serde_json::{json, Value};
 
-use revlens_testkit::{server_binary, SyncServer, OWNER_EMAIL as EMAIL, OWNER_PASSWORD as PASSWORD};
+use revlens_testkit::{
+    browse_oidc_sign_in, free_port, server_binary, OidcProvider, SyncServer, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET,
+    OIDC_SECRET_ENV, OWNER_EMAIL as EMAIL, OWNER_PASSWORD as PASSWORD,
+};
 
 /// The keychain is process-wide and the tests run on parallel threads, so they share one
 /// keyring file that outlives them all (each test's server has its own port, hence its own
@@ -228,4 +233,184 @@ fn a_shared_dashboard_opens_from_its_app_link_without_signing_in() {
         assert_eq!(error.code, ErrorCode::Invalid, "{error:?}");
         assert!(error.message.contains("not a RevLens share link"), "{error:?}");
     }
+}
+
+/// The events an app sent, for a test to wait on.
+#[derive(Default)]
+struct Events {
+    seen: Mutex<Vec<AppEvent>>,
+    arrived: Condvar,
+}
+
+impl Events {
+    fn sink(self: &Arc<Self>) -> revlens_commands::EventSink {
+        let events = self.clone();
+        Arc::new(move |event| {
+            events.seen.lock().unwrap().push(event);
+            events.arrived.notify_all();
+        })
+    }
+
+    /// The first event of `job` that `pick` takes, waiting up to 30 s for it.
+    fn wait_for<T>(&self, job: &str, pick: impl Fn(&AppEvent) -> Option<T>) -> T {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut seen = self.seen.lock().unwrap();
+        loop {
+            if let Some(found) = seen.iter().filter(|e| job_of(e) == job).find_map(&pick) {
+                return found;
+            }
+            let left = deadline.checked_duration_since(Instant::now()).expect("the event never came");
+            seen = self.arrived.wait_timeout(seen, left).unwrap().0;
+        }
+    }
+
+    /// The address the sign-in `job` asked the browser to open.
+    fn url(&self, job: &str) -> String {
+        self.wait_for(job, |e| match e {
+            AppEvent::OpenUrl { url, .. } => Some(url.clone()),
+            _ => None,
+        })
+    }
+
+    fn of(&self, job: &str) -> Vec<AppEvent> {
+        self.seen.lock().unwrap().iter().filter(|e| job_of(e) == job).cloned().collect()
+    }
+}
+
+fn job_of(event: &AppEvent) -> &str {
+    match event {
+        AppEvent::Progress { job, .. }
+        | AppEvent::OpenUrl { job, .. }
+        | AppEvent::Finished { job }
+        | AppEvent::Failed { job, .. } => job,
+    }
+}
+
+/// A server whose org "Acme" signs in through the real OIDC provider fixture. The provider must
+/// know the server's callback URL before it starts, so the server's port is chosen first.
+fn start_oidc_server() -> (SyncServer, OidcProvider) {
+    let port = free_port();
+    let provider = OidcProvider::start(&format!("http://127.0.0.1:{port}/v1/auth/oidc/callback"));
+    let server = SyncServer::start_with(
+        &server_binary(&std::env::current_exe().unwrap()),
+        &format!("127.0.0.1:{port}"),
+        |org| provider.config_for(org),
+        &[(OIDC_SECRET_ENV, OIDC_CLIENT_SECRET)],
+    );
+    (server, provider)
+}
+
+/// One app home that signs in with single sign-on, on other threads, as the front doors do.
+struct SsoClient {
+    _dir: tempfile::TempDir,
+    app: Arc<App>,
+    events: Arc<Events>,
+    workspace: String,
+}
+
+impl SsoClient {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let events = Arc::new(Events::default());
+        let app = Arc::new(App::open(&dir.path().join("home"), events.sink()).unwrap());
+        let workspace =
+            app.call("create_workspace", json!({"name": "Acme"})).unwrap()["id"].as_str().unwrap().to_owned();
+        Self { _dir: dir, app, events, workspace }
+    }
+
+    /// Starts `team_sign_in_sso` as job `job` on a thread of its own.
+    fn sign_in(
+        &self,
+        server: &SyncServer,
+        org: &str,
+        job: &str,
+        timeout_secs: u32,
+    ) -> std::thread::JoinHandle<Result<Value, ApiError>> {
+        let app = self.app.clone();
+        let args = json!({
+            "workspace": self.workspace, "server_url": server.url, "org": org, "job": job, "timeout_secs": timeout_secs,
+        });
+        std::thread::spawn(move || app.call("team_sign_in_sso", args))
+    }
+
+    fn status(&self) -> Value {
+        self.app.call("team_status", json!({"workspace": self.workspace})).unwrap()
+    }
+}
+
+#[test]
+fn a_home_signs_in_with_single_sign_on_and_a_cancel_or_timeout_leaves_it_signed_out() {
+    use_test_keyring();
+    let (server, provider) = start_oidc_server();
+    let client = SsoClient::new();
+
+    // The org's name is not what single sign-on takes: refused at once, in words, no browser.
+    let error = client.sign_in(&server, "Acme", "by-name", 60).join().unwrap().unwrap_err();
+    assert_eq!(error.code, ErrorCode::SsoNotConfigured, "{error:?}");
+    assert!(error.message.contains("no single sign-on set up") && error.message.contains("email and password"));
+    assert!(!error.message.contains("--"), "no CLI flags in the app's words: {error:?}");
+    assert_eq!(client.events.of("by-name"), [AppEvent::Failed { job: "by-name".into(), message: error.message }]);
+    let error = client.sign_in(&server, " ", "blank", 60).join().unwrap().unwrap_err();
+    assert_eq!(error.code, ErrorCode::InvalidArgs, "{error:?}");
+
+    // Cancelled while the browser is out: it stops at once, signed out.
+    let waiting = client.sign_in(&server, &server.org_id, "cancelled", 120);
+    let url = client.events.url("cancelled");
+    // The provider's page, where the server sent the browser (for the server's own callback).
+    assert!(url.starts_with(&provider.issuer) && url.contains(&format!("client_id={OIDC_CLIENT_ID}")), "{url}");
+    let asked = Instant::now();
+    client.app.call("cancel_job", json!({"job": "cancelled"})).unwrap();
+    let error = waiting.join().unwrap().unwrap_err();
+    assert!(asked.elapsed() < Duration::from_secs(5), "the cancel took {:?}", asked.elapsed());
+    assert_eq!((error.code, error.message.as_str()), (ErrorCode::Cancelled, "The sign-in was cancelled."));
+    assert_eq!(client.status()["signed_in"], false);
+
+    // The provider vouches for an address no member has: the server refuses it in the browser,
+    // and the app, which never hears back, gives up at its timeout and says so.
+    let waiting = client.sign_in(&server, &server.org_id, "stranger", 3);
+    let (_, status, body) = browse_oidc_sign_in(&client.events.url("stranger"), "stranger@example.com");
+    assert_eq!((status, body.contains("oidc_no_account")), (403, true), "{body}");
+    let error = waiting.join().unwrap().unwrap_err();
+    assert_eq!(error.code, ErrorCode::TimedOut, "{error:?}");
+    assert!(error.message.contains("No sign-in came back from the browser within 3 s"), "{error:?}");
+    assert_eq!(client.status()["signed_in"], false);
+
+    // The owner signs in: the browser ends on the app's loopback page, the command answers with
+    // the signed-in status, and the session works for a sync.
+    let waiting = client.sign_in(&server, &server.org_id, "owner", 60);
+    let (page, status, body) = browse_oidc_sign_in(&client.events.url("owner"), EMAIL);
+    assert!(page.starts_with("http://127.0.0.1:") && page.contains("/oidc/callback?code="), "{page}");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("You can close this tab"), "{body}");
+    let signed_in = waiting.join().unwrap().unwrap();
+    assert_eq!(
+        (&signed_in["signed_in"], &signed_in["email"], &signed_in["org_name"], &signed_in["server_url"]),
+        (&json!(true), &json!(EMAIL), &json!("Acme"), &json!(server.url))
+    );
+    assert_eq!(client.status(), signed_in);
+    assert!(matches!(client.events.of("owner").last(), Some(AppEvent::Finished { .. })));
+    let synced = client.app.call("team_sync", json!({"workspace": client.workspace})).unwrap();
+    assert_eq!(synced["status"]["signed_in"], true, "{synced}");
+}
+
+#[test]
+fn a_single_sign_on_whose_provider_is_unreachable_says_so() {
+    use_test_keyring();
+    let issuer = format!("http://127.0.0.1:{}", free_port());
+    let server = SyncServer::start_with(
+        &server_binary(&std::env::current_exe().unwrap()),
+        "127.0.0.1:0",
+        |org| {
+            format!(
+                "[[oidc]]\norg = \"{org}\"\nissuer = \"{issuer}\"\nclient_id = \"{OIDC_CLIENT_ID}\"\nclient_secret_env = \"{OIDC_SECRET_ENV}\"\n"
+            )
+        },
+        &[(OIDC_SECRET_ENV, OIDC_CLIENT_SECRET)],
+    );
+    let client = SsoClient::new();
+    let error = client.sign_in(&server, &server.org_id, "j", 60).join().unwrap().unwrap_err();
+    assert_eq!(error.code, ErrorCode::SyncServer, "{error:?}");
+    assert!(error.message.contains("cannot reach your org's sign-on provider"), "{error:?}");
+    assert!(client.events.of("j").iter().all(|e| !matches!(e, AppEvent::OpenUrl { .. })));
+    assert_eq!(client.status()["signed_in"], false);
 }

@@ -88,12 +88,16 @@ async fn require_header(request: Request, next: Next) -> Response {
 
 fn status(code: ErrorCode) -> StatusCode {
     match code {
-        ErrorCode::UnknownCommand | ErrorCode::NotFound | ErrorCode::ShareLinkUnavailable => StatusCode::NOT_FOUND,
+        ErrorCode::UnknownCommand
+        | ErrorCode::NotFound
+        | ErrorCode::ShareLinkUnavailable
+        | ErrorCode::SsoNotConfigured => StatusCode::NOT_FOUND,
         ErrorCode::InvalidArgs | ErrorCode::Invalid => StatusCode::BAD_REQUEST,
         ErrorCode::Conflict | ErrorCode::Cancelled => StatusCode::CONFLICT,
         ErrorCode::InvalidRows | ErrorCode::ImportFailed | ErrorCode::Metrics => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::NotSignedIn => StatusCode::UNAUTHORIZED,
         ErrorCode::SyncServer => StatusCode::BAD_GATEWAY,
+        ErrorCode::TimedOut => StatusCode::GATEWAY_TIMEOUT,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -12,7 +12,7 @@ mod share_link;
 mod sync;
 
 pub use demo::DEMO_WORKSPACE;
-pub use error::ServiceError;
+pub use error::{OidcError, ServiceError};
 pub use imports::{ImportRequest, ImportSummary, MappingChoice, Preview};
 pub use mappings::load_mapping_file;
 pub use metrics::{DataSource, MetricQuery, MetricsRequest};

@@ -24,7 +24,7 @@ use revlens_sync::{Change, CreateShareLinkRequest, Mutation, MutationResult, Sha
 use serde::Serialize;
 
 use crate::secrets::{self, keychain_account};
-use crate::{Result, Service, ServiceError};
+use crate::{OidcError, Result, Service, ServiceError};
 
 /// Mutations per push request.
 const PUSH_BATCH: usize = 200;
@@ -261,29 +261,27 @@ impl Service {
         let mut client = SyncClient::new(server_url.clone());
         let url = rt
             .block_on(client.oidc_authorization_url(org, &redirect_uri, &secrets.challenge(), &secrets.state))
-            .map_err(|e| match e.code() {
-                Some("oidc_not_configured") => ServiceError::Invalid(format!(
-                    "org '{org}' on {server_url} has no single sign-on (OIDC) set up (or there is no such org; \
-                     --org takes the org's id); sign in with --email and a password instead"
-                )),
-                Some("oidc_provider_unavailable") => ServiceError::Invalid(format!(
-                    "the sync server cannot reach org '{org}''s sign-on provider; try again later"
-                )),
-                // The start URL carries this sign-in's state: keep it out of the message.
-                _ => match e {
-                    ClientError::Http(e) => ClientError::Http(e.without_url()).into(),
-                    other => other.into(),
-                },
+            .map_err(|e| -> ServiceError {
+                match e.code() {
+                    Some("oidc_not_configured") => {
+                        OidcError::NotConfigured { org: org.to_owned(), server: server_url.clone() }.into()
+                    }
+                    Some("oidc_provider_unavailable") => OidcError::ProviderUnavailable { org: org.to_owned() }.into(),
+                    // The start URL carries this sign-in's state: keep it out of the message.
+                    _ => match e {
+                        ClientError::Http(e) => ClientError::Http(e.without_url()).into(),
+                        other => other.into(),
+                    },
+                }
             })?;
         open(url.as_str());
         let code = rt.block_on(oidc::wait_for_code(&listener, &secrets.state, request.timeout, cancel))?;
         drop(listener);
-        rt.block_on(client.oidc_sign_in(&code, &secrets.verifier)).map_err(|e| match e.code() {
-            Some("invalid_token") => ServiceError::Invalid(
-                "the server refused the sign-in's one-time code (expired or already used); run the command again"
-                    .into(),
-            ),
-            _ => e.into(),
+        rt.block_on(client.oidc_sign_in(&code, &secrets.verifier)).map_err(|e| -> ServiceError {
+            match e.code() {
+                Some("invalid_token") => OidcError::CodeRefused.into(),
+                _ => e.into(),
+            }
         })?;
         self.finish_login(workspace, ws.id, &rt, &client, server_url, Some(org))
     }

@@ -9,7 +9,7 @@ export type ApiError = { code: ErrorCode, message: string, details?: InvalidRows
  * What long work tells the UI while a command runs. `job` is the id the UI gave the
  * command.
  */
-export type AppEvent = { "kind": "progress", job: string, phase: string, done: number, total: number | null, } | { "kind": "finished", job: string, } | { "kind": "failed", job: string, message: string, };
+export type AppEvent = { "kind": "progress", job: string, phase: string, done: number, total: number | null, } | { "kind": "open_url", job: string, url: string, } | { "kind": "finished", job: string, } | { "kind": "failed", job: string, message: string, };
 
 export type AppInfo = { version: string, home: string, demo_workspace: string, };
 
@@ -147,7 +147,7 @@ chart: string, month: string,
  */
 series: string | null, };
 
-export type ErrorCode = "unknown_command" | "invalid_args" | "not_found" | "conflict" | "invalid_rows" | "cancelled" | "import_failed" | "metrics" | "invalid" | "not_signed_in" | "sync_server" | "share_link_unavailable" | "internal";
+export type ErrorCode = "unknown_command" | "invalid_args" | "not_found" | "conflict" | "invalid_rows" | "cancelled" | "import_failed" | "metrics" | "invalid" | "not_signed_in" | "sync_server" | "share_link_unavailable" | "sso_not_configured" | "timed_out" | "internal";
 
 export type ExportChartArgs = { workspace: string, filters: Filters, 
 /**
@@ -337,6 +337,23 @@ definition: string, };
 
 export type Source = "provided" | "computed" | "unknown";
 
+/**
+ * A sign-in through the org's single sign-on (OIDC) in the browser.
+ */
+export type SsoSignInArgs = { workspace: string, server_url: string, 
+/**
+ * The org's id (the server keeps single sign-on settings per org id).
+ */
+org: string, 
+/**
+ * The id the `open_url` event carries and `cancel_job` takes; made by the UI.
+ */
+job: string, 
+/**
+ * How long to wait for the browser to come back (default 300 s).
+ */
+timeout_secs?: number | null, };
+
 export type StagePathArgs = { path: string, };
 
 /**
@@ -422,6 +439,7 @@ export type Commands = {
   export_dashboard: { args: ExportDashboardArgs; result: ExportFile };
   team_status: { args: WorkspaceArgs; result: TeamStatus };
   team_sign_in: { args: SignInArgs; result: TeamStatus };
+  team_sign_in_sso: { args: SsoSignInArgs; result: TeamStatus };
   team_sync: { args: WorkspaceArgs; result: SyncResult };
   team_sign_out: { args: WorkspaceArgs; result: TeamStatus };
   resolve_conflict: { args: ResolveConflictArgs; result: null };

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::{Result, ServiceError};
+use crate::{OidcError, Result, ServiceError};
 
 /// The path of the loopback redirect (any path would do; a fixed one lets stray requests such
 /// as `/favicon.ico` be told apart).
@@ -144,14 +144,10 @@ pub(crate) async fn wait_for_code(
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         if cancel.is_cancelled() {
-            return Err(ServiceError::Invalid("the sign-in was cancelled".into()));
+            return Err(OidcError::Cancelled.into());
         }
         if tokio::time::Instant::now() >= deadline {
-            return Err(ServiceError::Invalid(format!(
-                "no sign-in came back from the browser within {} s; if the browser shows an error \
-                 (the provider refused, or no account matches), fix that and run the command again",
-                timeout.as_secs()
-            )));
+            return Err(OidcError::TimedOut { secs: timeout.as_secs() }.into());
         }
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -170,7 +166,7 @@ pub(crate) async fn wait_for_code(
                     Some(d) => format!("{error}: {d}"),
                     None => error,
                 };
-                (answer, Err(ServiceError::Invalid(format!("the sign-in was refused ({why})"))))
+                (answer, Err(OidcError::Refused(why).into()))
             }
             Ok(Redirect::Code { code, state }) => {
                 if state_matches(expected_state, state.as_deref()) {
@@ -182,9 +178,7 @@ pub(crate) async fn wait_for_code(
                         "Sign-in failed",
                         "This answer does not belong to the sign-in RevLens started.",
                     );
-                    let error = "the browser came back with an answer to another sign-in (its state does not match); \
-                                 run the command again";
-                    (answer, Err(ServiceError::Invalid(error.into())))
+                    (answer, Err(OidcError::StateMismatch.into()))
                 }
             }
         };

@@ -12,6 +12,12 @@ export interface Backend {
   pickFile(): Promise<StagedFile | null>;
   /** Puts a finished export on the user's disk. */
   saveExport(file: ExportFile): Promise<void>;
+  /**
+   * Opens the page a single sign-on waits on (the `url` of job `job`'s `open_url` event): the
+   * system browser in the app (the shell opens only the page that job announced), a new tab in
+   * a browser.
+   */
+  openSignInPage(job: string, url: string): Promise<void>;
 }
 
 /** Codes the transports add for failures that never reached the command layer. */

@@ -182,6 +182,7 @@ export function demoBackend(): MockBackend {
   const id = (p: string) => `${p}-${++n}`;
   // Team sync: signed out until team_sign_in; the sign-in brings a dashboard edited on both sides.
   let team: TeamStatus = { ...signedOutFixture };
+  const ssoJobs = new Map<string, () => void>();
   const requireSignIn = () => {
     if (!team.signed_in) throw new ApiFailure({ code: 'not_signed_in', message: 'This workspace is not signed in to a sync server.' });
   };
@@ -214,7 +215,11 @@ export function demoBackend(): MockBackend {
     stage_path: ({ path }) => ({ path, file_name: path.split('/').pop() ?? path, size: 1 }),
     preview_file: ({ path }) => previewFixture(path.split('/').pop()),
     import_file: async ({ name, kind }) => ({ dataset_id: 'ds-2', version_id: 'v-2', name: name ?? 'Imported', kind, version: 1, rows: 2, skipped: 0, warnings: [] }),
-    cancel_job: () => null,
+    cancel_job: ({ job }) => {
+      ssoJobs.get(job)?.();
+      ssoJobs.delete(job);
+      return null;
+    },
     revenue_dashboard: () => revenueFixture(),
     drill_down: ({ month }) => ({ ...revenueFixture().top_customers, id: 'drill_down', title: `Customers in ${month}` }),
     cohorts: ({ basis }) => cohortFixture(basis),
@@ -265,6 +270,24 @@ export function demoBackend(): MockBackend {
       if (!dashboards.some((d) => d.id === board.id)) dashboards.push(board, { ...board, id: 'db-copy', name: 'Board review (conflict)', tiles: ['mrr', 'arr'] });
       team = status;
       return team;
+    },
+    team_sign_in_sso: ({ server_url, org, job }) => {
+      if (org.trim() === 'no-sso') {
+        throw new ApiFailure({ code: 'sso_not_configured', message: `The org '${org}' on ${server_url} has no single sign-on set up. Sign in with your email and password instead.` });
+      }
+      // The "browser" signs in 1.5 s after the page opened, unless the job is cancelled first.
+      return new Promise<TeamStatus>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          ssoJobs.delete(job);
+          team = signedInFixture({ server_url, email: 'ana@example.com', conflicts: [] });
+          resolve(team);
+        }, 1500);
+        ssoJobs.set(job, () => {
+          clearTimeout(timer);
+          reject(new ApiFailure({ code: 'cancelled', message: 'The sign-in was cancelled.' }));
+        });
+        backend.emit({ kind: 'open_url', job, url: `https://login.example.com/authorize?client_id=revlens&state=mock-${job}` });
+      });
     },
     team_sync: async () => {
       requireSignIn();

@@ -85,6 +85,13 @@ export class HttpBackend implements Backend {
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
 
+  async openSignInPage(_job: string, url: string): Promise<void> {
+    // Only the sync server's pages; `noopener` keeps the sign-in tab from reaching this one. A
+    // blocked pop-up goes unnoticed here (noopener returns null either way): the page shows the link.
+    if (!/^https?:\/\//i.test(url)) throw new ApiFailure({ code: 'invalid', message: `Not a sign-in page: ${url}` });
+    window.open(url, '_blank', 'noopener,noreferrer');
+  }
+
   private async request<T>(path: string, init: RequestInit): Promise<T> {
     let response: Response;
     try {

@@ -9,6 +9,8 @@ export class MockBackend implements Backend {
   readonly calls: { name: CommandName; args: unknown }[] = [];
   readonly exports: ExportFile[] = [];
   readonly uploads: File[] = [];
+  /** The sign-in pages the UI asked to open: job id and address. */
+  readonly signInPages: { job: string; url: string }[] = [];
   private readonly handlers: Handlers;
   private readonly listeners = new Set<(event: AppEvent) => void>();
   nextPick: StagedFile | null = null;
@@ -58,5 +60,9 @@ export class MockBackend implements Backend {
 
   async saveExport(file: ExportFile): Promise<void> {
     this.exports.push(file);
+  }
+
+  async openSignInPage(job: string, url: string): Promise<void> {
+    this.signInPages.push({ job, url });
   }
 }

@@ -52,6 +52,15 @@ export class TauriBackend implements Backend {
     return this.call('stage_path', { path });
   }
 
+  /** The shell opens the page it saw in the job's event: the window names only the job. */
+  async openSignInPage(job: string, _url: string): Promise<void> {
+    try {
+      await invoke('open_sign_in_page', { job });
+    } catch (e) {
+      throw toApiFailure(e);
+    }
+  }
+
   async saveExport(file: ExportFile): Promise<void> {
     const path = await save({ defaultPath: file.file_name });
     if (!path) return;
