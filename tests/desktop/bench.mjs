@@ -14,7 +14,7 @@
 // twice; RSS is the number `ps` and system monitors show.
 //
 // For scale, the same is measured for WebKitGTK's own MiniBrowser (Debian's libwebkit2gtk-4.1-0
-// ships it) showing a one-line page with the app's web view settings (no GPU compositing):
+// ships it) showing a one-line page, with WebKit's default compositing like the app:
 // the floor of any app built on this web view on this machine.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -75,7 +75,7 @@ async function webKitFloor() {
   }
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'revlens-bench-webkit-'));
   const child = spawn(miniBrowser, ['--geometry=1280x800', 'data:text/html,<h1>RevLens</h1>'], {
-    env: { ...process.env, HOME: scratch, WEBKIT_DISABLE_COMPOSITING_MODE: '1' },
+    env: { ...process.env, HOME: scratch },
     stdio: 'ignore',
   });
   try {
@@ -151,7 +151,7 @@ if (memory) {
 const floor = await webKitFloor();
 if (floor) {
   console.log(
-    `for scale, WebKitGTK's MiniBrowser on a one-line page (no GPU compositing): RSS ${mb(total(floor, 'rss'))} MiB, ` +
+    `for scale, WebKitGTK's MiniBrowser on a one-line page: RSS ${mb(total(floor, 'rss'))} MiB, ` +
       `PSS ${mb(total(floor, 'pss'))} MiB over ${floor.length} processes`,
   );
 }
