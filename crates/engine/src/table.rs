@@ -2,6 +2,8 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::JoinHandle;
 
 use polars::prelude::*;
 use revlens_model::{BatchSink, ColumnValues, RowBatch, SinkError, StorageType};
@@ -14,6 +16,8 @@ pub enum TableError {
     Polars { path: PathBuf, source: PolarsError },
     #[error("batch does not match the table's columns: {0}")]
     Shape(String),
+    #[error("table {0}: the writer thread panicked")]
+    Worker(PathBuf),
 }
 
 /// The Polars dtype a canonical storage type is kept as.
@@ -27,13 +31,57 @@ pub fn polars_dtype(storage: StorageType) -> DataType {
     }
 }
 
-/// Writes row batches into one Parquet file with a fixed schema, row group by row group,
-/// so memory is bounded by one batch.
+/// Writes row batches into one Parquet file with a fixed schema, row group by row group.
+/// Encoding and compression run on a worker thread, so the importer parses the next
+/// batch while the last one is written; a bounded queue keeps memory to a few batches.
 pub struct ParquetSink {
     path: PathBuf,
     schema: Schema,
-    writer: Option<polars::io::parquet::write::BatchedWriter<File>>,
+    batches: Option<SyncSender<RowBatch>>,
+    worker: Option<JoinHandle<Result<(), TableError>>>,
     rows: u64,
+}
+
+/// Batches waiting for the worker beyond the one it is writing.
+const QUEUED_BATCHES: usize = 1;
+
+/// The worker's half: the polars writer.
+struct TableWriter {
+    path: PathBuf,
+    schema: Schema,
+    writer: polars::io::parquet::write::BatchedWriter<File>,
+}
+
+impl TableWriter {
+    fn polars_error(&self, source: PolarsError) -> TableError {
+        TableError::Polars { path: self.path.clone(), source }
+    }
+
+    /// Writes every batch it is sent, then the footer once the sender is gone.
+    fn run(mut self, batches: Receiver<RowBatch>) -> Result<(), TableError> {
+        let mut rows = 0;
+        for batch in batches {
+            rows += batch.rows();
+            let frame = self.to_frame(batch)?;
+            self.writer.write_batch(&frame).map_err(|source| self.polars_error(source))?;
+        }
+        if rows == 0 {
+            // A table with no rows still needs its schema in the file.
+            let empty = DataFrame::empty_with_schema(&self.schema);
+            self.writer.write_batch(&empty).map_err(|source| self.polars_error(source))?;
+        }
+        self.writer.finish().map_err(|source| self.polars_error(source))?;
+        Ok(())
+    }
+
+    fn to_frame(&self, batch: RowBatch) -> Result<DataFrame, TableError> {
+        let height = batch.rows();
+        let mut columns = Vec::with_capacity(batch.columns.len());
+        for (column, (name, _)) in batch.columns.into_iter().zip(self.schema.iter()) {
+            columns.push(series_of(name.clone(), column.values).map_err(|e| self.polars_error(e))?.into());
+        }
+        DataFrame::new(height, columns).map_err(|e| self.polars_error(e))
+    }
 }
 
 impl ParquetSink {
@@ -45,7 +93,13 @@ impl ParquetSink {
             .with_compression(ParquetCompression::Zstd(None))
             .batched(&schema)
             .map_err(|source| TableError::Polars { path: path.to_owned(), source })?;
-        Ok(Self { path: path.to_owned(), schema, writer: Some(writer), rows: 0 })
+        let table = TableWriter { path: path.to_owned(), schema: schema.clone(), writer };
+        let (sender, receiver) = sync_channel(QUEUED_BATCHES);
+        let worker = std::thread::Builder::new()
+            .name("parquet-writer".into())
+            .spawn(move || table.run(receiver))
+            .map_err(|source| TableError::Io { path: path.to_owned(), source })?;
+        Ok(Self { path: path.to_owned(), schema, batches: Some(sender), worker: Some(worker), rows: 0 })
     }
 
     pub fn rows(&self) -> u64 {
@@ -54,28 +108,27 @@ impl ParquetSink {
 
     /// Writes the footer; the file is complete only after this.
     pub fn finish(mut self) -> Result<u64, TableError> {
-        if let Some(mut writer) = self.writer.take() {
-            if self.rows == 0 {
-                // A table with no rows still needs its schema in the file.
-                let empty = DataFrame::empty_with_schema(&self.schema);
-                writer.write_batch(&empty).map_err(|source| self.polars_error(source))?;
-            }
-            writer.finish().map_err(|source| self.polars_error(source))?;
-        }
+        self.batches = None;
+        self.join()?;
         Ok(self.rows)
     }
 
-    fn polars_error(&self, source: PolarsError) -> TableError {
-        TableError::Polars { path: self.path.clone(), source }
+    /// Waits for the worker to write what it was sent; its error, if it failed.
+    fn join(&mut self) -> Result<(), TableError> {
+        match self.worker.take().map(JoinHandle::join) {
+            None | Some(Ok(Ok(()))) => Ok(()),
+            Some(Ok(Err(error))) => Err(error),
+            Some(Err(_)) => Err(TableError::Worker(self.path.clone())),
+        }
     }
 
-    fn to_frame(&self, batch: RowBatch) -> Result<DataFrame, TableError> {
+    /// The batch's columns must be the table's, in order, of equal length.
+    fn check_shape(&self, batch: &RowBatch) -> Result<(), TableError> {
         if batch.columns.len() != self.schema.len() {
             return Err(TableError::Shape(format!("{} columns, expected {}", batch.columns.len(), self.schema.len())));
         }
         let height = batch.rows();
-        let mut columns = Vec::with_capacity(batch.columns.len());
-        for (column, (name, dtype)) in batch.columns.into_iter().zip(self.schema.iter()) {
+        for (column, (name, dtype)) in batch.columns.iter().zip(self.schema.iter()) {
             if column.name != name.as_str() || polars_dtype(column.values.storage()) != *dtype {
                 return Err(TableError::Shape(format!(
                     "column '{}' ({:?}) where '{name}' ({dtype}) was expected",
@@ -86,15 +139,23 @@ impl ParquetSink {
             if column.values.len() != height {
                 return Err(TableError::Shape(format!("column '{name}' has a different length")));
             }
-            columns.push(series_of(name.clone(), column.values).map_err(|e| self.polars_error(e))?.into());
         }
-        DataFrame::new(height, columns).map_err(|e| self.polars_error(e))
+        Ok(())
+    }
+}
+
+impl Drop for ParquetSink {
+    /// An abandoned table: the worker stops after what it holds, and is waited for so
+    /// nothing writes the file after the sink is gone (a new sink may recreate it).
+    fn drop(&mut self) {
+        self.batches = None;
+        let _ = self.join();
     }
 }
 
 fn series_of(name: PlSmallStr, values: ColumnValues) -> PolarsResult<Series> {
     Ok(match values {
-        ColumnValues::Text(v) => Series::new(name, v),
+        ColumnValues::Text(v) => Series::new(name, v.iter().collect::<Vec<_>>()),
         ColumnValues::Money(v) | ColumnValues::Integer(v) => Series::new(name, v),
         ColumnValues::Date(v) => Series::new(name, v).cast(&DataType::Date)?,
         ColumnValues::Float(v) => Series::new(name, v),
@@ -104,10 +165,15 @@ fn series_of(name: PlSmallStr, values: ColumnValues) -> PolarsResult<Series> {
 
 impl BatchSink for ParquetSink {
     fn write_batch(&mut self, batch: RowBatch) -> Result<(), SinkError> {
+        self.check_shape(&batch)?;
         let rows = batch.rows() as u64;
-        let frame = self.to_frame(batch)?;
-        let writer = self.writer.as_mut().ok_or("the table is already finished")?;
-        writer.write_batch(&frame).map_err(|source| self.polars_error(source))?;
+        let sent = self.batches.as_ref().ok_or("the table is already finished")?.send(batch);
+        if sent.is_err() {
+            // The worker stopped early: its error says why.
+            self.batches = None;
+            self.join()?;
+            return Err("the table's writer stopped".into());
+        }
         self.rows += rows;
         Ok(())
     }
@@ -146,7 +212,7 @@ mod tests {
                 columns: vec![
                     Column {
                         name: "customer_id".into(),
-                        values: ColumnValues::Text(vec![Some(format!("00{offset}")), None]),
+                        values: ColumnValues::Text(vec![Some(format!("00{offset}")), None].into()),
                     },
                     Column { name: "amount".into(), values: ColumnValues::Money(vec![Some(19_9900), Some(offset)]) },
                     Column { name: "start_date".into(), values: ColumnValues::Date(vec![Some(19_723), None]) },

@@ -465,15 +465,15 @@ fn metrics_from_a_canonical_parquet_table() {
         .iter()
         .map(|f| {
             let values = match f.name {
-                "customer_id" => ColumnValues::Text(vec![Some("A".into()), Some("B".into())]),
+                "customer_id" => ColumnValues::Text([Some("A"), Some("B")].into_iter().collect()),
                 "amount" => ColumnValues::Money(vec![Some(money("120.00")), Some(money("30.00"))]),
                 "start_date" => ColumnValues::Date(vec![Some(day("2025-01-01")), Some(day("2025-02-01"))]),
                 "end_date" => ColumnValues::Date(vec![None, Some(day("2025-04-01"))]),
-                "interval" => ColumnValues::Text(vec![Some("year".into()), Some("month".into())]),
+                "interval" => ColumnValues::Text([Some("year"), Some("month")].into_iter().collect()),
                 _ => {
                     let mut empty = ColumnValues::with_capacity(f.ty.storage(), 2);
                     match &mut empty {
-                        ColumnValues::Text(v) => v.extend([None, None]),
+                        ColumnValues::Text(v) => (0..2).for_each(|_| v.push(None)),
                         ColumnValues::Money(v) | ColumnValues::Integer(v) => v.extend([None, None]),
                         ColumnValues::Date(v) => v.extend([None, None]),
                         ColumnValues::Float(v) => v.extend([None, None]),

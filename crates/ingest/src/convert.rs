@@ -331,12 +331,12 @@ impl<'a> Converter<'a> {
 
 fn push_value(values: &mut ColumnValues, staged: Staged, row: &Row) {
     match values {
-        ColumnValues::Text(v) => v.push(match staged {
-            Staged::Source(s) => Some(row.get(s).to_string()),
-            Staged::Word(w) => Some(w.to_string()),
-            Staged::Code(code) => Some(String::from_utf8_lossy(&code).into_owned()),
-            _ => None,
-        }),
+        ColumnValues::Text(v) => match staged {
+            Staged::Source(s) => v.push(Some(row.get(s))),
+            Staged::Word(w) => v.push(Some(w)),
+            Staged::Code(code) => v.push(Some(&String::from_utf8_lossy(&code))),
+            _ => v.push(None),
+        },
         ColumnValues::Money(v) => v.push(match staged {
             Staged::Money(m) => Some(m),
             _ => None,
@@ -535,9 +535,9 @@ mod tests {
         converter.commit(&row(&["00123", "$5", "2024-01-01", "6 months"]), &mut batch);
         let batch = batch.take();
         let column = |name: &str| &batch.columns.iter().find(|c| c.name == name).unwrap().values;
-        assert_eq!(column("customer_id"), &ColumnValues::Text(vec![Some("00123".into())]));
+        assert_eq!(column("customer_id"), &ColumnValues::Text(vec![Some("00123".into())].into()));
         assert_eq!(column("amount"), &ColumnValues::Money(vec![Some(50_000)]));
-        assert_eq!(column("interval"), &ColumnValues::Text(vec![Some("month".into())]));
+        assert_eq!(column("interval"), &ColumnValues::Text(vec![Some("month".into())].into()));
         assert_eq!(column("interval_count"), &ColumnValues::Integer(vec![Some(6)]));
 
         assert!(!converter.convert(&row(&["", "abc", "2024-02-30", "monthly"])));

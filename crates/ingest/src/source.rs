@@ -43,6 +43,31 @@ impl Row {
         self.ends.push(self.text.len());
     }
 
+    /// Appends every field of `record`: in one copy when the whole record is UTF-8 and
+    /// no field boundary splits a character (the common case), else field by field.
+    pub(crate) fn push_record(&mut self, record: &ByteRecord) {
+        let start = self.text.len();
+        if let Ok(text) = std::str::from_utf8(record.as_slice()) {
+            let mut end = 0;
+            let whole = record.iter().all(|field| {
+                end += field.len();
+                text.is_char_boundary(end)
+            });
+            if whole {
+                self.text.push_str(text);
+                let mut end = start;
+                for field in record {
+                    end += field.len();
+                    self.ends.push(end);
+                }
+                return;
+            }
+        }
+        for field in record {
+            self.push_bytes(field);
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.ends.len()
     }
@@ -64,7 +89,12 @@ impl Row {
 
     /// The field trimmed of surrounding whitespace.
     pub(crate) fn get(&self, index: usize) -> &str {
-        self.raw(index).trim()
+        let raw = self.raw(index);
+        // Most fields have nothing to trim: an ASCII letter or digit at both ends settles it.
+        match (raw.as_bytes().first(), raw.as_bytes().last()) {
+            (Some(a), Some(b)) if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric() => raw,
+            _ => raw.trim(),
+        }
     }
 
     pub(crate) fn fields(&self) -> impl Iterator<Item = &str> + '_ {
@@ -202,12 +232,10 @@ impl<R: Read> Read for LineIndexed<R> {
             return Err(std::io::Error::other("record too long"));
         }
         let n = self.inner.read(buf)?;
-        for (i, &b) in buf.iter().take(n).enumerate() {
-            match b {
-                b'\n' => self.breaks.push_back((self.offset + i as u64) | LINE_FEED),
-                b'\r' => self.breaks.push_back(self.offset + i as u64),
-                _ => {}
-            }
+        let read = buf.get(..n).unwrap_or(&[]);
+        for i in memchr::memchr2_iter(b'\n', b'\r', read) {
+            let at = self.offset + i as u64;
+            self.breaks.push_back(if read.get(i) == Some(&b'\n') { at | LINE_FEED } else { at });
         }
         self.offset += n as u64;
         Ok(n)
@@ -249,9 +277,7 @@ impl<R: Read + InputStats> RecordSource for CsvRecords<R> {
                 }
                 let position = self.record.position().map_or(0, csv::Position::byte);
                 row.clear(input.line_at(position));
-                for field in &self.record {
-                    row.push_bytes(field);
-                }
+                row.push_record(&self.record);
                 Ok(true)
             }
             Err(error) => {
@@ -316,5 +342,24 @@ mod tests {
         assert!(!row.is_blank());
         row.push_bytes(b"caf\xe9");
         assert_eq!(row.get(5), "café");
+    }
+
+    #[test]
+    fn records_push_whole_or_field_by_field() {
+        let mut row = Row::default();
+        let mut record = ByteRecord::new();
+        for fields in [&[&b" a "[..], b"caf\xc3\xa9", b""][..], &[b"caf\xe9", b"x"], &[b"ab\xc3", b"\xa9cd"]] {
+            record.clear();
+            fields.iter().for_each(|f| record.push_field(f));
+            row.clear(1);
+            row.push_record(&record);
+            let mut expected = Row::default();
+            expected.clear(1);
+            fields.iter().for_each(|f| expected.push_bytes(f));
+            assert_eq!(row.len(), expected.len());
+            for i in 0..row.len() {
+                assert_eq!(row.raw(i), expected.raw(i), "{fields:?} field {i}");
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ pub enum StorageType {
 /// The values of one column of a batch; `None` is an empty cell.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ColumnValues {
-    Text(Vec<Option<String>>),
+    Text(TextValues),
     Money(Vec<Option<i64>>),
     Date(Vec<Option<i32>>),
     Integer(Vec<Option<i64>>),
@@ -28,7 +28,7 @@ pub enum ColumnValues {
 impl ColumnValues {
     pub fn with_capacity(storage: StorageType, capacity: usize) -> Self {
         match storage {
-            StorageType::Text => ColumnValues::Text(Vec::with_capacity(capacity)),
+            StorageType::Text => ColumnValues::Text(TextValues::with_capacity(capacity)),
             StorageType::Money => ColumnValues::Money(Vec::with_capacity(capacity)),
             StorageType::Date => ColumnValues::Date(Vec::with_capacity(capacity)),
             StorageType::Integer => ColumnValues::Integer(Vec::with_capacity(capacity)),
@@ -61,6 +61,72 @@ impl ColumnValues {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// A text column's cells in one buffer, so an import does not allocate per value.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TextValues {
+    text: String,
+    /// Where each cell's text ends in `text`.
+    ends: Vec<usize>,
+    /// False for an empty cell (`None`).
+    present: Vec<bool>,
+}
+
+impl TextValues {
+    pub fn with_capacity(rows: usize) -> Self {
+        TextValues { text: String::new(), ends: Vec::with_capacity(rows), present: Vec::with_capacity(rows) }
+    }
+
+    pub fn push(&mut self, value: Option<&str>) {
+        if let Some(value) = value {
+            self.text.push_str(value);
+        }
+        self.ends.push(self.text.len());
+        self.present.push(value.is_some());
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn get(&self, index: usize) -> Option<&str> {
+        if !self.present.get(index).copied().unwrap_or(false) {
+            return None;
+        }
+        let start = index.checked_sub(1).and_then(|i| self.ends.get(i)).copied().unwrap_or(0);
+        let end = self.ends.get(index).copied().unwrap_or(start);
+        self.text.get(start..end)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The cells as owned strings.
+    pub fn to_vec(&self) -> Vec<Option<String>> {
+        self.iter().map(|v| v.map(str::to_owned)).collect()
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<Option<S>> for TextValues {
+    fn from_iter<I: IntoIterator<Item = Option<S>>>(iter: I) -> Self {
+        let mut values = TextValues::default();
+        for value in iter {
+            values.push(value.as_ref().map(AsRef::as_ref));
+        }
+        values
+    }
+}
+
+impl From<Vec<Option<String>>> for TextValues {
+    fn from(values: Vec<Option<String>>) -> Self {
+        values.into_iter().collect()
     }
 }
 

@@ -397,9 +397,28 @@ fn match_format(t: &[Token<'_>], format: DateFormat) -> Option<i32> {
     }
 }
 
+/// The common `YYYY-MM-DD` (or `YYYY/MM/DD`) without tokenizing: `None` when `value` has
+/// another shape, else the day if the date is valid. No other format reads this shape
+/// (they all want one or two digits first, or a month name, or digits alone), so the
+/// answer is the same whatever the column's format.
+fn plain_iso(value: &str) -> Option<Option<i32>> {
+    let &[y0, y1, y2, y3, s1, m0, m1, s2, d0, d1] = value.as_bytes() else {
+        return None;
+    };
+    let digits = [y0, y1, y2, y3, m0, m1, d0, d1];
+    if s1 != s2 || !matches!(s1, b'-' | b'/') || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |bytes: &[u8]| bytes.iter().fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'));
+    Some(days_from_civil(n(&[y0, y1, y2, y3]) as i32, n(&[m0, m1]), n(&[d0, d1])))
+}
+
 /// Reads `value` (already trimmed) with `format`, as days since 1970-01-01. ISO dates are
 /// accepted in every column: they are unambiguous, and workbook date cells arrive as ISO.
 pub(crate) fn parse_date(value: &str, format: DateFormat) -> Option<i32> {
+    if let Some(day) = plain_iso(value) {
+        return day;
+    }
     let tokens = tokenize(value)?;
     let t = tokens.as_slice();
     match_format(t, format).or_else(|| if format == DateFormat::Iso { None } else { match_iso(t) })
@@ -435,6 +454,15 @@ pub(crate) struct DateDecision {
 impl DateEvidence {
     pub(crate) fn observe(&mut self, value: &str) {
         self.values += 1;
+        if let Some(day) = plain_iso(value) {
+            // Only ISO reads this shape, and it is not dotted.
+            if day.is_some() {
+                if let Some(count) = self.counts.get_mut(DateFormat::Iso.index()) {
+                    *count += 1;
+                }
+            }
+            return;
+        }
         let Some(tokens) = tokenize(value) else {
             return;
         };
@@ -633,6 +661,18 @@ mod properties {
             prop_assume!((1..=9999).contains(&y));
             let text = format!("{y:04}-{m:02}-{d:02}");
             prop_assert_eq!(parse_date(&text, DateFormat::Iso), Some(days));
+        }
+
+        #[test]
+        fn the_plain_iso_shortcut_agrees_with_the_tokenizer(text in "[0-9]{4}[-/.][0-9]{2}[-/.][0-9]{2}") {
+            if let Some(fast) = plain_iso(&text) {
+                let tokens = tokenize(&text).unwrap();
+                for format in DateFormat::ALL {
+                    let slow = match_format(tokens.as_slice(), format);
+                    prop_assert_eq!(slow.is_some(), format == DateFormat::Iso && fast.is_some(), "{}", format.describe());
+                }
+                prop_assert_eq!(fast, match_iso(tokens.as_slice()));
+            }
         }
 
         #[test]

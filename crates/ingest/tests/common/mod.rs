@@ -135,7 +135,7 @@ impl Imported {
         self.column(name)
             .into_iter()
             .flat_map(|v| match v {
-                ColumnValues::Text(v) => v.clone(),
+                ColumnValues::Text(v) => v.to_vec(),
                 other => panic!("{name} is {:?}", other.storage()),
             })
             .collect()
