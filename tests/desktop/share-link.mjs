@@ -17,7 +17,17 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appProcesses, checkedScreenshot, exeOf, freePort, launchApp, stepper, textOf, waitFor } from './driver.mjs';
+import {
+  appProcesses,
+  checkedScreenshot,
+  exeOf,
+  freePort,
+  launchApp,
+  sleep,
+  stepper,
+  textOf,
+  waitFor,
+} from './driver.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const artifacts = path.join(here, 'artifacts');
@@ -258,6 +268,24 @@ try {
       }, ws.id);
       assert.equal(status.signed_in, false, JSON.stringify(status));
     }
+  });
+  await step("the snapshot's charts are drawn and its tables have its rows", async () => {
+    const { browser } = session;
+    assert.ok(expected.snapshot.charts.length && expected.snapshot.tables.length, 'the dashboard has a chart and a table');
+    for (const chart of expected.snapshot.charts) {
+      await waitFor(() => browser.$(`[data-testid="chart-${chart.id}"][data-ready="true"] canvas`).isExisting(), {
+        timeoutMs: 30_000,
+        what: `the chart ${chart.id} drawn`,
+      });
+    }
+    for (const table of expected.snapshot.tables) {
+      const rows = await browser.$$(`[data-testid="shared-table-${table.id}"] tbody tr`).length;
+      assert.equal(rows, Math.max(table.rows.length, 1), `table ${table.id}`);
+      const first = await textOf(browser, `[data-testid="shared-table-${table.id}"] tbody tr td`);
+      assert.equal(first, String(table.rows[0]?.[0] ?? 'No rows.'), `table ${table.id}'s first cell`);
+    }
+    // The charts grow in for 300 ms (ui/src/lib/charts/option.ts): the screenshot shows them drawn.
+    await sleep(500);
   });
   await step('screenshot of the Shared view', () =>
     checkedScreenshot(session.browser, path.join(artifacts, 'shared.png'), log),
