@@ -7,7 +7,10 @@
 #      (still running after 5 s under Xvfb, its store created);
 #   4. the .rpm's metadata and files;
 #   5. the WebDriver end-to-end test (tests/desktop/e2e.mjs) against the release binary,
-#      with a screenshot of every page in tests/desktop/artifacts/.
+#      with a screenshot of every page in tests/desktop/artifacts/;
+#   6. a revlens:// share link opening the release binary (tests/desktop/share-link.mjs),
+#      against the real sync server and `revlens serve` (debug builds, as scripts/test.sh
+#      leaves them).
 # Needs what scripts/setup.sh installs. Respects CARGO_TARGET_DIR. Safe to run again.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -127,7 +130,15 @@ echo "== desktop: end to end (tauri-driver + WebKitWebDriver, release binary)"
 rm -f tests/desktop/artifacts/*.png
 REVLENS_DESKTOP_BINARY="$binary" TAURI_DRIVER="$tauri_driver" \
     xvfb-run -a -s "$XVFB_ARGS" node tests/desktop/e2e.mjs
-for shot in revenue cohorts churn data scenarios dashboards team; do
+
+echo "== desktop: a share link opens the app (sync server + revlens serve + release binary)"
+cargo build --locked -p revlens-cli -p revlens-sync-server --bins
+REVLENS_DESKTOP_BINARY="$binary" TAURI_DRIVER="$tauri_driver" \
+    REVLENS_CLI_BINARY="$CARGO_TARGET_DIR/debug/revlens" \
+    REVLENS_SYNC_SERVER_BINARY="$CARGO_TARGET_DIR/debug/revlens-sync-server" \
+    REVLENS_UI_DIR="$root/ui/dist" \
+    xvfb-run -a -s "$XVFB_ARGS" node tests/desktop/share-link.mjs
+for shot in revenue cohorts churn data scenarios dashboards team shared; do
     png="tests/desktop/artifacts/$shot.png"
     colours="$(identify -format '%k' "$png")"
     if [ "$colours" -lt 64 ]; then

@@ -1,8 +1,10 @@
 // Starts the real desktop app through tauri-driver (which drives WebKitWebDriver) and
 // gives a WebdriverIO session on its window. Run under an X server (xvfb-run).
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { remote } from 'webdriverio';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,9 +41,10 @@ async function waitForPort(port, child, timeoutMs) {
 
 /**
  * Starts tauri-driver with `env` (the app inherits it: REVLENS_HOME …) and opens a session,
- * which launches `binary`. Returns { browser, driver, launchedAt, close() }.
+ * which launches `binary` with `args` (its command line: a `revlens://` link …).
+ * Returns { browser, driver, launchedAt, close() }.
  */
-export async function launchApp({ binary, tauriDriver, env = {}, log = () => {} }) {
+export async function launchApp({ binary, tauriDriver, env = {}, args = [], log = () => {} }) {
   if (!existsSync(binary)) throw new Error(`no app binary at ${binary}`);
   const port = await freePort();
   const nativePort = await freePort();
@@ -65,15 +68,20 @@ export async function launchApp({ binary, tauriDriver, env = {}, log = () => {} 
       logLevel: 'warn',
       connectionRetryTimeout: 120_000,
       capabilities: {
-        'tauri:options': { application: binary },
+        'tauri:options': { application: binary, args },
         'wdio:enforceWebDriverClassic': true,
       },
     });
     const close = async () => {
+      // What ran below tauri-driver (WebKitWebDriver, the app, WebKit's processes): any of
+      // them still there once the session and the driver are gone is killed, so a failed
+      // step leaves nothing behind (and a later launch is not taken for a second instance).
+      const tree = descendants(driver.pid).map((pid) => [pid, exeOf(pid)]);
       try {
         await browser.deleteSession();
       } finally {
         stopDriver();
+        await stopAll(tree);
       }
     };
     return { browser, driver, launchedAt, close, driverLog: () => driverLog };
@@ -82,6 +90,51 @@ export async function launchApp({ binary, tauriDriver, env = {}, log = () => {} 
     error.message += driverLog ? `\n--- tauri-driver output ---\n${driverLog}` : '';
     throw error;
   }
+}
+
+/** Waits up to 5 s for each [pid, exe] to end, then kills those still running the same exe. */
+async function stopAll(tree) {
+  const running = () => tree.filter(([pid, exe]) => exe && exeOf(pid) === exe);
+  const deadline = Date.now() + 5_000;
+  while (running().length && Date.now() < deadline) await sleep(100);
+  for (const [pid] of running()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // it ended meanwhile
+    }
+  }
+}
+
+/** Named steps, each logged with its time; `counts` says how many passed and failed. */
+export function stepper(log) {
+  const counts = { passed: 0, failed: 0 };
+  async function step(name, fn) {
+    const started = Date.now();
+    try {
+      await fn();
+      counts.passed += 1;
+      log(`ok   ${name} (${Date.now() - started} ms)`);
+    } catch (error) {
+      counts.failed += 1;
+      log(`FAIL ${name}: ${error.stack ?? error}`);
+      throw error;
+    }
+  }
+  return { step, counts };
+}
+
+/** A screenshot that shows something: a PNG, the window's size, more than a few bytes. */
+export async function checkedScreenshot(browser, file, log = () => {}) {
+  await browser.saveScreenshot(file);
+  const png = readFileSync(file);
+  assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG', `${file} is not a PNG`);
+  const width = png.readUInt32BE(16);
+  const height = png.readUInt32BE(20);
+  assert.ok(width >= 400 && height >= 300, `${file} is only ${width}x${height}`);
+  // A blank or single-colour window compresses to a few KB; a rendered page does not.
+  assert.ok(png.length > 20_000, `${file} is only ${png.length} bytes: the page looks empty`);
+  log(`screenshot ${path.relative(process.cwd(), file)} (${width}x${height}, ${png.length} bytes)`);
 }
 
 /** Polls `probe` every `intervalMs` until it returns a truthy value; returns [value, when]. */

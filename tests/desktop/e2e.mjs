@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchApp, textOf, waitFor } from './driver.mjs';
+import { checkedScreenshot, launchApp, stepper, textOf, waitFor } from './driver.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const artifacts = path.join(here, 'artifacts');
@@ -20,35 +20,8 @@ const tauriDriver = process.env.TAURI_DRIVER ?? 'tauri-driver';
 assert.ok(binary, 'set REVLENS_DESKTOP_BINARY to the app binary');
 
 const log = (msg) => console.log(`e2e: ${msg}`);
-let passed = 0;
-let failed = 0;
-
-async function step(name, fn) {
-  const started = Date.now();
-  try {
-    await fn();
-    passed += 1;
-    log(`ok   ${name} (${Date.now() - started} ms)`);
-  } catch (error) {
-    failed += 1;
-    log(`FAIL ${name}: ${error.stack ?? error}`);
-    throw error;
-  }
-}
-
-/** A screenshot that shows something: a PNG, the window's size, more than a few bytes. */
-async function screenshot(browser, name) {
-  const file = path.join(artifacts, `${name}.png`);
-  await browser.saveScreenshot(file);
-  const png = readFileSync(file);
-  assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG', `${file} is not a PNG`);
-  const width = png.readUInt32BE(16);
-  const height = png.readUInt32BE(20);
-  assert.ok(width >= 400 && height >= 300, `${file} is only ${width}x${height}`);
-  // A blank or single-colour window compresses to a few KB; a rendered page does not.
-  assert.ok(png.length > 20_000, `${file} is only ${png.length} bytes: the page looks empty`);
-  log(`screenshot ${path.relative(process.cwd(), file)} (${width}x${height}, ${png.length} bytes)`);
-}
+const { step, counts } = stepper(log);
+const screenshot = (browser, name) => checkedScreenshot(browser, path.join(artifacts, `${name}.png`), log);
 
 mkdirSync(artifacts, { recursive: true });
 const home = mkdtempSync(path.join(os.tmpdir(), 'revlens-e2e-home-'));
@@ -143,15 +116,15 @@ try {
     assert.equal(readFileSync(staged.resolved.path, 'utf8'), 'customer_id,amount\nc1,10\n');
   });
 } catch (error) {
-  if (!failed) {
-    failed += 1;
+  if (!counts.failed) {
+    counts.failed += 1;
     log(`FAIL ${error.stack ?? error}`);
   }
   if (session) log(`tauri-driver output:\n${session.driverLog()}`);
 } finally {
   await session?.close().catch(() => {});
-  if (!failed) rmSync(home, { recursive: true, force: true });
+  if (!counts.failed) rmSync(home, { recursive: true, force: true });
   else log(`the app's home is kept for a look: ${home}`);
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+console.log(`${counts.passed} passed, ${counts.failed} failed`);
+process.exit(counts.failed ? 1 : 0);
