@@ -10,7 +10,6 @@ mod commands;
 mod deep_link;
 mod home;
 mod sign_in;
-mod webview;
 
 use std::sync::Arc;
 
@@ -75,9 +74,6 @@ pub fn run() -> tauri::Result<()> {
             }
         })
         .setup(|app| {
-            if let Some(window) = app.get_webview_window("main") {
-                webview::tune(&window);
-            }
             let backend = Backend::open(app.handle());
             app.manage(backend);
             // Installed packages declare the scheme in their .desktop file; a binary run from
