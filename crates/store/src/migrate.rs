@@ -29,6 +29,10 @@ pub(crate) fn open_and_migrate(layout: &Layout) -> Result<Connection> {
     let path = layout.database();
     let mut conn = Connection::open(&path)?;
     conn.busy_timeout(Duration::from_secs(10))?;
+    // Every transaction here writes: taking the write lock at BEGIN makes a second connection
+    // (the app's sync, an import) wait for it, where a deferred one that read first would fail
+    // at once with "database is locked" once the other had written.
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
     let found = user_version(&conn).map_err(|e| not_a_store(&path, e))?;
     let supported = latest_version();
     // Checked before any write (even the journal mode), so a newer file stays byte-identical.
