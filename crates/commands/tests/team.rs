@@ -414,3 +414,32 @@ fn a_single_sign_on_whose_provider_is_unreachable_says_so() {
     assert!(client.events.of("j").iter().all(|e| !matches!(e, AppEvent::OpenUrl { .. })));
     assert_eq!(client.status()["signed_in"], false);
 }
+
+#[test]
+fn syncs_that_find_the_access_token_expired_together_refresh_it_once_and_stay_signed_in() {
+    use_test_keyring();
+    let server =
+        SyncServer::start(&server_binary(&std::env::current_exe().unwrap()), "access_token_ttl_secs = 1\n", &[]);
+    let alice = Client::new(&server);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+
+    // Refresh tokens are single use: were both syncs to present the same one, the server would
+    // take the second for a stolen token and end the session.
+    let start = std::sync::Barrier::new(4);
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let syncs: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    alice.app.call("team_sync", json!({"workspace": alice.workspace}))
+                })
+            })
+            .collect();
+        syncs.into_iter().map(|sync| sync.join().unwrap()).collect()
+    });
+    for result in &results {
+        assert!(result.is_ok(), "a sync failed: {result:?}");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(alice.sync()["status"]["signed_in"], json!(true));
+}

@@ -14,6 +14,7 @@ mod oidc;
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration as StdDuration;
 
 use chrono::{Duration, Utc};
@@ -177,23 +178,39 @@ impl Session {
                 if error.code() == Some("unauthorized")
                     || matches!(error, ClientError::Status { status } if status.as_u16() == 401) =>
             {
-                let refreshed = self.rt.block_on(self.client.refresh());
-                match refreshed {
-                    Ok(()) => {
-                        if let Some(tokens) = self.client.tokens() {
-                            secrets::save_tokens(&self.keychain_account, tokens)?;
-                        }
-                    }
-                    Err(error) if error.status().is_some_and(|s| s.as_u16() == 401) => {
-                        return Err(ServiceError::NotSignedIn(
-                            "the session has ended; sign in again with: revlens sync login".into(),
-                        ))
-                    }
-                    Err(error) => return Err(error.into()),
-                }
+                self.refresh()?;
                 Ok(self.rt.block_on(f(self.client.clone()))?)
             }
             other => Ok(other?),
+        }
+    }
+
+    /// New tokens for this session. Refresh tokens are single use and presenting a used one
+    /// ends the whole session on the server, so refreshes take turns within the process, and a
+    /// session whose pair another one has already replaced in the keychain adopts that pair
+    /// instead of refreshing again (the app's background sync and a command often expire
+    /// together).
+    fn refresh(&mut self) -> Result<()> {
+        static REFRESHING: Mutex<()> = Mutex::new(());
+        let _turn = REFRESHING.lock().unwrap_or_else(PoisonError::into_inner);
+        let held = self.client.tokens().map(|tokens| tokens.refresh_token.clone());
+        if let Some(stored) = secrets::load_tokens(&self.keychain_account)? {
+            if held.as_ref() != Some(&stored.refresh_token) {
+                self.client.set_tokens(Some(stored));
+                return Ok(());
+            }
+        }
+        match self.rt.block_on(self.client.refresh()) {
+            Ok(()) => {
+                if let Some(tokens) = self.client.tokens() {
+                    secrets::save_tokens(&self.keychain_account, tokens)?;
+                }
+                Ok(())
+            }
+            Err(error) if error.status().is_some_and(|s| s.as_u16() == 401) => {
+                Err(ServiceError::NotSignedIn("the session has ended; sign in again with: revlens sync login".into()))
+            }
+            Err(error) => Err(error.into()),
         }
     }
 }
