@@ -3,47 +3,13 @@
 
 #![allow(clippy::unwrap_used)] // test data: a panic is the failure report
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::sync::mpsc;
+mod common;
+
 use std::time::Duration;
 
+use common::start;
 use reqwest::blocking::Client;
 use serde_json::{json, Value};
-
-struct Server {
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-fn start() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let ui = dir.path().join("ui");
-    std::fs::create_dir_all(&ui).unwrap();
-    std::fs::write(ui.join("index.html"), "<!doctype html><title>RevLens</title>").unwrap();
-    std::fs::write(ui.join("app.js"), "console.log('hi')").unwrap();
-    let (app, events) = revlens_http::open_app(&dir.path().join("home")).unwrap();
-    let (bound_tx, bound_rx) = mpsc::channel::<SocketAddr>();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let address: SocketAddr = "127.0.0.1:0".parse().unwrap();
-        runtime.block_on(revlens_http::serve(app, events, address, ui, |bound| bound_tx.send(bound).unwrap())).unwrap();
-    });
-    let bound = bound_rx.recv_timeout(Duration::from_secs(10)).unwrap();
-    Server { base: format!("http://{bound}"), _dir: dir }
-}
-
-impl Server {
-    fn call(&self, command: &str, args: Value) -> (u16, Value) {
-        let response = Client::new()
-            .post(format!("{}/api/call/{command}", self.base))
-            .header("x-revlens", "1")
-            .json(&args)
-            .send()
-            .unwrap();
-        (response.status().as_u16(), response.json().unwrap())
-    }
-}
 
 #[test]
 fn commands_errors_and_the_csrf_header() {
@@ -79,20 +45,7 @@ fn upload_import_and_progress_events() {
     let workspace = workspace["id"].as_str().unwrap().to_string();
 
     // Subscribe to events before importing.
-    let events =
-        Client::builder().timeout(None).build().unwrap().get(format!("{}/api/events", server.base)).send().unwrap();
-    assert!(events.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
-    let (event_tx, event_rx) = mpsc::channel::<Value>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(events).lines() {
-            let Ok(line) = line else { return };
-            if let Some(data) = line.strip_prefix("data:") {
-                if event_tx.send(serde_json::from_str(data.trim()).unwrap()).is_err() {
-                    return;
-                }
-            }
-        }
-    });
+    let event_rx = server.events();
 
     let csv = "customer_id,amount,start_date\nA,10.00,2025-01-01\nB,20.00,2025-02-01\n";
     let staged: Value = Client::new()
