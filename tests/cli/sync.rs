@@ -13,8 +13,8 @@ use tempfile::TempDir;
 use crate::helpers::{run, Run, SUBSCRIPTIONS};
 
 use revlens_testkit::{
-    browse_oidc_sign_in, free_port, server_binary, OidcProvider, SyncServer as Server, OIDC_CLIENT_SECRET,
-    OIDC_SECRET_ENV, OWNER_EMAIL as EMAIL, OWNER_PASSWORD as PASSWORD,
+    browse_oidc_sign_in, server_binary, start_oidc_sync_server, OidcProvider, SyncServer as Server,
+    OWNER_EMAIL as EMAIL, OWNER_PASSWORD as PASSWORD,
 };
 
 /// A fresh server with one org, "Acme", and its owner. Access tokens last 2 seconds, so
@@ -422,20 +422,8 @@ fn two_members_adding_versions_offline_keep_both_as_a_conflicted_copy() {
     assert!(a.mrr("subs (conflict)").trim_end().ends_with("2024-03,220.00,2640.00,3,20.00,0.00,0.00,50.00,0.00"));
 }
 
-/// A server whose org "Acme" signs in through the real OIDC provider fixture. The provider must
-/// know the server's callback URL before it starts, so the server's port is chosen first.
 fn start_oidc_server() -> (Server, OidcProvider) {
-    let port = free_port();
-    let provider = OidcProvider::start(&format!("http://127.0.0.1:{port}/v1/auth/oidc/callback"));
-    let revlens = Path::new(env!("CARGO_BIN_EXE_revlens"));
-    let bind = format!("127.0.0.1:{port}");
-    let server = Server::start_with(
-        &server_binary(revlens),
-        &bind,
-        |org| provider.config_for(org),
-        &[(OIDC_SECRET_ENV, OIDC_CLIENT_SECRET)],
-    );
-    (server, provider)
+    start_oidc_sync_server(&server_binary(Path::new(env!("CARGO_BIN_EXE_revlens"))))
 }
 
 /// `revlens sync login --oidc --no-browser` as a child; the browser (the test) signs in as

@@ -6,27 +6,20 @@
 
 #![allow(clippy::unwrap_used)] // test data: a panic is the failure report
 
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use revlens_commands::{ApiError, App, AppEvent, ErrorCode};
 use serde_json::{json, Value};
 
 use revlens_testkit::{
-    browse_oidc_sign_in, free_port, server_binary, OidcProvider, SyncServer, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET,
-    OIDC_SECRET_ENV, OWNER_EMAIL as EMAIL, OWNER_PASSWORD as PASSWORD,
+    browse_oidc_sign_in, free_port, server_binary, start_oidc_sync_server, OidcProvider, SyncServer, OIDC_CLIENT_ID,
+    OIDC_CLIENT_SECRET, OIDC_SECRET_ENV, OWNER_EMAIL as EMAIL, OWNER_PASSWORD as PASSWORD,
 };
 
-/// The keychain is process-wide and the tests run on parallel threads, so they share one
-/// keyring file that outlives them all (each test's server has its own port, hence its own
-/// accounts).
+/// The tests run on parallel threads and the keychain is process-wide: one file serves them.
 fn use_test_keyring() {
-    static KEYRING: OnceLock<tempfile::TempDir> = OnceLock::new();
-    KEYRING.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        revlens_service::secrets::use_file_keyring(&dir.path().join("keyring.json"));
-        dir
-    });
+    revlens_service::secrets::use_file_keyring(&revlens_testkit::shared_keyring_file());
 }
 
 fn start_server() -> SyncServer {
@@ -286,18 +279,8 @@ fn job_of(event: &AppEvent) -> &str {
     }
 }
 
-/// A server whose org "Acme" signs in through the real OIDC provider fixture. The provider must
-/// know the server's callback URL before it starts, so the server's port is chosen first.
 fn start_oidc_server() -> (SyncServer, OidcProvider) {
-    let port = free_port();
-    let provider = OidcProvider::start(&format!("http://127.0.0.1:{port}/v1/auth/oidc/callback"));
-    let server = SyncServer::start_with(
-        &server_binary(&std::env::current_exe().unwrap()),
-        &format!("127.0.0.1:{port}"),
-        |org| provider.config_for(org),
-        &[(OIDC_SECRET_ENV, OIDC_CLIENT_SECRET)],
-    );
-    (server, provider)
+    start_oidc_sync_server(&server_binary(&std::env::current_exe().unwrap()))
 }
 
 /// One app home that signs in with single sign-on, on other threads, as the front doors do.

@@ -7,14 +7,26 @@
 
 mod oidc;
 
-pub use oidc::{browse_oidc_sign_in, free_port, OidcProvider, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_SECRET_ENV};
+pub use oidc::{
+    browse_oidc_sign_in, free_port, start_oidc_sync_server, OidcProvider, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET,
+    OIDC_SECRET_ENV,
+};
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 
 use serde_json::Value;
 use tempfile::TempDir;
+
+/// A keyring file for the in-process tests of one test binary (see
+/// `revlens_service::secrets::use_file_keyring`): the keychain is process-wide and tests run on
+/// parallel threads, so they all share this one file, which outlives them.
+pub fn shared_keyring_file() -> PathBuf {
+    static DIR: OnceLock<TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path().join("keyring.json")
+}
 
 pub const OWNER_EMAIL: &str = "owner@example.com";
 pub const OWNER_PASSWORD: &str = "correct horse battery staple";

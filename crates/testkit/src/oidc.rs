@@ -2,11 +2,13 @@
 //! reused, not copied) and a browser that signs in through its development login pages.
 
 use std::io::{BufRead as _, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Mutex;
 
 use serde_json::Value;
+
+use crate::SyncServer;
 
 /// The provider's well-behaved client (provider.mjs); its secret is whatever the test says.
 pub const OIDC_CLIENT_ID: &str = "revlens";
@@ -97,6 +99,21 @@ impl OidcProvider {
             self.issuer
         )
     }
+}
+
+/// The sync server `binary` whose org "Acme" signs in through a provider of its own. The
+/// provider must know the server's callback URL before it starts, so the server's port is
+/// chosen first.
+pub fn start_oidc_sync_server(binary: &Path) -> (SyncServer, OidcProvider) {
+    let port = free_port();
+    let provider = OidcProvider::start(&format!("http://127.0.0.1:{port}/v1/auth/oidc/callback"));
+    let server = SyncServer::start_with(
+        binary,
+        &format!("127.0.0.1:{port}"),
+        |org| provider.config_for(org),
+        &[(OIDC_SECRET_ENV, OIDC_CLIENT_SECRET)],
+    );
+    (server, provider)
 }
 
 fn form_action(html: &str) -> Option<String> {
