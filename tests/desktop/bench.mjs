@@ -17,7 +17,7 @@
 // ships it) showing a one-line page, with WebKit's default compositing like the app:
 // the floor of any app built on this web view on this machine.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { appProcesses, descendants, launchApp, sleep, waitFor } from './driver.mjs';
@@ -68,11 +68,7 @@ const miniBrowser = process.env.WEBKIT_MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu
 
 /** MiniBrowser on a one-line page, idle as long as the app: its processes' memory, or null without it. */
 async function webKitFloor() {
-  try {
-    readFileSync(miniBrowser);
-  } catch {
-    return null;
-  }
+  if (!existsSync(miniBrowser)) return null;
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'revlens-bench-webkit-'));
   const child = spawn(miniBrowser, ['--geometry=1280x800', 'data:text/html,<h1>RevLens</h1>'], {
     env: { ...process.env, HOME: scratch },
