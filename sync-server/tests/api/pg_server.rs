@@ -8,6 +8,7 @@
 
 use std::process::{Command, Stdio};
 
+use sqlx::{Connection, Executor};
 use tokio::sync::OnceCell;
 
 static SERVER_URL: OnceCell<String> = OnceCell::const_new();
@@ -66,14 +67,11 @@ pub async fn fresh_database() -> String {
     let url = server_url().await.to_owned();
     let name = format!("test_{}", uuid::Uuid::now_v7().simple());
     let create = format!("CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'");
-    tokio::task::spawn_blocking(move || {
-        let mut client = postgres::Client::connect(&url, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("cannot connect to the test PostgreSQL server: {e}"));
-        client.batch_execute(&create).unwrap();
-        with_database(&url, &name)
-    })
-    .await
-    .unwrap()
+    let mut server = sqlx::PgConnection::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to the test PostgreSQL server: {e}"));
+    server.execute(sqlx::AssertSqlSafe(create)).await.unwrap();
+    with_database(&url, &name)
 }
 
 #[test]

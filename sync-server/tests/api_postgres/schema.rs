@@ -1,5 +1,5 @@
 //! The migrations give SQLite and PostgreSQL the same schema: the same tables, columns, column
-//! types and indexes.
+//! types and indexes (sqlx's own `_sqlx_migrations` differs by design: timestamps, checksums).
 
 use std::collections::BTreeSet;
 
@@ -40,13 +40,13 @@ async fn both_backends_get_the_same_tables_columns_and_indexes() {
     let in_sqlite = columns(
         &sqlite,
         "SELECT m.name, p.name, p.type FROM sqlite_master m JOIN pragma_table_info(m.name) p
-         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
     )
     .await;
     let in_postgres = columns(
         &postgres,
         "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
-         WHERE table_schema = 'public'",
+         WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations'",
     )
     .await;
     assert!(in_sqlite.len() > 60, "{in_sqlite:?}");
@@ -62,4 +62,50 @@ async fn both_backends_get_the_same_tables_columns_and_indexes() {
     .await;
     assert!(sqlite_indexes.contains("objects_feed"), "{sqlite_indexes:?}");
     assert_eq!(sqlite_indexes, postgres_indexes);
+}
+
+/// A database as servers before sqlx's migrator left it (migrations recorded with SHA-256
+/// checksums in `_migrations`) opens with its data, and sqlx records the migrations instead.
+#[tokio::test]
+async fn a_database_migrated_before_sqlx_keeps_its_data() {
+    use revlens_sync_server::db::MIGRATIONS;
+    use sha2::{Digest, Sha256};
+    use sqlx::{Connection, Executor};
+
+    let url = crate::pg_server::fresh_database().await;
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    conn.execute(
+        "CREATE TABLE _migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL,
+         applied_at TEXT NOT NULL)",
+    )
+    .await
+    .unwrap();
+    for &(version, name, sql) in MIGRATIONS {
+        conn.execute(sqlx::AssertSqlSafe(sql)).await.unwrap();
+        sqlx::query("INSERT INTO _migrations VALUES ($1, $2, $3, '2026-01-01T00:00:00Z')")
+            .bind(version)
+            .bind(name)
+            .bind(hex::encode(Sha256::digest(sql)))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    conn.execute("INSERT INTO orgs (id, name, created_at) VALUES ('o1', 'Acme', '2026-01-01T00:00:00Z')")
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+
+    let db = Db::open_url(&url).await.unwrap();
+    let counts = db
+        .tx(|c| {
+            let count = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0));
+            Ok((
+                count("SELECT COUNT(*) FROM orgs")?,
+                count("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")?,
+                count("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = '_migrations'")?,
+            ))
+        })
+        .await
+        .unwrap();
+    assert_eq!(counts, (1, i64::try_from(MIGRATIONS.len()).unwrap(), 0));
 }
