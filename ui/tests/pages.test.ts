@@ -84,6 +84,32 @@ describe('Dashboards page', () => {
     await waitFor(() => expect(backend.exports).toHaveLength(1));
     expect(backend.callsOf('export_dashboard')[0]!.dashboard.name).toBe('Board');
   });
+
+  it('saves the current view as a team template, listed after the built-in ones, and deletes it', async () => {
+    const backend = demoBackend();
+    const app = appWith(backend);
+    await app.refreshRevenue();
+    renderPage(Dashboards, app);
+    await screen.findByTestId('dashboard-CFO');
+    expect(within(screen.getByTestId('dashboard-CFO')).queryByRole('button', { name: /Delete/ })).toBeNull();
+
+    await fireEvent.input(screen.getByTestId('dashboard-name'), { target: { value: 'Weekly review' } });
+    await fireEvent.click(screen.getByTestId('dashboard-as-template'));
+    expect(screen.getByText(/a template syncs to your team/)).toBeInTheDocument();
+    await fireEvent.click(screen.getByTestId('dashboard-save'));
+    const item = await screen.findByTestId('dashboard-Weekly review');
+    expect(backend.callsOf('save_dashboard')[0]!.dashboard).toMatchObject({ id: null, name: 'Weekly review', template: true });
+    expect(item).toHaveTextContent('template');
+    const names = within(screen.getByTestId('dashboard-list')).getAllByRole('listitem').map((li) => li.dataset.testid);
+    expect(names.slice(0, 3)).toEqual(['dashboard-CFO', 'dashboard-Acquisition', 'dashboard-Weekly review']);
+    expect(screen.getByTestId('dashboard-as-template')).not.toBeChecked();
+
+    await fireEvent.click(within(item).getByRole('button', { name: 'Delete template Weekly review' }));
+    expect(await screen.findByText(/for the whole team/)).toBeInTheDocument();
+    await fireEvent.click(screen.getByTestId('confirm-ok'));
+    await waitFor(() => expect(screen.queryByTestId('dashboard-Weekly review')).toBeNull());
+    expect(backend.callsOf('delete_dashboard')).toHaveLength(1);
+  });
 });
 
 describe('Scenarios page', () => {

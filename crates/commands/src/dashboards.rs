@@ -1,8 +1,8 @@
-//! Saved dashboards: a name, the tiles and charts shown, and the filters; two built-in
-//! templates come first.
+//! Saved dashboards: a name, the tiles and charts shown, and the filters. Templates come
+//! first: the two built-in ones, then those the team saved (they sync like dashboards).
 
 use revlens_model::DocumentId;
-use revlens_store::DocumentKind;
+use revlens_store::{DocumentKind, StoreError};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -12,9 +12,10 @@ use crate::{ApiError, ApiResult, App, ErrorCode};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct Dashboard {
-    /// Null for templates and for dashboards not saved yet.
+    /// Null for the built-in templates and for dashboards not saved yet.
     pub id: Option<String>,
     pub name: String,
+    /// A template: built in (no id) or saved by the team.
     pub template: bool,
     /// KPI tile ids ("mrr", "arr", "active_customers", "arpa", "nrr", "logo_churn",
     /// "quick_ratio", "new_mrr", "new_logos", "arpa_new") and chart or table ids
@@ -64,13 +65,23 @@ pub(crate) fn templates() -> Vec<Dashboard> {
     ]
 }
 
+/// The store's kind for a dashboard or a template.
+fn kind_of(template: bool) -> DocumentKind {
+    if template {
+        DocumentKind::Template
+    } else {
+        DocumentKind::Dashboard
+    }
+}
+
 pub(crate) fn from_document(document: revlens_store::Document) -> ApiResult<Dashboard> {
-    let body: Body = serde_json::from_value(document.body)
-        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("dashboard '{}' is unreadable: {e}", document.name)))?;
+    let body: Body = serde_json::from_value(document.body).map_err(|e| {
+        ApiError::new(ErrorCode::Internal, format!("{} '{}' is unreadable: {e}", document.kind, document.name))
+    })?;
     Ok(Dashboard {
         id: Some(document.id.to_string()),
         name: document.name,
-        template: false,
+        template: document.kind == DocumentKind::Template,
         tiles: body.tiles,
         filters: body.filters,
     })
@@ -82,9 +93,14 @@ fn parse_id(id: &str) -> ApiResult<DocumentId> {
 
 pub(crate) fn list(app: &App, args: WorkspaceArgs) -> ApiResult<Vec<Dashboard>> {
     let workspace = parse_workspace_id(&args.workspace)?;
-    let saved = app.service().store().documents(workspace, DocumentKind::Dashboard)?;
+    let service = app.service();
+    let store = service.store();
     let mut all = templates();
-    for document in saved {
+    for document in store
+        .documents(workspace, DocumentKind::Template)?
+        .into_iter()
+        .chain(store.documents(workspace, DocumentKind::Dashboard)?)
+    {
         all.push(from_document(document)?);
     }
     Ok(all)
@@ -107,20 +123,30 @@ pub(crate) fn save(app: &App, args: SaveDashboardArgs) -> ApiResult<Dashboard> {
         return Err(ApiError::invalid_args(format!("'{unknown}' is not a tile or chart")));
     }
     let id = d.id.as_deref().map(parse_id).transpose()?;
+    let kind = kind_of(d.template);
     let mut body = serde_json::to_value(Body { tiles: d.tiles, filters: d.filters })
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     // A shared dashboard keeps the snapshot its share page shows until it is shared again.
     if let Some(id) = id {
-        let stored = app.service().store().document(workspace, DocumentKind::Dashboard, id)?;
+        let stored = app.service().store().document(workspace, kind, id)?;
         if let Some(snapshot) = stored.body.get("snapshot") {
             body["snapshot"] = snapshot.clone();
         }
     }
-    let saved = app.service().store().save_document(workspace, DocumentKind::Dashboard, id, &d.name, &body)?;
+    let saved = app.service().store().save_document(workspace, kind, id, &d.name, &body)?;
     from_document(saved)
 }
 
+/// Deletes a saved dashboard or template (the built-in templates have no id to delete).
 pub(crate) fn delete(app: &App, args: DashboardArgs) -> ApiResult<()> {
     let workspace = parse_workspace_id(&args.workspace)?;
-    Ok(app.service().store().delete_document(workspace, DocumentKind::Dashboard, parse_id(&args.dashboard)?)?)
+    let id = parse_id(&args.dashboard)?;
+    let service = app.service();
+    let store = service.store();
+    let kind = match store.document(workspace, DocumentKind::Template, id) {
+        Ok(_) => DocumentKind::Template,
+        Err(StoreError::NotFound { .. }) => DocumentKind::Dashboard,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(store.delete_document(workspace, kind, id)?)
 }

@@ -51,6 +51,7 @@ pub struct Conflict {
 pub enum ConflictKind {
     Dashboard,
     Scenario,
+    Template,
 }
 
 #[derive(Debug, Deserialize, TS)]
@@ -155,6 +156,7 @@ fn document_kind(kind: ConflictKind) -> DocumentKind {
     match kind {
         ConflictKind::Dashboard => DocumentKind::Dashboard,
         ConflictKind::Scenario => DocumentKind::Scenario,
+        ConflictKind::Template => DocumentKind::Template,
     }
 }
 
@@ -173,7 +175,7 @@ impl App {
         let workspace = self.workspace(workspace)?;
         let status: SyncStatus = self.service().sync_status(Some(&workspace.name))?;
         let mut conflicts = Vec::new();
-        for kind in [ConflictKind::Dashboard, ConflictKind::Scenario] {
+        for kind in [ConflictKind::Dashboard, ConflictKind::Scenario, ConflictKind::Template] {
             let documents = self.service().store().documents(workspace.id, document_kind(kind))?;
             for copy in documents.iter().filter(|d| base_name(&d.name).is_some()) {
                 let base = base_name(&copy.name).unwrap_or_default();

@@ -299,6 +299,15 @@ fn dashboards_and_scenarios_persist_across_a_restart() {
         json!({"workspace": f.workspace, "dashboard": {"id": null, "name": "cfo", "template": false, "tiles": ["mrr"], "filters": {}}}),
     );
     assert_eq!(template.unwrap_err().code, ErrorCode::Conflict);
+    let own_template = f.call(
+        "save_dashboard",
+        json!({"workspace": f.workspace, "dashboard": {"id": null, "name": "Weekly", "template": true, "tiles": ["mrr", "cohorts"], "filters": {}}}),
+    );
+    let built_in_name = f.app.call(
+        "save_dashboard",
+        json!({"workspace": f.workspace, "dashboard": {"id": null, "name": "Acquisition", "template": true, "tiles": ["mrr"], "filters": {}}}),
+    );
+    assert_eq!(built_in_name.unwrap_err().code, ErrorCode::Conflict);
     let unknown = f.app.call(
         "save_dashboard",
         json!({"workspace": f.workspace, "dashboard": {"id": null, "name": "X", "template": false, "tiles": ["pie"], "filters": {}}}),
@@ -321,6 +330,18 @@ fn dashboards_and_scenarios_persist_across_a_restart() {
     let board = dashboards.as_array().unwrap().iter().find(|d| d["name"] == "Board").unwrap();
     assert_eq!(board, &saved);
     assert_eq!(board["filters"]["to"], "2025-02");
+    let names: Vec<_> =
+        dashboards.as_array().unwrap().iter().map(|d| (d["name"].clone(), d["template"].clone())).collect();
+    assert_eq!(
+        names,
+        [
+            (json!("CFO"), json!(true)),
+            (json!("Acquisition"), json!(true)),
+            (json!("Weekly"), json!(true)),
+            (json!("Board"), json!(false))
+        ]
+    );
+    assert_eq!(dashboards[2], own_template);
 
     let chart = app
         .call("project_scenarios", json!({"workspace": f.workspace, "scenarios": [scenario_id], "months": 2}))

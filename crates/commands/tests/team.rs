@@ -56,14 +56,27 @@ impl Client {
     }
 
     fn dashboards(&self) -> Vec<Value> {
+        self.listed(false)
+    }
+
+    /// The templates the team saved (the built-in ones have no id).
+    fn saved_templates(&self) -> Vec<Value> {
+        self.listed(true).into_iter().filter(|d| !d["id"].is_null()).collect()
+    }
+
+    fn listed(&self, template: bool) -> Vec<Value> {
         let all = self.call("list_dashboards", json!({"workspace": self.workspace}));
-        all.as_array().unwrap().iter().filter(|d| d["template"] == false).cloned().collect()
+        all.as_array().unwrap().iter().filter(|d| d["template"] == template).cloned().collect()
     }
 
     fn save(&self, id: Value, name: &str, tiles: &[&str]) -> Value {
+        self.save_as(id, name, tiles, false)
+    }
+
+    fn save_as(&self, id: Value, name: &str, tiles: &[&str], template: bool) -> Value {
         self.call(
             "save_dashboard",
-            json!({"workspace": self.workspace, "dashboard": {"id": id, "name": name, "template": false, "tiles": tiles, "filters": {}}}),
+            json!({"workspace": self.workspace, "dashboard": {"id": id, "name": name, "template": template, "tiles": tiles, "filters": {}}}),
         )
     }
 }
@@ -153,6 +166,46 @@ fn two_homes_sync_dashboards_pick_a_conflict_and_share_a_snapshot() {
 }
 
 /// A closed loopback port: bound, then let go.
+#[test]
+fn a_template_saved_in_one_home_reaches_the_other_conflicts_like_a_dashboard_and_its_deletion_syncs() {
+    use_test_keyring();
+    let server = start_server();
+    let (alice, bob) = (Client::new(&server), Client::new(&server));
+
+    let template = alice.save_as(Value::Null, "Board review", &["arr", "movements"], true);
+    assert_eq!((template["template"].clone(), template["id"].is_string()), (json!(true), true), "{template}");
+    assert!(alice.dashboards().is_empty(), "a template is not a dashboard");
+    alice.sync();
+    bob.sync();
+    assert_eq!(bob.saved_templates(), std::slice::from_ref(&template), "bob received alice's template as it is");
+    let names: Vec<_> = bob.listed(true).iter().map(|d| d["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(names, ["CFO", "Acquisition", "Board review"], "built-in templates first");
+
+    // Both edit it offline: bob's edit becomes a conflicted copy, listed as a template conflict.
+    alice.save_as(template["id"].clone(), "Board review", &["arr", "movements", "nrr"], true);
+    bob.save_as(template["id"].clone(), "Board review", &["mrr"], true);
+    alice.sync();
+    let result = bob.sync();
+    let conflicts = result["status"]["conflicts"].as_array().unwrap().clone();
+    assert_eq!(conflicts.len(), 1, "{result}");
+    assert_eq!(
+        (conflicts[0]["kind"].clone(), conflicts[0]["original_id"].clone()),
+        (json!("template"), template["id"].clone())
+    );
+    bob.call(
+        "resolve_conflict",
+        json!({"workspace": bob.workspace, "kind": "template", "copy": conflicts[0]["id"], "keep": "original"}),
+    );
+    assert_eq!(bob.saved_templates().len(), 1);
+    assert_eq!(bob.saved_templates()[0]["tiles"], json!(["arr", "movements", "nrr"]), "bob kept alice's edit");
+
+    // A deletion in one home removes it from the other.
+    bob.call("delete_dashboard", json!({"workspace": bob.workspace, "dashboard": template["id"]}));
+    bob.sync();
+    alice.sync();
+    assert!(alice.saved_templates().is_empty(), "{:?}", alice.saved_templates());
+}
+
 fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()

@@ -561,6 +561,7 @@ impl Service {
         let sync_kind = match kind {
             DocumentKind::Dashboard => SyncKind::Dashboard,
             DocumentKind::Scenario => SyncKind::Scenario,
+            DocumentKind::Template => SyncKind::Template,
         };
         self.share(workspace, sync_kind, &id.to_string(), &format!("{kind} '{}'", document.name), days)
     }

@@ -17,13 +17,18 @@ use crate::{time, Result, Store, StoreError};
 pub enum DocumentKind {
     Dashboard,
     Scenario,
+    /// A dashboard layout the team starts new dashboards from.
+    Template,
 }
 
 impl DocumentKind {
+    pub const ALL: [DocumentKind; 3] = [DocumentKind::Dashboard, DocumentKind::Scenario, DocumentKind::Template];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DocumentKind::Dashboard => "dashboard",
             DocumentKind::Scenario => "scenario",
+            DocumentKind::Template => "template",
         }
     }
 }

@@ -241,7 +241,7 @@ impl Store {
                 for mapping in self.mappings(workspace)? {
                     enqueue(&tx, workspace, MAPPING_KIND, &mapping.id.to_string(), Some(mapping_body(&mapping)))?;
                 }
-                for kind in [DocumentKind::Dashboard, DocumentKind::Scenario] {
+                for kind in DocumentKind::ALL {
                     for document in self.documents(workspace, kind)? {
                         let body = crate::documents::sync_body(&document);
                         enqueue(&tx, workspace, kind.as_str(), &document.id.to_string(), Some(body))?;
@@ -778,7 +778,7 @@ fn apply_remote(tx: &Transaction<'_>, workspace: WorkspaceId, object: &RemoteObj
 }
 
 fn document_kind(kind: &str) -> Option<DocumentKind> {
-    [DocumentKind::Dashboard, DocumentKind::Scenario].into_iter().find(|k| k.as_str() == kind)
+    DocumentKind::ALL.into_iter().find(|k| k.as_str() == kind)
 }
 
 /// A dashboard or scenario as a synced body describes it: `{"name", "body"}`.

@@ -4,7 +4,7 @@ use std::fs;
 use std::path::Path;
 
 use revlens_model::DatasetKind;
-use revlens_store::{latest_version, migrations, NewVersion, SkippedRow, Store, StoreError};
+use revlens_store::{latest_version, migrations, DocumentKind, NewVersion, SkippedRow, Store, StoreError};
 use rusqlite::Connection;
 use serde_json::json;
 
@@ -304,4 +304,40 @@ fn upgrading_a_version_2_database_keeps_every_row_and_adds_sync_state() {
     assert_eq!(store.pending_count(ws).unwrap(), 2);
     let backups: Vec<_> = fs::read_dir(home.path().join("backups")).unwrap().flatten().collect();
     assert!(backups[0].file_name().to_string_lossy().starts_with("revlens-schema-v2-"));
+}
+
+#[test]
+fn upgrading_a_version_6_database_keeps_its_dashboards_and_scenarios_and_takes_templates() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("revlens.db");
+    {
+        let conn = Connection::open(&db).unwrap();
+        for migration in &migrations()[..6] {
+            conn.execute_batch(migration.sql).unwrap();
+        }
+        conn.execute_batch(
+            "PRAGMA user_version = 6;
+             INSERT INTO workspaces VALUES ('0190a8a0-0000-7000-8000-000000000001', 'Old Co', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z');
+             INSERT INTO documents VALUES ('0190a8a0-0000-7000-8000-000000000002', '0190a8a0-0000-7000-8000-000000000001', 'dashboard', 'Board', '{\"tiles\":[\"mrr\"]}', '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z');
+             INSERT INTO documents VALUES ('0190a8a0-0000-7000-8000-000000000003', '0190a8a0-0000-7000-8000-000000000001', 'scenario', 'Plan', '{}', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z');",
+        )
+        .unwrap();
+        let template = conn.execute(
+            "INSERT INTO documents VALUES ('0190a8a0-0000-7000-8000-000000000004', '0190a8a0-0000-7000-8000-000000000001', 'template', 'T', '{}', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')",
+            [],
+        );
+        assert!(template.is_err(), "schema 6 has no templates");
+    }
+    let store = Store::open(home.path()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), latest_version());
+    let ws = store.workspace("Old Co").unwrap().id;
+    let boards = store.documents(ws, DocumentKind::Dashboard).unwrap();
+    assert_eq!(
+        (boards.len(), boards[0].name.as_str(), boards[0].body["tiles"][0].as_str(), boards[0].updated_at.as_str()),
+        (1, "Board", Some("mrr"), "2024-01-02T00:00:00Z")
+    );
+    assert_eq!(store.documents(ws, DocumentKind::Scenario).unwrap()[0].name, "Plan");
+    let saved = store.save_document(ws, DocumentKind::Template, None, "Board", &json!({"tiles": ["arr"]})).unwrap();
+    assert_eq!(saved.kind, DocumentKind::Template, "a template may share a dashboard's name");
+    assert_eq!(store.documents(ws, DocumentKind::Template).unwrap(), vec![saved]);
 }

@@ -96,15 +96,19 @@ id: string, name: string,
  */
 original_id: string | null, };
 
-export type ConflictKind = "dashboard" | "scenario";
+export type ConflictKind = "dashboard" | "scenario" | "template";
 
 export type CreateWorkspaceArgs = { name: string, };
 
 export type Dashboard = { 
 /**
- * Null for templates and for dashboards not saved yet.
+ * Null for the built-in templates and for dashboards not saved yet.
  */
-id: string | null, name: string, template: boolean, 
+id: string | null, name: string, 
+/**
+ * A template: built in (no id) or saved by the team.
+ */
+template: boolean, 
 /**
  * KPI tile ids ("mrr", "arr", "active_customers", "arpa", "nrr", "logo_churn",
  * "quick_ratio", "new_mrr", "new_logos", "arpa_new") and chart or table ids

@@ -154,9 +154,10 @@ export function churnTable(offset: number, limit: number, total: number, source:
   };
 }
 
+/** The built-in templates, as the Rust command lists them: without an id. */
 export const templatesFixture: Dashboard[] = [
-  { id: 'tpl-cfo', name: 'CFO', template: true, tiles: ['mrr', 'arr', 'nrr', 'logo_churn', 'mrr_chart', 'arr_composition', 'top_customers'], filters: emptyFilters },
-  { id: 'tpl-acq', name: 'Acquisition', template: true, tiles: ['new_mrr', 'new_logos', 'arpa_new', 'movements'], filters: emptyFilters },
+  { id: null, name: 'CFO', template: true, tiles: ['mrr', 'arr', 'nrr', 'logo_churn', 'mrr_chart', 'arr_composition', 'top_customers'], filters: emptyFilters },
+  { id: null, name: 'Acquisition', template: true, tiles: ['new_mrr', 'new_logos', 'arpa_new', 'movements'], filters: emptyFilters },
 ];
 
 export const signedOutFixture: TeamStatus = {
@@ -249,8 +250,12 @@ export function demoBackend(): MockBackend {
     }),
     list_dashboards: () => [...dashboards],
     save_dashboard: ({ dashboard }) => {
-      const saved = { ...dashboard, id: dashboard.id ?? id('db'), template: false };
-      dashboards.push(saved);
+      const saved = { ...dashboard, id: dashboard.id ?? id('db') };
+      const at = dashboards.findIndex((d) => d.id === saved.id);
+      // Templates stay together, before the dashboards, as the Rust command lists them.
+      if (at >= 0) dashboards[at] = saved;
+      else if (saved.template) dashboards.splice(dashboards.filter((d) => d.template).length, 0, saved);
+      else dashboards.push(saved);
       edited();
       return saved;
     },
