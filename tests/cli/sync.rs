@@ -211,6 +211,34 @@ fn two_clients_share_mappings_keep_conflicts_and_sign_out() {
 }
 
 #[test]
+fn commands_in_several_processes_that_find_the_access_token_expired_refresh_it_once_and_stay_signed_in() {
+    let server = start_server();
+    let client = Client::new();
+    client.login(&server.url);
+    std::thread::sleep(Duration::from_millis(2100));
+
+    // Four processes at once, one keychain: were two to present the same single-use refresh
+    // token, the server would take the second for a stolen one and end the session.
+    let pulls: Vec<_> = (0..4)
+        .map(|_| {
+            client
+                .command(&["sync", "pull", "--format", "json"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for pull in pulls {
+        let out = pull.wait_with_output().unwrap();
+        assert!(out.status.success(), "a pull failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    std::thread::sleep(Duration::from_millis(2100));
+    client.sync("pull");
+    assert_eq!(client.sync("status")["signed_in"], true);
+}
+
+#[test]
 fn signing_in_needs_a_password_on_stdin_and_a_server_url() {
     let client = Client::new();
     let mut command = client.command(&["sync", "login", "--server", "http://127.0.0.1:9", "--email", EMAIL]);

@@ -18,6 +18,7 @@ use keyring::credential::{Credential, CredentialApi, CredentialBuilderApi, Crede
 use keyring::Entry;
 use revlens_sync::TokenResponse;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::{Result, ServiceError};
 
@@ -43,6 +44,31 @@ fn keychain_error(error: keyring::Error) -> ServiceError {
 
 fn entry(account: &str) -> Result<Entry> {
     Entry::new(KEYRING_SERVICE, account).map_err(keychain_error)
+}
+
+/// The turn to refresh one account's tokens, held until dropped. Refresh tokens are single use
+/// and the keychain is the user's, shared by every process (the app's background sync, a
+/// `revlens sync` in a terminal) and every RevLens home: an OS file lock per account makes
+/// their refreshes take turns, so the later one finds the new pair instead of spending the
+/// old token a second time (which the server takes for theft, ending the session).
+pub(crate) struct RefreshTurn {
+    _locked: fs::File,
+}
+
+pub(crate) fn refresh_turn(account: &str) -> Result<RefreshTurn> {
+    let locks = directories::BaseDirs::new()
+        .map_or_else(std::env::temp_dir, |dirs| dirs.cache_dir().to_owned())
+        .join("revlens")
+        .join("locks");
+    let failed = |e: std::io::Error| {
+        ServiceError::Keychain(format!("cannot take the token refresh lock in {}: {e}", locks.display()))
+    };
+    fs::create_dir_all(&locks).map_err(failed)?;
+    let digest = Sha256::digest(account.as_bytes());
+    let path = locks.join(format!("refresh-{}.lock", hex::encode(&digest[..8])));
+    let file = fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(failed)?;
+    file.lock().map_err(failed)?;
+    Ok(RefreshTurn { _locked: file })
 }
 
 pub(crate) fn save_tokens(account: &str, tokens: &TokenResponse) -> Result<()> {

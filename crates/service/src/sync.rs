@@ -14,7 +14,6 @@ mod oidc;
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::{Mutex, PoisonError};
 use std::time::Duration as StdDuration;
 
 use chrono::{Duration, Utc};
@@ -186,13 +185,12 @@ impl Session {
     }
 
     /// New tokens for this session. Refresh tokens are single use and presenting a used one
-    /// ends the whole session on the server, so refreshes take turns within the process, and a
-    /// session whose pair another one has already replaced in the keychain adopts that pair
-    /// instead of refreshing again (the app's background sync and a command often expire
-    /// together).
+    /// ends the whole session on the server, so refreshes of an account take turns (across
+    /// threads and processes), and a session whose pair another one has already replaced in
+    /// the keychain adopts that pair instead of refreshing again (the app's background sync
+    /// and a command often expire together).
     fn refresh(&mut self) -> Result<()> {
-        static REFRESHING: Mutex<()> = Mutex::new(());
-        let _turn = REFRESHING.lock().unwrap_or_else(PoisonError::into_inner);
+        let _turn = secrets::refresh_turn(&self.keychain_account)?;
         let held = self.client.tokens().map(|tokens| tokens.refresh_token.clone());
         if let Some(stored) = secrets::load_tokens(&self.keychain_account)? {
             if held.as_ref() != Some(&stored.refresh_token) {
