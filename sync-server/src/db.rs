@@ -22,7 +22,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::FairMutex;
-
 use sha2::{Digest, Sha256};
 use sqlx::migrate::{MigrateError, Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgRow, PgTypeInfo};
@@ -63,6 +62,8 @@ pub enum DbError {
     MigrationChanged { version: i64, name: &'static str },
     #[error(transparent)]
     Sql(#[from] SqlError),
+    #[error("database task failed: {0}")]
+    Task(String),
 }
 
 /// A failed statement.
@@ -525,7 +526,7 @@ impl Db {
                 sqlite_configured(rusqlite::Connection::open(path).map_err(SqlError::from)?)
             })
             .await
-            .map_err(|e| SqlError::Type { index: 0, message: format!("database task failed: {e}") })??;
+            .map_err(|e| DbError::Task(e.to_string()))??;
             Backend::Sqlite(Arc::new(FairMutex::new(conn)))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)
@@ -619,7 +620,7 @@ async fn legacy_migrations<DB>(conn: &mut DB::Connection, has_table: &'static st
 where
     DB: sqlx::Database,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'a> DB::Arguments: sqlx::IntoArguments<DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
     (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
     (i64, String): for<'r> sqlx::FromRow<'r, DB::Row>,
 {
