@@ -249,6 +249,35 @@ impl<T: FromValue> FromValue for Option<T> {
     }
 }
 
+/// Columns that hold a name the API has a type for ("analyst", "dashboard").
+macro_rules! parsed_text_columns {
+    ($($ty:ty),*) => {$(
+        impl FromValue for $ty {
+            fn from_value(value: &Value) -> Result<Self, String> {
+                String::from_value(value)?.parse().map_err(|e| format!("{e}"))
+            }
+        }
+    )*};
+}
+parsed_text_columns!(revlens_sync::Role, revlens_sync::SyncKind);
+
+/// Bodies are stored as JSON text.
+impl FromValue for serde_json::Value {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        serde_json::from_str(&String::from_value(value)?).map_err(|e| format!("stored JSON: {e}"))
+    }
+}
+
+/// Times are stored as RFC 3339 text.
+impl FromValue for chrono::DateTime<chrono::Utc> {
+    fn from_value(value: &Value) -> Result<Self, String> {
+        let text = String::from_value(value)?;
+        chrono::DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|e| format!("{text:?} is not a time: {e}"))
+    }
+}
+
 /// A column index (a type of its own so that `r.get(0)` infers `usize`).
 pub trait RowIndex {
     fn index(self) -> usize;
@@ -777,6 +806,29 @@ mod tests {
         let err = Db::open_url("mysql://app:hunter2@db/revlens").await.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("unsupported database URL"), "{err}");
         assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn text_columns_read_as_roles_times_and_json_or_say_which_column_holds_what() {
+        let text = |s: &str| Value::Text(s.to_owned());
+        let row = Row {
+            values: vec![
+                text("analyst"),
+                text("boss"),
+                text("2026-01-02T03:04:05Z"),
+                text("yesterday"),
+                text(r#"{"a":1}"#),
+            ],
+        };
+        assert_eq!(row.get::<_, revlens_sync::Role>(0).ok(), Some(revlens_sync::Role::Analyst));
+        let wrong_role = row.get::<_, revlens_sync::Role>(1).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(wrong_role.starts_with("column 1: "), "{wrong_role}");
+        let time = row.get::<_, chrono::DateTime<chrono::Utc>>(2).ok().map(|t| t.to_rfc3339());
+        assert_eq!(time.as_deref(), Some("2026-01-02T03:04:05+00:00"));
+        let not_a_time =
+            row.get::<_, chrono::DateTime<chrono::Utc>>(3).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(not_a_time.contains("\"yesterday\" is not a time"), "{not_a_time}");
+        assert_eq!(row.get::<_, serde_json::Value>(4).ok(), Some(serde_json::json!({"a": 1})));
     }
 
     #[test]

@@ -459,13 +459,6 @@ fn memberships(conn: &Conn<'_>, user_id: &str) -> Result<Vec<OrgMembership>, Api
         "SELECT o.id, o.name, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id
          WHERE m.user_id = ?1 ORDER BY o.name, o.id",
     )?;
-    let rows =
-        stmt.query_map([user_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
-    let mut orgs = Vec::new();
-    for row in rows {
-        let (id, name, role) = row?;
-        let role = role.parse().map_err(|e| ApiError::internal(format!("{e}")))?;
-        orgs.push(OrgMembership { id, name, role });
-    }
-    Ok(orgs)
+    let orgs = stmt.query_map([user_id], |r| Ok(OrgMembership { id: r.get(0)?, name: r.get(1)?, role: r.get(2)? }))?;
+    Ok(orgs.collect::<Result<Vec<_>, _>>()?)
 }

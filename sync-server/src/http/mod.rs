@@ -63,12 +63,12 @@ pub struct ApiContext {
 /// (an org one does not belong to looks absent); a member whose role does not allow it:
 /// [`ApiError::Forbidden`].
 pub fn require(conn: &Conn<'_>, user: &AuthUser, org: &str, action: Action) -> Result<Role, ApiError> {
-    let role: Option<String> = conn
+    let role: Role = conn
         .query_row("SELECT role FROM memberships WHERE org_id = ?1 AND user_id = ?2", [org, &user.user_id], |r| {
             r.get(0)
         })
-        .optional()?;
-    let role: Role = role.ok_or(ApiError::NotFound)?.parse().map_err(|e| ApiError::internal(format!("{e}")))?;
+        .optional()?
+        .ok_or(ApiError::NotFound)?;
     authorize(role, action)?;
     Ok(role)
 }

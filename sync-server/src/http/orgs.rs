@@ -20,7 +20,7 @@ use crate::audit::{self, AuditEvent};
 use crate::authz::Action;
 use crate::limiter::LoginLimiter;
 use crate::security::{check_password_policy, hash_token, new_token, normalize_email};
-use crate::time::{from_text, now_text, to_text};
+use crate::time::{now_text, to_text};
 
 /// The org's members and their roles, by email.
 #[utoipa::path(get, path = "/v1/orgs/{org}/members", tag = "orgs", security(("bearer" = [])),
@@ -39,20 +39,14 @@ pub async fn list_members(
                 "SELECT u.id, u.email, u.name, m.role, m.created_at FROM memberships m JOIN users u ON u.id = m.user_id
                  WHERE m.org_id = ?1 ORDER BY u.email",
             )?;
-            let rows = stmt.query_map([&org], |r| {
-                Ok((
-                    User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? },
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
+            let members = stmt.query_map([&org], |r| {
+                Ok(Member {
+                    user: User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? },
+                    role: r.get(3)?,
+                    joined_at: r.get(4)?,
+                })
             })?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (user, role, joined_at) = row?;
-                let role = role.parse().map_err(|e| ApiError::internal(format!("{e}")))?;
-                out.push(Member { user, role, joined_at: from_text(&joined_at) });
-            }
-            Ok(out)
+            Ok(members.collect::<Result<Vec<_>, _>>()?)
         })
         .await?;
     Ok(Json(members))
@@ -137,31 +131,18 @@ pub async fn list_invitations(
                 "SELECT id, email, role, created_at, expires_at, accepted_at, revoked_at FROM invitations
                  WHERE org_id = ?1 ORDER BY id DESC",
             )?;
-            let rows = stmt.query_map([&org], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                ))
+            let invitations = stmt.query_map([&org], |r| {
+                Ok(Invitation {
+                    id: r.get(0)?,
+                    email: r.get(1)?,
+                    role: r.get(2)?,
+                    created_at: r.get(3)?,
+                    expires_at: r.get(4)?,
+                    accepted_at: r.get(5)?,
+                    revoked_at: r.get(6)?,
+                })
             })?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (id, email, role, created_at, expires_at, accepted_at, revoked_at) = row?;
-                out.push(Invitation {
-                    id,
-                    email,
-                    role: role.parse().map_err(|e| ApiError::internal(format!("{e}")))?,
-                    created_at: from_text(&created_at),
-                    expires_at: from_text(&expires_at),
-                    accepted_at: accepted_at.as_deref().map(from_text),
-                    revoked_at: revoked_at.as_deref().map(from_text),
-                });
-            }
-            Ok(out)
+            Ok(invitations.collect::<Result<Vec<_>, _>>()?)
         })
         .await?;
     Ok(Json(list))
@@ -375,7 +356,7 @@ pub async fn audit(
             let rows = stmt.query_map([&org], |r| {
                 Ok(AuditEntry {
                     id: r.get(0)?,
-                    at: from_text(&r.get::<_, String>(1)?),
+                    at: r.get(1)?,
                     org_id: r.get(2)?,
                     actor_user_id: r.get(3)?,
                     action: r.get(4)?,

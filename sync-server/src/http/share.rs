@@ -15,7 +15,7 @@ use crate::audit::{self, AuditEvent};
 use crate::authz::Action;
 use crate::security::{hash_token, new_token};
 use crate::share_page;
-use crate::time::{from_text, now_text, to_text};
+use crate::time::{now_text, to_text};
 
 /// Links live at most this long.
 const MAX_LIFETIME_DAYS: i64 = 366;
@@ -110,31 +110,18 @@ pub async fn list_share_links(
                 "SELECT id, kind, object_id, created_by, created_at, expires_at, revoked_at FROM share_links
                  WHERE org_id = ?1 ORDER BY id DESC",
             )?;
-            let rows = stmt.query_map([&org], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                ))
+            let links = stmt.query_map([&org], |r| {
+                Ok(ShareLink {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    object_id: r.get(2)?,
+                    created_by: r.get(3)?,
+                    created_at: r.get(4)?,
+                    expires_at: r.get(5)?,
+                    revoked_at: r.get(6)?,
+                })
             })?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (id, kind, object_id, created_by, created_at, expires_at, revoked_at) = row?;
-                out.push(ShareLink {
-                    id,
-                    kind: kind.parse().map_err(|e| ApiError::internal(format!("{e}")))?,
-                    object_id,
-                    created_by,
-                    created_at: from_text(&created_at),
-                    expires_at: from_text(&expires_at),
-                    revoked_at: revoked_at.as_deref().map(from_text),
-                });
-            }
-            Ok(out)
+            Ok(links.collect::<Result<Vec<_>, _>>()?)
         })
         .await?;
     Ok(Json(links))

@@ -398,30 +398,17 @@ pub async fn pull(
                  WHERE org_id = ?1 AND version > ?2 ORDER BY version LIMIT ?3",
             )?;
             let rows = stmt.query_map(crate::db::params![org, cookie, i64::from(page) + 1], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, bool>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                ))
+                Ok(Change {
+                    kind: r.get(0)?,
+                    id: r.get(1)?,
+                    rev: r.get(2)?,
+                    version: r.get(3)?,
+                    body: r.get(4)?,
+                    deleted: r.get(5)?,
+                    conflict_of: r.get(6)?,
+                })
             })?;
-            let mut changes = Vec::new();
-            for row in rows {
-                let (kind, id, rev, version, body, deleted, conflict_of) = row?;
-                let kind = kind.parse().map_err(|e| ApiError::internal(format!("{e}")))?;
-                changes.push(Change {
-                    kind,
-                    id,
-                    rev: to_u64(rev),
-                    version: to_u64(version),
-                    body: parse_body(body)?,
-                    deleted,
-                    conflict_of,
-                });
-            }
+            let mut changes = rows.collect::<Result<Vec<_>, _>>()?;
             let has_more = changes.len() > page as usize;
             changes.truncate(page as usize);
             let cookie = changes.last().map_or(query.cookie, |c| c.version.max(query.cookie));
