@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "account_tokens", include_str!("../migrations/0004_account_tokens.sql")),
     (5, "uploads", include_str!("../migrations/0005_uploads.sql")),
     (6, "oidc", include_str!("../migrations/0006_oidc.sql")),
+    (7, "login_limits", include_str!("../migrations/0007_login_limits.sql")),
 ];
 
 /// At most this many PostgreSQL connections per server: one per transaction in flight.

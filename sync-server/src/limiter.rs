@@ -1,32 +1,30 @@
-//! Login back-off, per account and per client address, and a fixed-window request limiter (for
-//! account mails), in memory (one server process).
+//! Login back-off per account and per client address, kept in the database (every instance on
+//! one database enforces the same limit), and a fixed-window request limiter (for account
+//! mails), in memory (one server process).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::configuration::LoginLimits;
+use chrono::{DateTime, Utc};
 
-#[derive(Debug, Default)]
-struct Entry {
-    failures: u32,
-    locked_until: Option<Instant>,
-    last_seen: Option<Instant>,
-}
+use crate::configuration::LoginLimits;
+use crate::db::{params, Conn, Db, OptionalExtension};
+use crate::http::error::ApiError;
+use crate::time::to_text;
 
 /// Counts failed logins per key and locks a key out with exponential back-off.
 pub struct LoginLimiter {
     limits: LoginLimits,
-    entries: Mutex<HashMap<String, Entry>>,
+    db: Db,
 }
 
-/// Entries idle this long are forgotten when the table grows.
-const IDLE: Duration = Duration::from_secs(3600);
-const PRUNE_ABOVE: usize = 10_000;
+/// A key's count is forgotten after this long without a failure (unless it is locked out).
+const FORGET_AFTER: chrono::Duration = chrono::Duration::hours(24);
 
 impl LoginLimiter {
-    pub fn new(limits: LoginLimits) -> Self {
-        Self { limits, entries: Mutex::new(HashMap::new()) }
+    pub fn new(limits: LoginLimits, db: Db) -> Self {
+        Self { limits, db }
     }
 
     pub fn account_key(email: &str) -> String {
@@ -37,49 +35,84 @@ impl LoginLimiter {
         format!("ip:{addr}")
     }
 
-    /// `Err(seconds to wait)` when any of `keys` is locked out now.
-    pub fn check(&self, keys: &[&str]) -> Result<(), u64> {
-        let now = Instant::now();
-        let Ok(entries) = self.entries.lock() else { return Ok(()) };
-        let wait = keys
-            .iter()
-            .filter_map(|k| entries.get(*k)?.locked_until)
-            .filter(|until| *until > now)
-            .map(|until| until.duration_since(now).as_secs().max(1))
-            .max();
-        wait.map_or(Ok(()), Err)
-    }
-
-    /// Records a failure of `key`, whose lockout starts after `max_failures`.
-    pub fn fail(&self, key: &str, max_failures: u32) {
-        let now = Instant::now();
-        let Ok(mut entries) = self.entries.lock() else { return };
-        if entries.len() > PRUNE_ABOVE {
-            entries.retain(|_, e| e.last_seen.is_some_and(|t| now.duration_since(t) < IDLE));
-        }
-        let entry = entries.entry(key.to_owned()).or_default();
-        entry.failures = entry.failures.saturating_add(1);
-        entry.last_seen = Some(now);
-        if entry.failures >= max_failures {
-            let doublings = (entry.failures - max_failures).min(20);
-            let secs =
-                self.limits.base_backoff_secs.saturating_mul(1u64 << doublings).min(self.limits.max_backoff_secs);
-            entry.locked_until = Some(now + Duration::from_secs(secs));
+    /// Refuses, with the seconds to wait, while any of `keys` is locked out.
+    pub async fn check(&self, keys: &[&str]) -> Result<(), ApiError> {
+        let keys: Vec<String> = keys.iter().map(|&k| k.to_owned()).collect();
+        let now = Utc::now();
+        let wait = self
+            .db
+            .tx(move |tx| {
+                let mut wait = 0;
+                for key in &keys {
+                    let until: Option<Option<DateTime<Utc>>> = tx
+                        .query_row("SELECT locked_until FROM login_limits WHERE key = ?1", [key], |r| r.get(0))
+                        .optional()?;
+                    if let Some(until) = until.flatten().filter(|until| *until > now) {
+                        wait = wait.max((until - now).num_seconds().max(1));
+                    }
+                }
+                Ok(wait)
+            })
+            .await?;
+        match u64::try_from(wait) {
+            Ok(0) | Err(_) => Ok(()),
+            Ok(retry_after_secs) => Err(ApiError::RateLimited { retry_after_secs }),
         }
     }
 
-    pub fn fail_login(&self, account: &str, ip: &str) {
-        self.fail(account, self.limits.account_max_failures);
-        self.fail(ip, self.limits.ip_max_failures);
+    /// Records a failed login of `account` from `ip`.
+    pub async fn fail_login(&self, account: &str, ip: &str) -> Result<(), ApiError> {
+        let limits = self.limits.clone();
+        let (account, ip) = (account.to_owned(), ip.to_owned());
+        self.db
+            .tx(move |tx| {
+                let now = Utc::now();
+                record_failure(tx, &limits, &account, limits.account_max_failures, now)?;
+                record_failure(tx, &limits, &ip, limits.ip_max_failures, now)?;
+                tx.execute(
+                    "DELETE FROM login_limits WHERE updated_at < ?1 AND (locked_until IS NULL OR locked_until < ?2)",
+                    params![to_text(now - FORGET_AFTER), to_text(now)],
+                )?;
+                Ok(())
+            })
+            .await
     }
 
     /// A successful login clears the account's count (not the address's).
-    pub fn succeed(&self, key: &str) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(key);
-        }
+    pub async fn succeed(&self, key: &str) -> Result<(), ApiError> {
+        let key = key.to_owned();
+        self.db.tx(move |tx| Ok(tx.execute("DELETE FROM login_limits WHERE key = ?1", [&key]).map(drop)?)).await
     }
 }
+
+/// Counts one failure of `key`; from the `max_failures`th on, it locks the key out for the base
+/// back-off, doubled at each further failure, up to the maximum.
+fn record_failure(
+    tx: &Conn<'_>,
+    limits: &LoginLimits,
+    key: &str,
+    max_failures: u32,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let failures: i64 = tx.query_row(
+        "INSERT INTO login_limits (key, failures, updated_at) VALUES (?1, 1, ?2)
+         ON CONFLICT (key) DO UPDATE SET failures = login_limits.failures + 1, updated_at = excluded.updated_at
+         RETURNING failures",
+        params![key, to_text(now)],
+        |r| r.get(0),
+    )?;
+    let beyond = failures - i64::from(max_failures);
+    if beyond >= 0 {
+        let doublings = u32::try_from(beyond.min(20)).unwrap_or(20);
+        let secs = limits.base_backoff_secs.saturating_mul(1u64 << doublings).min(limits.max_backoff_secs);
+        let until = now + chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000));
+        tx.execute("UPDATE login_limits SET locked_until = ?2 WHERE key = ?1", params![key, to_text(until)])?;
+    }
+    Ok(())
+}
+
+/// Request-limiter entries are pruned once there are this many.
+const PRUNE_ABOVE: usize = 10_000;
 
 /// Counts requests per key in fixed windows: at most `max` requests per key per window.
 pub struct RequestLimiter {
@@ -137,23 +170,41 @@ mod tests {
         assert!(limiter.hit(&[("c", 2), ("ip", 3)]).is_err());
     }
 
-    #[test]
-    fn locks_after_the_threshold_and_backs_off() {
+    #[tokio::test]
+    async fn locks_after_the_threshold_and_backs_off() -> Result<(), ApiError> {
+        let dir = tempfile::tempdir().map_err(|e| ApiError::internal(e.to_string()))?;
+        let db = Db::open_url(&format!("sqlite://{}", dir.path().join("db.sqlite").display())).await?;
         let limits =
             LoginLimits { account_max_failures: 3, ip_max_failures: 10, base_backoff_secs: 10, max_backoff_secs: 25 };
-        let limiter = LoginLimiter::new(limits);
+        let limiter = LoginLimiter::new(limits, db.clone());
+        let wait = |result: Result<(), ApiError>| match result {
+            Ok(()) => 0,
+            Err(ApiError::RateLimited { retry_after_secs }) => retry_after_secs,
+            Err(other) => panic!("{other:?}"),
+        };
         for _ in 0..2 {
-            limiter.fail("a", 3);
-            assert_eq!(limiter.check(&["a"]), Ok(()));
+            limiter.fail_login("a", "ip").await?;
+            assert_eq!(wait(limiter.check(&["a"]).await), 0);
         }
-        limiter.fail("a", 3);
-        assert!(matches!(limiter.check(&["a", "b"]), Err(s) if (9..=10).contains(&s)));
-        limiter.fail("a", 3);
-        assert!(matches!(limiter.check(&["a"]), Err(s) if (19..=20).contains(&s)));
-        limiter.fail("a", 3);
-        assert!(matches!(limiter.check(&["a"]), Err(s) if (24..=25).contains(&s)), "capped");
-        assert_eq!(limiter.check(&["b"]), Ok(()));
-        limiter.succeed("a");
-        assert_eq!(limiter.check(&["a"]), Ok(()));
+        limiter.fail_login("a", "ip").await?;
+        assert!((9..=10).contains(&wait(limiter.check(&["a", "b"]).await)));
+        limiter.fail_login("a", "ip").await?;
+        assert!((19..=20).contains(&wait(limiter.check(&["a"]).await)));
+        limiter.fail_login("a", "ip").await?;
+        assert!((24..=25).contains(&wait(limiter.check(&["a"]).await)), "capped");
+        assert_eq!(wait(limiter.check(&["b", "ip"]).await), 0, "the address has 5 of its 10");
+        limiter.succeed("a").await?;
+        assert_eq!(wait(limiter.check(&["a"]).await), 0);
+
+        // Another limiter on the same database (another instance) sees the same counts.
+        let other = LoginLimiter::new(
+            LoginLimits { account_max_failures: 3, ip_max_failures: 10, base_backoff_secs: 10, max_backoff_secs: 25 },
+            db,
+        );
+        for _ in 0..3 {
+            other.fail_login("c", "ip2").await?;
+        }
+        assert!((9..=10).contains(&wait(limiter.check(&["c"]).await)));
+        Ok(())
     }
 }

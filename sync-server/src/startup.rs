@@ -62,7 +62,7 @@ pub async fn build_context(settings: Settings) -> Result<ApiContext, StartupErro
     let mailer = settings.smtp.as_ref().map(Mailer::new).transpose()?.map(Arc::new);
     let oidc = Arc::new(OidcProviders::new(&settings.oidc)?);
     Ok(ApiContext {
-        limiter: Arc::new(LoginLimiter::new(settings.login.clone())),
+        limiter: Arc::new(LoginLimiter::new(settings.login.clone(), db.clone())),
         mail_limiter: Arc::new(RequestLimiter::new(std::time::Duration::from_secs(settings.mail_limits.window_secs))),
         mailer,
         settings: Arc::new(settings),

@@ -219,7 +219,7 @@ pub async fn confirm_password_reset(
             Ok(load_user(tx, &user_id)?.email)
         })
         .await?;
-    ctx.limiter.succeed(&LoginLimiter::account_key(&email));
+    ctx.limiter.succeed(&LoginLimiter::account_key(&email)).await?;
     tracing::info!("password reset");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -251,7 +251,7 @@ pub async fn request_email_change(
     if new_email == check.email {
         return Err(ApiError::validation("this is already the account's email address"));
     }
-    check.within_limits(&ctx)?;
+    check.within_limits(&ctx).await?;
     let stored = check.stored.clone();
     let passwords = ctx.passwords.clone();
     let password = req.password;
@@ -259,7 +259,7 @@ pub async fn request_email_change(
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     if !verified {
-        check.failed(&ctx);
+        check.failed(&ctx).await?;
         let (user_id, client) = (user.user_id.clone(), addr.clone());
         ctx.db.tx(move |tx| audit::record_auth(tx, &user_id, "user.email_change_failed", client.as_deref())).await?;
         return Err(ApiError::WrongPassword);

@@ -174,9 +174,9 @@ pub async fn login(
     let email = req.email.trim().to_lowercase();
     let account_key = LoginLimiter::account_key(&email);
     let ip_key = LoginLimiter::ip_key(addr.or_unknown());
-    if let Err(retry_after_secs) = ctx.limiter.check(&[&account_key, &ip_key]) {
+    if let Err(limited) = ctx.limiter.check(&[&account_key, &ip_key]).await {
         ctx.metrics.login_failed();
-        return Err(ApiError::RateLimited { retry_after_secs });
+        return Err(limited);
     }
     let lookup_email = email.clone();
     let account: Option<(String, String)> = ctx
@@ -199,7 +199,7 @@ pub async fn login(
     let client = addr.clone();
     match (account, verified) {
         (Some((user_id, _)), true) => {
-            ctx.limiter.succeed(&account_key);
+            ctx.limiter.succeed(&account_key).await?;
             let tokens = ctx
                 .db
                 .tx(move |tx| {
@@ -211,7 +211,7 @@ pub async fn login(
             Ok(Json(tokens))
         }
         (account, _) => {
-            ctx.limiter.fail_login(&account_key, &ip_key);
+            ctx.limiter.fail_login(&account_key, &ip_key).await?;
             ctx.metrics.login_failed();
             if let Some((user_id, _)) = account {
                 ctx.db.tx(move |tx| audit::record_auth(tx, &user_id, "auth.login_failed", client.as_deref())).await?;
@@ -365,7 +365,7 @@ pub async fn change_password(
 ) -> Result<StatusCode, ApiError> {
     check_password_policy(&req.new_password)?;
     let check = PasswordCheck::load(&ctx, &user.user_id, &addr).await?;
-    check.within_limits(&ctx)?;
+    check.within_limits(&ctx).await?;
     let stored = check.stored.clone();
     let passwords = ctx.passwords.clone();
     let (current, new) = (req.current_password, req.new_password);
@@ -379,7 +379,7 @@ pub async fn change_password(
     .await
     .map_err(|e| ApiError::internal(e.to_string()))??;
     let Some(new_hash) = new_hash else {
-        check.failed(&ctx);
+        check.failed(&ctx).await?;
         let client = addr.clone();
         ctx.db
             .tx(move |tx| audit::record_auth(tx, &user.user_id, "auth.password_change_failed", client.as_deref()))
@@ -433,16 +433,14 @@ impl PasswordCheck {
     }
 
     /// Refuses while the account or the address is backed off.
-    pub(crate) fn within_limits(&self, ctx: &ApiContext) -> Result<(), ApiError> {
-        ctx.limiter
-            .check(&[&self.account_key, &self.ip_key])
-            .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
+    pub(crate) async fn within_limits(&self, ctx: &ApiContext) -> Result<(), ApiError> {
+        ctx.limiter.check(&[&self.account_key, &self.ip_key]).await
     }
 
     /// Counts a wrong password like a failed login.
-    pub(crate) fn failed(&self, ctx: &ApiContext) {
-        ctx.limiter.fail_login(&self.account_key, &self.ip_key);
+    pub(crate) async fn failed(&self, ctx: &ApiContext) -> Result<(), ApiError> {
         ctx.metrics.login_failed();
+        ctx.limiter.fail_login(&self.account_key, &self.ip_key).await
     }
 }
 

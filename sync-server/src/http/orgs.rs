@@ -228,14 +228,12 @@ pub async fn accept_invitation(
             // exactly like a login.
             let account_key = LoginLimiter::account_key(&email);
             let ip_key = LoginLimiter::ip_key(addr.or_unknown());
-            if let Err(retry_after_secs) = ctx.limiter.check(&[&account_key, &ip_key]) {
-                return Err(ApiError::RateLimited { retry_after_secs });
-            }
+            ctx.limiter.check(&[&account_key, &ip_key]).await?;
             let ok = tokio::task::spawn_blocking(move || passwords.verify(Some(&hash), &password))
                 .await
                 .map_err(|e| ApiError::internal(e.to_string()))?;
             if !ok {
-                ctx.limiter.fail_login(&account_key, &ip_key);
+                ctx.limiter.fail_login(&account_key, &ip_key).await?;
                 ctx.metrics.login_failed();
                 return Err(ApiError::InvalidCredentials);
             }

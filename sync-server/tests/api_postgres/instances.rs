@@ -180,3 +180,22 @@ async fn two_instances_share_blobs_and_uploads_through_one_bucket() {
     assert_eq!(got.bytes().await.unwrap().as_ref(), bytes.as_slice());
     assert_eq!(bucket.keys("uploads/").await, Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn failed_logins_through_one_instance_lock_the_account_out_on_the_other() {
+    let a = spawn_app_with(|s| s.login.account_max_failures = 3).await;
+    let database_url = a.settings.database_url.clone();
+    let b = spawn_app_with(|s| {
+        s.database_url = database_url;
+        s.login.account_max_failures = 3;
+    })
+    .await;
+    a.owner("ann@example.com", "Acme").await;
+    // Guesses spread over both instances count as one series.
+    for app in [&a, &b, &a] {
+        assert_eq!(app.login("ann@example.com", "guess").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked = b.login("ann@example.com", crate::helpers::PASSWORD).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.headers().get("retry-after").is_some());
+}
