@@ -42,6 +42,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "uploads", include_str!("../migrations/0005_uploads.sql")),
     (6, "oidc", include_str!("../migrations/0006_oidc.sql")),
     (7, "login_limits", include_str!("../migrations/0007_login_limits.sql")),
+    (8, "request_limits", include_str!("../migrations/0008_request_limits.sql")),
 ];
 
 /// At most this many PostgreSQL connections per server: one per transaction in flight.

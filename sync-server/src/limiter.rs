@@ -1,10 +1,6 @@
-//! Login back-off per account and per client address, kept in the database (every instance on
-//! one database enforces the same limit), and a fixed-window request limiter (for account
-//! mails), in memory (one server process).
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! Login back-off per account and per client address, and a fixed-window request limiter (for
+//! account mails), both kept in the database: every instance on one database enforces the
+//! same limits.
 
 use chrono::{DateTime, Utc};
 
@@ -111,47 +107,53 @@ fn record_failure(
     Ok(())
 }
 
-/// Request-limiter entries are pruned once there are this many.
-const PRUNE_ABOVE: usize = 10_000;
-
 /// Counts requests per key in fixed windows: at most `max` requests per key per window.
 pub struct RequestLimiter {
-    window: Duration,
-    entries: Mutex<HashMap<String, (Instant, u32)>>,
+    window: chrono::Duration,
+    db: Db,
 }
 
 impl RequestLimiter {
-    pub fn new(window: Duration) -> Self {
-        Self { window: window.max(Duration::from_secs(1)), entries: Mutex::new(HashMap::new()) }
+    pub fn new(window: std::time::Duration, db: Db) -> Self {
+        let window = chrono::Duration::from_std(window.max(std::time::Duration::from_secs(1)))
+            .unwrap_or(chrono::Duration::days(1));
+        Self { window, db }
     }
 
     /// Counts one request against each `(key, max)` when none of them is at its maximum in its
-    /// current window; otherwise counts nothing and returns `Err(seconds to wait)`.
-    pub fn hit(&self, keys: &[(&str, u32)]) -> Result<(), u64> {
-        let now = Instant::now();
-        let Ok(mut entries) = self.entries.lock() else { return Ok(()) };
-        if entries.len() > PRUNE_ABOVE {
-            entries.retain(|_, (start, _)| now.duration_since(*start) < self.window);
-        }
-        let current = |entries: &HashMap<String, (Instant, u32)>, key: &str| match entries.get(key) {
-            Some((start, count)) if now.duration_since(*start) < self.window => Some((*start, *count)),
-            _ => None,
-        };
-        let wait = keys
-            .iter()
-            .filter_map(|(key, max)| {
-                let (start, count) = current(&entries, key)?;
-                (count >= *max).then(|| (start + self.window).duration_since(now).as_secs().max(1))
+    /// current window; otherwise counts nothing and refuses with the seconds to wait.
+    pub async fn hit(&self, keys: &[(&str, u32)]) -> Result<(), ApiError> {
+        let keys: Vec<(String, u32)> = keys.iter().map(|&(key, max)| (key.to_owned(), max)).collect();
+        let window = self.window;
+        self.db
+            .tx(move |tx| {
+                let now = Utc::now();
+                let current_since = to_text(now - window);
+                let mut wait = 0;
+                for (key, max) in &keys {
+                    // Atomic per key (the row stays locked until the end of the transaction).
+                    let (count, start): (i64, DateTime<Utc>) = tx.query_row(
+                        "INSERT INTO request_limits (key, window_start, count) VALUES (?1, ?2, 1)
+                         ON CONFLICT (key) DO UPDATE SET
+                             count = CASE WHEN request_limits.window_start > ?3 THEN request_limits.count + 1 ELSE 1 END,
+                             window_start = CASE WHEN request_limits.window_start > ?3
+                                 THEN request_limits.window_start ELSE excluded.window_start END
+                         RETURNING count, window_start",
+                        params![key, to_text(now), current_since],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )?;
+                    if count > i64::from(*max) {
+                        wait = wait.max((start + window - now).num_seconds().max(1));
+                    }
+                }
+                if let Ok(retry_after_secs @ 1..) = u64::try_from(wait) {
+                    // Rolls the counts of this refused request back.
+                    return Err(ApiError::RateLimited { retry_after_secs });
+                }
+                tx.execute("DELETE FROM request_limits WHERE window_start <= ?1", [&current_since])?;
+                Ok(())
             })
-            .max();
-        if let Some(wait) = wait {
-            return Err(wait);
-        }
-        for (key, _) in keys {
-            let next = current(&entries, key).map_or((now, 1), |(start, count)| (start, count.saturating_add(1)));
-            entries.insert((*key).to_owned(), next);
-        }
-        Ok(())
+            .await
     }
 }
 
@@ -159,29 +161,52 @@ impl RequestLimiter {
 mod tests {
     use super::*;
 
-    #[test]
-    fn requests_are_counted_per_key_and_window() {
-        let limiter = RequestLimiter::new(Duration::from_secs(60));
-        assert_eq!(limiter.hit(&[("a", 2), ("ip", 3)]), Ok(()));
-        assert_eq!(limiter.hit(&[("a", 2), ("ip", 3)]), Ok(()));
-        assert!(matches!(limiter.hit(&[("a", 2), ("ip", 3)]), Err(s) if (59..=60).contains(&s)));
+    async fn database() -> Result<(tempfile::TempDir, Db), ApiError> {
+        let dir = tempfile::tempdir().map_err(|e| ApiError::internal(e.to_string()))?;
+        let db = Db::open_url(&format!("sqlite://{}", dir.path().join("db.sqlite").display())).await?;
+        Ok((dir, db))
+    }
+
+    fn wait(result: Result<(), ApiError>) -> u64 {
+        match result {
+            Ok(()) => 0,
+            Err(ApiError::RateLimited { retry_after_secs }) => retry_after_secs,
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn requests_are_counted_per_key_and_window() -> Result<(), ApiError> {
+        let (_dir, db) = database().await?;
+        let limiter = RequestLimiter::new(std::time::Duration::from_secs(60), db.clone());
+        assert_eq!(wait(limiter.hit(&[("a", 2), ("ip", 3)]).await), 0);
+        assert_eq!(wait(limiter.hit(&[("a", 2), ("ip", 3)]).await), 0);
+        assert!((59..=60).contains(&wait(limiter.hit(&[("a", 2), ("ip", 3)]).await)));
         // The refused request counted nothing: the address still has one left.
-        assert_eq!(limiter.hit(&[("b", 2), ("ip", 3)]), Ok(()));
-        assert!(limiter.hit(&[("c", 2), ("ip", 3)]).is_err());
+        assert_eq!(wait(limiter.hit(&[("b", 2), ("ip", 3)]).await), 0);
+        // Another limiter on the same database (another instance) counts against the same quota.
+        let other = RequestLimiter::new(std::time::Duration::from_secs(60), db);
+        assert!(wait(other.hit(&[("c", 2), ("ip", 3)]).await) > 0);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_window_that_ended_starts_over() -> Result<(), ApiError> {
+        let (_dir, db) = database().await?;
+        let limiter = RequestLimiter::new(std::time::Duration::from_secs(1), db);
+        assert_eq!(wait(limiter.hit(&[("a", 1)]).await), 0);
+        assert_eq!(wait(limiter.hit(&[("a", 1)]).await), 1);
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert_eq!(wait(limiter.hit(&[("a", 1)]).await), 0);
+        Ok(())
     }
 
     #[tokio::test]
     async fn locks_after_the_threshold_and_backs_off() -> Result<(), ApiError> {
-        let dir = tempfile::tempdir().map_err(|e| ApiError::internal(e.to_string()))?;
-        let db = Db::open_url(&format!("sqlite://{}", dir.path().join("db.sqlite").display())).await?;
+        let (_dir, db) = database().await?;
         let limits =
             LoginLimits { account_max_failures: 3, ip_max_failures: 10, base_backoff_secs: 10, max_backoff_secs: 25 };
         let limiter = LoginLimiter::new(limits, db.clone());
-        let wait = |result: Result<(), ApiError>| match result {
-            Ok(()) => 0,
-            Err(ApiError::RateLimited { retry_after_secs }) => retry_after_secs,
-            Err(other) => panic!("{other:?}"),
-        };
         for _ in 0..2 {
             limiter.fail_login("a", "ip").await?;
             assert_eq!(wait(limiter.check(&["a"]).await), 0);

@@ -63,7 +63,10 @@ pub async fn build_context(settings: Settings) -> Result<ApiContext, StartupErro
     let oidc = Arc::new(OidcProviders::new(&settings.oidc)?);
     Ok(ApiContext {
         limiter: Arc::new(LoginLimiter::new(settings.login.clone(), db.clone())),
-        mail_limiter: Arc::new(RequestLimiter::new(std::time::Duration::from_secs(settings.mail_limits.window_secs))),
+        mail_limiter: Arc::new(RequestLimiter::new(
+            std::time::Duration::from_secs(settings.mail_limits.window_secs),
+            db.clone(),
+        )),
         mailer,
         settings: Arc::new(settings),
         db,

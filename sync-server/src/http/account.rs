@@ -126,12 +126,10 @@ fn mailer(ctx: &ApiContext) -> Result<Arc<Mailer>, ApiError> {
 }
 
 /// Counts one account mail asked for by `account` from `addr`.
-fn count_mail_request(ctx: &ApiContext, account: &str, addr: &ClientAddr) -> Result<(), ApiError> {
+async fn count_mail_request(ctx: &ApiContext, account: &str, addr: &ClientAddr) -> Result<(), ApiError> {
     let limits = &ctx.settings.mail_limits;
     let ip_key = format!("mail-ip:{}", addr.or_unknown());
-    ctx.mail_limiter
-        .hit(&[(account, limits.per_account), (&ip_key, limits.per_address)])
-        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
+    ctx.mail_limiter.hit(&[(account, limits.per_account), (&ip_key, limits.per_address)]).await
 }
 
 /// Mails a single-use link to reset the password of the account with this email. The answer
@@ -152,7 +150,7 @@ pub async fn request_password_reset(
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     let mailer = mailer(&ctx)?;
     let email = normalize_email(&req.email)?;
-    count_mail_request(&ctx, &format!("mail-reset:{email}"), &addr)?;
+    count_mail_request(&ctx, &format!("mail-reset:{email}"), &addr).await?;
     let ttl_secs = ctx.settings.password_reset_ttl_secs;
     let issued = ctx
         .db
@@ -264,7 +262,7 @@ pub async fn request_email_change(
         ctx.db.tx(move |tx| audit::record_auth(tx, &user_id, "user.email_change_failed", client.as_deref())).await?;
         return Err(ApiError::WrongPassword);
     }
-    count_mail_request(&ctx, &format!("mail-user:{}", user.user_id), &addr)?;
+    count_mail_request(&ctx, &format!("mail-user:{}", user.user_id), &addr).await?;
     let ttl_secs = ctx.settings.email_change_ttl_secs;
     let (user_id, wanted, client) = (user.user_id.clone(), new_email.clone(), addr.clone());
     let token = ctx
