@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, json_ok, spawn_app, Session, TestApp};
 
@@ -52,10 +52,16 @@ fn with_snapshot() -> serde_json::Value {
     })
 }
 
-async fn share(app: &TestApp, who: &Session, kind: &str, id: &str) -> String {
+/// A new share link (its JSON answer) to `kind`/`id`, expiring at `expires_at`.
+async fn create_link(app: &TestApp, who: &Session, kind: &str, id: &str, expires_at: Value) -> Value {
     let path = format!("/v1/orgs/{}/share-links", who.org_id);
-    let link = json!({"kind": kind, "id": id, "expires_at": crate::helpers::later()});
-    let link = json_ok(app.post(&path, Some(&who.access), link).await).await;
+    let link = json!({"kind": kind, "id": id, "expires_at": expires_at});
+    json_ok(app.post(&path, Some(&who.access), link).await).await
+}
+
+/// The token of a new share link to `kind`/`id`.
+async fn share(app: &TestApp, who: &Session, kind: &str, id: &str) -> String {
+    let link = create_link(app, who, kind, id, json!(crate::helpers::later())).await;
     link["token"].as_str().unwrap().to_owned()
 }
 
@@ -169,15 +175,7 @@ async fn create_open_list_revoke() {
     let ann = app.owner("ann@example.com", "Acme").await;
     dashboard(&app, &ann).await;
     let path = format!("/v1/orgs/{}/share-links", ann.org_id);
-    let link = json_ok(
-        app.post(
-            &path,
-            Some(&ann.access),
-            json!({"kind": "dashboard", "id": "d1", "expires_at": crate::helpers::later()}),
-        )
-        .await,
-    )
-    .await;
+    let link = create_link(&app, &ann, "dashboard", "d1", json!(crate::helpers::later())).await;
     let token = link["token"].as_str().unwrap();
     assert_eq!(link["url"], format!("{}/s/{token}", app.address));
 
@@ -207,24 +205,14 @@ async fn links_expire_and_follow_their_object() {
     dashboard(&app, &ann).await;
     let path = format!("/v1/orgs/{}/share-links", ann.org_id);
     let soon = Utc::now() + chrono::Duration::milliseconds(3000);
-    let link =
-        json_ok(app.post(&path, Some(&ann.access), json!({"kind": "dashboard", "id": "d1", "expires_at": soon})).await)
-            .await;
+    let link = create_link(&app, &ann, "dashboard", "d1", json!(soon)).await;
     let token = link["token"].as_str().unwrap();
     assert_eq!(open(&app, token).await.0, StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(3200)).await;
     assert_eq!(open(&app, token).await.0, StatusCode::NOT_FOUND);
 
     // A deleted object's links stop opening.
-    let link = json_ok(
-        app.post(
-            &path,
-            Some(&ann.access),
-            json!({"kind": "dashboard", "id": "d1", "expires_at": crate::helpers::later()}),
-        )
-        .await,
-    )
-    .await;
+    let link = create_link(&app, &ann, "dashboard", "d1", json!(crate::helpers::later())).await;
     json_ok(
         app.push(
             &ann,
@@ -302,15 +290,7 @@ async fn the_json_form_is_a_404_for_revoked_expired_deleted_and_made_up_links() 
     assert_error(open_json(&app, "made-up-token").await, StatusCode::NOT_FOUND, "not_found").await;
 
     // Revoked.
-    let link = json_ok(
-        app.post(
-            &path,
-            Some(&ann.access),
-            json!({"kind": "dashboard", "id": "d1", "expires_at": crate::helpers::later()}),
-        )
-        .await,
-    )
-    .await;
+    let link = create_link(&app, &ann, "dashboard", "d1", json!(crate::helpers::later())).await;
     let token = link["token"].as_str().unwrap();
     assert_eq!(json_ok(open_json(&app, token).await).await["name"], "Board");
     let revoke = format!("{path}/{}", link["id"].as_str().unwrap());
@@ -319,9 +299,7 @@ async fn the_json_form_is_a_404_for_revoked_expired_deleted_and_made_up_links() 
 
     // Expired.
     let soon = Utc::now() + chrono::Duration::milliseconds(3000);
-    let link =
-        json_ok(app.post(&path, Some(&ann.access), json!({"kind": "dashboard", "id": "d1", "expires_at": soon})).await)
-            .await;
+    let link = create_link(&app, &ann, "dashboard", "d1", json!(soon)).await;
     let token = link["token"].as_str().unwrap();
     assert_eq!(open_json(&app, token).await.status(), StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(3200)).await;
