@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A load bench of the sync server on loopback, SQLite backend.
+# A load bench of the sync server on loopback, SQLite backend (BACKEND=postgres: a throw-away
+# PostgreSQL cluster instead, started by scripts/postgres-test-server.sh).
 #
 #   scripts/bench-sync.sh [SECONDS_PER_PHASE]     (default 10)
 #
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/.."
 
 seconds="${1:-10}"
 clients="${CLIENTS:-50}"
+backend="${BACKEND:-sqlite}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
 echo "== building (release)" >&2
@@ -33,12 +35,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
+database=()
+case "$backend" in
+    sqlite) where="SQLite in $data" ;;
+    postgres)
+        eval "$(scripts/postgres-test-server.sh start --stop-with $$)"
+        database=(--database-url "$REVLENS_TEST_POSTGRES_URL")
+        where="PostgreSQL at ${REVLENS_TEST_POSTGRES_URL#*@}"
+        ;;
+    *) echo "bench-sync: BACKEND must be sqlite or postgres" >&2; exit 2 ;;
+esac
+
 email="bench@example.com"
 password="bench-password-$RANDOM-$RANDOM"
 printf '%s\n' "$password" |
-    "$server" --data-dir "$data" admin create-owner --email "$email" --org "Bench" --password-stdin >/dev/null
+    "$server" --data-dir "$data" "${database[@]}" admin create-owner --email "$email" --org "Bench" --password-stdin >/dev/null
 
-RUST_LOG="${RUST_LOG:-info}" "$server" --data-dir "$data" --bind 127.0.0.1:0 >"$data/server.log" 2>"$data/server.err" &
+RUST_LOG="${RUST_LOG:-info}" "$server" --data-dir "$data" "${database[@]}" --bind 127.0.0.1:0 >"$data/server.log" 2>"$data/server.err" &
 server_pid=$!
 addr=""
 for _ in $(seq 1 100); do
@@ -57,7 +70,7 @@ if [ -z "$addr" ]; then
     exit 1
 fi
 
-echo "== revlens-sync-server on $addr (SQLite in $data), $clients clients, $(nproc) cores" >&2
+echo "== revlens-sync-server on $addr ($where), $clients clients, $(nproc) cores" >&2
 # shellcheck disable=SC2086 # LOAD_ARGS is a list of flags
 printf '%s\n' "$password" |
     "$load" --url "http://$addr" --email "$email" --password-stdin --clients "$clients" --seconds "$seconds" \
