@@ -112,18 +112,15 @@ impl TableReader {
         MetricsError::InvalidRow { table: self.table, row: index + 1, message: message.into() }
     }
 
-    /// The next cell of a `customer_id` column, trimmed; an empty id is an error for `row`.
-    pub fn customer_id<'a>(
+    /// The id of the next cell of a `customer_id` column ([`ColumnView::keyed_cells`]),
+    /// trimmed and interned; an empty id is an error for `row`.
+    pub fn customer<'a>(
         &self,
-        cells: &mut impl Iterator<Item = Option<&'a str>>,
+        cells: &mut impl Iterator<Item = KeyedCell<'a>>,
+        ids: &mut CustomerIds,
         row: usize,
-    ) -> MetricsResult<&'a str> {
-        cells
-            .next()
-            .flatten()
-            .map(trim)
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| self.row_error(row, "customer_id is empty"))
+    ) -> MetricsResult<u32> {
+        cells.next().and_then(|cell| ids.intern_cell(cell)).ok_or_else(|| self.row_error(row, "customer_id is empty"))
     }
 }
 
@@ -151,6 +148,40 @@ impl<'a, T: PolarsDataType> ColumnView<'a, T> {
     }
 }
 
+/// A text cell, with its Arrow view as a number when the text is stored inside the view
+/// (12 bytes or fewer, as ids and codes nearly always are): two such cells with equal
+/// numbers hold equal texts, so a map keyed by the number finds a repeated value without
+/// reading or comparing the text — which, for 5M rows of 250k ids, cost more than all
+/// the rest of building a model (string compares missing the cache).
+pub(crate) type KeyedCell<'a> = (Option<u128>, Option<&'a str>);
+
+impl<'a> ColumnView<'a, StringType> {
+    /// Every cell in row order with its key ([`KeyedCell`]); null cells have no key. An
+    /// absent column yields `(None, None)` without end, like [`ColumnView::cells`].
+    pub fn keyed_cells(&self) -> impl Iterator<Item = KeyedCell<'a>> + 'a {
+        let mut present = self.array.map(keyed);
+        std::iter::from_fn(move || match present.as_mut() {
+            Some(cells) => cells.next(),
+            None => Some((None, None)),
+        })
+    }
+
+    /// The non-null cells with their keys.
+    fn keyed_values(&self) -> impl Iterator<Item = (Option<u128>, &'a str)> + 'a {
+        self.array.into_iter().flat_map(keyed).filter_map(|(key, cell)| cell.map(|text| (key, text)))
+    }
+}
+
+fn keyed(array: &StringChunked) -> impl Iterator<Item = KeyedCell<'_>> + '_ {
+    array.downcast_iter().flat_map(|chunk| {
+        chunk
+            .views()
+            .iter()
+            .zip(chunk.iter())
+            .map(|(view, cell)| ((cell.is_some() && view.is_inline()).then(|| view.as_u128()), cell))
+    })
+}
+
 /// `text.trim()`, skipping the Unicode-aware scan when both ends are visible ASCII (ids
 /// and codes nearly always are).
 pub(crate) fn trim(text: &str) -> &str {
@@ -175,14 +206,26 @@ pub(crate) fn trim(text: &str) -> &str {
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct FastHasher(u64);
 
+impl FastHasher {
+    fn mix(&mut self, word: u64) {
+        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
 impl Hasher for FastHasher {
     fn write(&mut self, bytes: &[u8]) {
-        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
         for chunk in bytes.chunks(8) {
             let mut word = [0u8; 8];
             word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(SEED);
+            self.mix(u64::from_le_bytes(word));
         }
+    }
+
+    /// Keys of [`KeyedCell`]s: two words, no byte loop.
+    fn write_u128(&mut self, value: u128) {
+        self.mix(value as u64);
+        self.mix((value >> 64) as u64);
     }
 
     fn finish(&self) -> u64 {
@@ -202,10 +245,34 @@ pub(crate) struct CustomerIds {
     /// The last id interned: exports often list a customer's rows together.
     last: Option<u32>,
     index: HashMap<String, u32, BuildHasherDefault<FastHasher>>,
+    /// Ids by the keys of cells already seen ([`KeyedCell`]); several keys may name one
+    /// id (untrimmed spellings).
+    by_key: HashMap<u128, u32, BuildHasherDefault<FastHasher>>,
+    last_key: Option<(u128, u32)>,
     names: Vec<String>,
 }
 
 impl CustomerIds {
+    /// The id of a `customer_id` cell, trimmed; `None` for an empty or null cell.
+    pub fn intern_cell(&mut self, (key, cell): KeyedCell<'_>) -> Option<u32> {
+        if let Some(key) = key {
+            if let Some((_, id)) = self.last_key.filter(|&(last, _)| last == key) {
+                return Some(id);
+            }
+            if let Some(&id) = self.by_key.get(&key) {
+                self.last_key = Some((key, id));
+                return Some(id);
+            }
+        }
+        let name = cell.map(trim).filter(|c| !c.is_empty())?;
+        let id = self.intern(name);
+        if let Some(key) = key {
+            self.by_key.insert(key, id);
+            self.last_key = Some((key, id));
+        }
+        Some(id)
+    }
+
     pub fn intern(&mut self, name: &str) -> u32 {
         if let Some(last) = self.last.filter(|&id| self.names[id as usize] == name) {
             return last;
@@ -233,13 +300,17 @@ impl CustomerIds {
 /// The distinct currency codes of a column, upper-cased.
 pub(crate) fn distinct_currencies(values: &ColumnView<'_, StringType>) -> BTreeSet<String> {
     let mut seen: BTreeSet<String> = BTreeSet::new();
-    let mut last: Option<&str> = None;
-    for value in values.values() {
-        // Consecutive rows mostly repeat a currency: skip the set lookup then.
-        if last == Some(value) {
+    let mut last: Option<(Option<u128>, &str)> = None;
+    for (key, value) in values.keyed_values() {
+        // Consecutive rows mostly repeat a currency: skip the set lookup then (by key
+        // when both are inline, without a string compare).
+        if last.is_some_and(|(last_key, last_value)| match (last_key, key) {
+            (Some(a), Some(b)) => a == b,
+            _ => last_value == value,
+        }) {
             continue;
         }
-        last = Some(value);
+        last = Some((key, value));
         if let Some(code) = normalise_currency(value) {
             if !seen.contains(&code) {
                 seen.insert(code);
@@ -270,6 +341,49 @@ mod tests {
         for text in ["", " ", "a", " a", "a ", "\u{a0}a", "a\u{2003}", "\x0ba\x0b", "ü", "C001"] {
             assert_eq!(trim(text), text.trim(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn cells_intern_by_key_like_by_text() {
+        // Short ids (inline in their views), untrimmed spellings, a long id, a null.
+        let texts = [
+            Some("C2"),
+            Some("C1"),
+            Some(" C2"),
+            Some("C1"),
+            Some("a-customer-id-of-30-characters"),
+            None,
+            Some("C2 "),
+            Some("a-customer-id-of-30-characters"),
+            Some("C1"),
+            Some("   "),
+        ];
+        let column = Series::new("customer_id".into(), texts.to_vec());
+        let frame = DataFrame::new(texts.len(), vec![column.into()]).unwrap();
+        let reader = TableReader::collect(frame.lazy(), "t", &[("customer_id", ColumnType::Text)], &[]).unwrap();
+        let view = reader.text("customer_id").unwrap();
+        let mut cells = view.keyed_cells();
+        let mut ids = CustomerIds::default();
+        let got: Vec<Option<u32>> = (0..texts.len()).map(|_| cells.next().and_then(|c| ids.intern_cell(c))).collect();
+        assert_eq!(got, [Some(0), Some(1), Some(0), Some(1), Some(2), None, Some(0), Some(2), Some(1), None]);
+        assert_eq!(ids.into_names(), ["C2", "C1", "a-customer-id-of-30-characters"]);
+        // Keys: inline texts only, equal for equal texts.
+        let keys: Vec<Option<u128>> = view.keyed_cells().take(texts.len()).map(|(key, _)| key).collect();
+        assert!(keys[0].is_some());
+        assert_eq!(keys[1], keys[3]);
+        assert_ne!(keys[0], keys[1]);
+        assert_ne!(keys[0], keys[2], "an untrimmed spelling has its own key");
+        assert_eq!((keys[4], keys[5]), (None, None), "long and null cells have none");
+    }
+
+    #[test]
+    fn distinct_currencies_compare_keys_and_texts() {
+        let codes = [Some("usd"), Some("USD"), None, Some(" eur "), Some("USD"), Some("eur")];
+        let column = Series::new("currency".into(), codes.to_vec());
+        let frame = DataFrame::new(codes.len(), vec![column.into()]).unwrap();
+        let reader = TableReader::collect(frame.lazy(), "t", &[("currency", ColumnType::Text)], &[]).unwrap();
+        let seen = distinct_currencies(&reader.text("currency").unwrap());
+        assert_eq!(seen.into_iter().collect::<Vec<_>>(), ["EUR", "USD"]);
     }
 
     #[test]
