@@ -112,15 +112,10 @@ impl TableReader {
         MetricsError::InvalidRow { table: self.table, row: index + 1, message: message.into() }
     }
 
-    /// The id of the next cell of a `customer_id` column ([`ColumnView::keyed_cells`]),
-    /// trimmed and interned; an empty id is an error for `row`.
-    pub fn customer<'a>(
-        &self,
-        cells: &mut impl Iterator<Item = KeyedCell<'a>>,
-        ids: &mut CustomerIds,
-        row: usize,
-    ) -> MetricsResult<u32> {
-        cells.next().and_then(|cell| ids.intern_cell(cell)).ok_or_else(|| self.row_error(row, "customer_id is empty"))
+    /// Row `row`'s customer in `ids` ([`CustomerIds::intern_column`]); an empty id is
+    /// an error for the row.
+    pub fn customer(&self, ids: &[u32], row: usize) -> MetricsResult<u32> {
+        ids.get(row).copied().filter(|&id| id != NO_ID).ok_or_else(|| self.row_error(row, "customer_id is empty"))
     }
 }
 
@@ -148,38 +143,18 @@ impl<'a, T: PolarsDataType> ColumnView<'a, T> {
     }
 }
 
-/// A text cell, with its Arrow view as a number when the text is stored inside the view
-/// (12 bytes or fewer, as ids and codes nearly always are): two such cells with equal
-/// numbers hold equal texts, so a map keyed by the number finds a repeated value without
-/// reading or comparing the text — which, for 5M rows of 250k ids, cost more than all
-/// the rest of building a model (string compares missing the cache).
-pub(crate) type KeyedCell<'a> = (Option<u128>, Option<&'a str>);
-
 impl<'a> ColumnView<'a, StringType> {
-    /// Every cell in row order with its key ([`KeyedCell`]); null cells have no key. An
-    /// absent column yields `(None, None)` without end, like [`ColumnView::cells`].
-    pub fn keyed_cells(&self) -> impl Iterator<Item = KeyedCell<'a>> + 'a {
-        let mut present = self.array.map(keyed);
-        std::iter::from_fn(move || match present.as_mut() {
-            Some(cells) => cells.next(),
-            None => Some((None, None)),
+    /// The non-null cells, each with its Arrow view as a number when the text is inline
+    /// in it (12 bytes or fewer): two such cells with equal numbers hold equal texts.
+    fn keyed_values(&self) -> impl Iterator<Item = (Option<u128>, &'a str)> + 'a {
+        self.array.into_iter().flat_map(|array| array.downcast_iter()).flat_map(|chunk| {
+            chunk
+                .views()
+                .iter()
+                .zip(chunk.iter())
+                .filter_map(|(view, cell)| cell.map(|text| (view.is_inline().then(|| view.as_u128()), text)))
         })
     }
-
-    /// The non-null cells with their keys.
-    fn keyed_values(&self) -> impl Iterator<Item = (Option<u128>, &'a str)> + 'a {
-        self.array.into_iter().flat_map(keyed).filter_map(|(key, cell)| cell.map(|text| (key, text)))
-    }
-}
-
-fn keyed(array: &StringChunked) -> impl Iterator<Item = KeyedCell<'_>> + '_ {
-    array.downcast_iter().flat_map(|chunk| {
-        chunk
-            .views()
-            .iter()
-            .zip(chunk.iter())
-            .map(|(view, cell)| ((cell.is_some() && view.is_inline()).then(|| view.as_u128()), cell))
-    })
 }
 
 /// `text.trim()`, skipping the Unicode-aware scan when both ends are visible ASCII (ids
@@ -222,12 +197,6 @@ impl Hasher for FastHasher {
         }
     }
 
-    /// Keys of [`KeyedCell`]s: two words, no byte loop.
-    fn write_u128(&mut self, value: u128) {
-        self.mix(value as u64);
-        self.mix((value >> 64) as u64);
-    }
-
     fn finish(&self) -> u64 {
         // MurmurHash3's 64-bit finaliser: every input bit reaches every output bit.
         let mut h = self.0;
@@ -239,38 +208,70 @@ impl Hasher for FastHasher {
     }
 }
 
+/// [`CustomerIds::intern_column`]'s mark for a row without an id (null or blank).
+pub(crate) const NO_ID: u32 = u32::MAX;
+
+/// Rows looked up together: their table slots are read first, so the cache misses of
+/// the batch overlap instead of coming one after the other.
+const BATCH: usize = 16;
+
 /// Customer ids as dense integers, so the passes sort and index by number.
 #[derive(Debug, Default)]
 pub(crate) struct CustomerIds {
     /// The last id interned: exports often list a customer's rows together.
     last: Option<u32>,
     index: HashMap<String, u32, BuildHasherDefault<FastHasher>>,
-    /// Ids by the keys of cells already seen ([`KeyedCell`]); several keys may name one
-    /// id (untrimmed spellings).
-    by_key: HashMap<u128, u32, BuildHasherDefault<FastHasher>>,
-    last_key: Option<(u128, u32)>,
+    /// Ids by the views of inline cells already seen; several views may name one id
+    /// (untrimmed spellings).
+    by_key: KeyIndex,
     names: Vec<String>,
 }
 
 impl CustomerIds {
-    /// The id of a `customer_id` cell, trimmed; `None` for an empty or null cell.
-    pub fn intern_cell(&mut self, (key, cell): KeyedCell<'_>) -> Option<u32> {
-        if let Some(key) = key {
-            if let Some((_, id)) = self.last_key.filter(|&(last, _)| last == key) {
-                return Some(id);
-            }
-            if let Some(&id) = self.by_key.get(&key) {
-                self.last_key = Some((key, id));
-                return Some(id);
+    /// Every row's id of a `customer_id` column, trimmed and interned in row order;
+    /// [`NO_ID`] for a null or blank cell. A text inline in its Arrow view (12 bytes or
+    /// fewer, as ids nearly always are) is stored inside the view, so equal views hold
+    /// equal texts: such a cell is found by its view, one table probe without reading or
+    /// comparing text — string keys missing the cache were, for 5M rows of 250k ids,
+    /// the largest cost of building a model.
+    pub fn intern_column(&mut self, column: &ColumnView<'_, StringType>, height: usize) -> Vec<u32> {
+        let mut ids = Vec::with_capacity(height);
+        for chunk in column.array.into_iter().flat_map(|array| array.downcast_iter()) {
+            let views = chunk.views();
+            for start in (0..chunk.len()).step_by(BATCH) {
+                let end = (start + BATCH).min(chunk.len());
+                let mut touched = 0;
+                for view in &views[start..end] {
+                    if let Some(key) = key_of(view.length, view.as_u128()) {
+                        touched ^= self.by_key.peek(key);
+                    }
+                }
+                std::hint::black_box(touched);
+                for (i, view) in views.iter().enumerate().take(end).skip(start) {
+                    let Some(text) = chunk.get(i) else {
+                        ids.push(NO_ID);
+                        continue;
+                    };
+                    let key = key_of(view.length, view.as_u128());
+                    if let Some(id) = key.and_then(|key| self.by_key.get(key)) {
+                        ids.push(id);
+                        continue;
+                    }
+                    let name = trim(text);
+                    if name.is_empty() {
+                        ids.push(NO_ID);
+                        continue;
+                    }
+                    let id = self.intern(name);
+                    if let Some(key) = key {
+                        self.by_key.insert(key, id);
+                    }
+                    ids.push(id);
+                }
             }
         }
-        let name = cell.map(trim).filter(|c| !c.is_empty())?;
-        let id = self.intern(name);
-        if let Some(key) = key {
-            self.by_key.insert(key, id);
-            self.last_key = Some((key, id));
-        }
-        Some(id)
+        ids.resize(height, NO_ID);
+        ids
     }
 
     pub fn intern(&mut self, name: &str) -> u32 {
@@ -294,6 +295,82 @@ impl CustomerIds {
 
     pub fn len(&self) -> usize {
         self.names.len()
+    }
+}
+
+/// A view's key: the view itself when its text is inline and not empty (an empty text
+/// is never interned, and the all-zero key marks a free slot).
+fn key_of(length: u32, view: u128) -> Option<Key> {
+    (length > 0 && length <= 12).then_some([view as u64, (view >> 64) as u64])
+}
+
+type Key = [u64; 2];
+
+/// Ids by inline view: open addressing with linear probing, the keys stored in the
+/// slots (no pointer to follow) — a probe is one cache line.
+#[derive(Debug)]
+struct KeyIndex {
+    slots: Vec<(Key, u32)>,
+    len: usize,
+    /// 64 − log2(slots): the hash's top bits pick the slot.
+    shift: u32,
+}
+
+impl Default for KeyIndex {
+    fn default() -> Self {
+        Self::with_slots(1 << 10)
+    }
+}
+
+impl KeyIndex {
+    fn with_slots(slots: usize) -> Self {
+        KeyIndex { slots: vec![([0, 0], 0); slots], len: 0, shift: 64 - slots.trailing_zeros() }
+    }
+
+    fn slot(&self, key: Key) -> usize {
+        // Two multiplies: every input bit reaches the top bits.
+        let h = (key[0].wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ key[1]).wrapping_mul(0xff51_afd7_ed55_8ccd);
+        (h >> self.shift) as usize
+    }
+
+    /// Reads the key's first slot (for [`BATCH`]): a value only to keep the read.
+    fn peek(&self, key: Key) -> u64 {
+        self.slots.get(self.slot(key)).map_or(0, |slot| slot.0[0])
+    }
+
+    fn get(&self, key: Key) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let mut at = self.slot(key);
+        loop {
+            let (stored, id) = self.slots[at];
+            if stored == key {
+                return Some(id);
+            }
+            if stored == [0, 0] {
+                return None;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    fn insert(&mut self, key: Key, id: u32) {
+        // At most half full, so probes stay short.
+        if (self.len + 1) * 2 > self.slots.len() {
+            let mut grown = Self::with_slots(self.slots.len() * 2);
+            for &(stored, id) in self.slots.iter().filter(|(stored, _)| *stored != [0, 0]) {
+                grown.insert(stored, id);
+            }
+            *self = grown;
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = self.slot(key);
+        while self.slots[at].0 != [0, 0] && self.slots[at].0 != key {
+            at = (at + 1) & mask;
+        }
+        if self.slots[at].0 == [0, 0] {
+            self.len += 1;
+        }
+        self.slots[at] = (key, id);
     }
 }
 
@@ -362,18 +439,37 @@ mod tests {
         let frame = DataFrame::new(texts.len(), vec![column.into()]).unwrap();
         let reader = TableReader::collect(frame.lazy(), "t", &[("customer_id", ColumnType::Text)], &[]).unwrap();
         let view = reader.text("customer_id").unwrap();
-        let mut cells = view.keyed_cells();
         let mut ids = CustomerIds::default();
-        let got: Vec<Option<u32>> = (0..texts.len()).map(|_| cells.next().and_then(|c| ids.intern_cell(c))).collect();
-        assert_eq!(got, [Some(0), Some(1), Some(0), Some(1), Some(2), None, Some(0), Some(2), Some(1), None]);
+        let got = ids.intern_column(&view, texts.len() + 1);
+        assert_eq!(got, [0, 1, 0, 1, 2, NO_ID, 0, 2, 1, NO_ID, NO_ID], "the row past the column has none");
         assert_eq!(ids.into_names(), ["C2", "C1", "a-customer-id-of-30-characters"]);
-        // Keys: inline texts only, equal for equal texts.
-        let keys: Vec<Option<u128>> = view.keyed_cells().take(texts.len()).map(|(key, _)| key).collect();
-        assert!(keys[0].is_some());
-        assert_eq!(keys[1], keys[3]);
-        assert_ne!(keys[0], keys[1]);
-        assert_ne!(keys[0], keys[2], "an untrimmed spelling has its own key");
-        assert_eq!((keys[4], keys[5]), (None, None), "long and null cells have none");
+    }
+
+    #[test]
+    fn many_ids_over_several_chunks_intern_as_by_text() {
+        // Enough ids to grow the view index several times; short ones and long ones;
+        // two chunks.
+        let texts: Vec<String> = (0..60_000u32)
+            .map(|i| {
+                if i % 7 == 0 {
+                    format!("customer-with-a-long-id-{}", i % 5_000)
+                } else {
+                    format!("C{:06}", (i * 7919) % 20_000)
+                }
+            })
+            .collect();
+        let (head, tail) = texts.split_at(25_000);
+        let mut column = Series::new("customer_id".into(), head.to_vec());
+        column.append(&Series::new("customer_id".into(), tail.to_vec())).unwrap();
+        assert_eq!(column.n_chunks(), 2);
+        let frame = DataFrame::new(texts.len(), vec![column.into()]).unwrap();
+        let reader = TableReader::collect(frame.lazy(), "t", &[("customer_id", ColumnType::Text)], &[]).unwrap();
+        let mut by_view = CustomerIds::default();
+        let got = by_view.intern_column(&reader.text("customer_id").unwrap(), texts.len());
+        let mut by_text = CustomerIds::default();
+        let expected: Vec<u32> = texts.iter().map(|t| by_text.intern(t)).collect();
+        assert_eq!(got, expected);
+        assert_eq!(by_view.into_names(), by_text.into_names());
     }
 
     #[test]
