@@ -64,9 +64,9 @@ impl PurchaseLedger {
 
     /// Groups converted transactions (read with the spans, in one pass) by customer
     /// and month. `customers` is the number of customer ids.
-    pub fn from_transactions(customers: usize, rows: CustomerTransactions) -> Self {
+    pub fn from_transactions(customers: usize, rows: &[(u32, Transaction)]) -> Self {
         let ids = customers;
-        let (row_offsets, mut rows) = group_by_customer(ids, rows.into_iter());
+        let (row_offsets, mut rows) = group_by_customer(ids, rows.iter().copied());
 
         let mut offsets = Vec::with_capacity(ids + 1);
         let mut months: Vec<PurchaseMonth> = Vec::new();
