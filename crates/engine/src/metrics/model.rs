@@ -181,9 +181,14 @@ impl RevenueModel {
         drop(reader);
         // The two ledgers are independent passes over memory: the purchases on a second
         // thread while this one reads the customers and builds the MRR ledger.
+        // Taken by whichever thread builds the purchases, so the rows are freed once grouped.
+        let transactions = std::sync::Mutex::new(transactions);
         let (profiles, names, ledger, purchases) = std::thread::scope(|scope| {
-            let build_purchases =
-                || transactions.as_deref().map(|rows| PurchaseLedger::from_transactions(billed_customers, rows));
+            let transactions = &transactions;
+            let build_purchases = move || {
+                let rows = transactions.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+                rows.map(|rows| PurchaseLedger::from_transactions(billed_customers, rows))
+            };
             let helper = std::thread::Builder::new().name("purchases".into()).spawn_scoped(scope, build_purchases).ok();
             let profiles = match inputs.customers {
                 Some(frame) => {
@@ -198,7 +203,7 @@ impl RevenueModel {
                 None => None,
             };
             let names = ids.into_names();
-            let ledger = MrrLedger::build(names.len(), &spans);
+            let ledger = MrrLedger::build(names.len(), spans);
             let purchases = match helper {
                 Some(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
                 // No thread to be had: one after the other then.
@@ -206,7 +211,6 @@ impl RevenueModel {
             };
             Ok::<_, MetricsError>((profiles, names, ledger, purchases))
         })?;
-        drop((spans, transactions));
         Ok(RevenueModel {
             kind,
             names,
