@@ -34,13 +34,13 @@ impl Profiles {
             by_customer: Vec::new(),
             has_churn_column: churned.values().next().is_some() || churn_days.values().next().is_some(),
         };
-        let (mut customers, mut signups) = (customers.cells(), signups.cells());
+        let customers = ids.intern_column(&customers, reader.height());
+        let mut signups = signups.cells();
         let (mut churned, mut churn_days) = (churned.cells(), churn_days.cells());
         for row in 0..reader.height() {
-            let customer = reader.customer_id(&mut customers, row)?;
+            let id = reader.customer(&customers, row)? as usize;
             let (signup, flag, churn_day) =
                 (signups.next().flatten(), churned.next().flatten(), churn_days.next().flatten());
-            let id = ids.intern(customer) as usize;
             if profiles.by_customer.len() <= id {
                 profiles.by_customer.resize(id + 1, None);
             }

@@ -112,18 +112,10 @@ impl TableReader {
         MetricsError::InvalidRow { table: self.table, row: index + 1, message: message.into() }
     }
 
-    /// The next cell of a `customer_id` column, trimmed; an empty id is an error for `row`.
-    pub fn customer_id<'a>(
-        &self,
-        cells: &mut impl Iterator<Item = Option<&'a str>>,
-        row: usize,
-    ) -> MetricsResult<&'a str> {
-        cells
-            .next()
-            .flatten()
-            .map(trim)
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| self.row_error(row, "customer_id is empty"))
+    /// Row `row`'s customer in `ids` ([`CustomerIds::intern_column`]); an empty id is
+    /// an error for the row.
+    pub fn customer(&self, ids: &[u32], row: usize) -> MetricsResult<u32> {
+        ids.get(row).copied().filter(|&id| id != NO_ID).ok_or_else(|| self.row_error(row, "customer_id is empty"))
     }
 }
 
@@ -147,6 +139,20 @@ impl<'a, T: PolarsDataType> ColumnView<'a, T> {
         std::iter::from_fn(move || match present.as_mut() {
             Some(cells) => cells.next(),
             None => Some(None),
+        })
+    }
+}
+
+impl<'a> ColumnView<'a, StringType> {
+    /// The non-null cells, each with its Arrow view as a number when the text is inline
+    /// in it (12 bytes or fewer): two such cells with equal numbers hold equal texts.
+    fn keyed_values(&self) -> impl Iterator<Item = (Option<u128>, &'a str)> + 'a {
+        self.array.into_iter().flat_map(|array| array.downcast_iter()).flat_map(|chunk| {
+            chunk
+                .views()
+                .iter()
+                .zip(chunk.iter())
+                .filter_map(|(view, cell)| cell.map(|text| (view.is_inline().then(|| view.as_u128()), text)))
         })
     }
 }
@@ -175,13 +181,19 @@ pub(crate) fn trim(text: &str) -> &str {
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct FastHasher(u64);
 
+impl FastHasher {
+    fn mix(&mut self, word: u64) {
+        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
 impl Hasher for FastHasher {
     fn write(&mut self, bytes: &[u8]) {
-        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
         for chunk in bytes.chunks(8) {
             let mut word = [0u8; 8];
             word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(SEED);
+            self.mix(u64::from_le_bytes(word));
         }
     }
 
@@ -196,16 +208,72 @@ impl Hasher for FastHasher {
     }
 }
 
+/// [`CustomerIds::intern_column`]'s mark for a row without an id (null or blank).
+pub(crate) const NO_ID: u32 = u32::MAX;
+
+/// Rows looked up together: their table slots are read first, so the cache misses of
+/// the batch overlap instead of coming one after the other.
+const BATCH: usize = 16;
+
 /// Customer ids as dense integers, so the passes sort and index by number.
 #[derive(Debug, Default)]
 pub(crate) struct CustomerIds {
     /// The last id interned: exports often list a customer's rows together.
     last: Option<u32>,
     index: HashMap<String, u32, BuildHasherDefault<FastHasher>>,
+    /// Ids by the views of inline cells already seen; several views may name one id
+    /// (untrimmed spellings).
+    by_key: KeyIndex,
     names: Vec<String>,
 }
 
 impl CustomerIds {
+    /// Every row's id of a `customer_id` column, trimmed and interned in row order;
+    /// [`NO_ID`] for a null or blank cell. A text inline in its Arrow view (12 bytes or
+    /// fewer, as ids nearly always are) is stored inside the view, so equal views hold
+    /// equal texts: such a cell is found by its view, one table probe without reading or
+    /// comparing text — string keys missing the cache were, for 5M rows of 250k ids,
+    /// the largest cost of building a model.
+    pub fn intern_column(&mut self, column: &ColumnView<'_, StringType>, height: usize) -> Vec<u32> {
+        let mut ids = Vec::with_capacity(height);
+        for chunk in column.array.into_iter().flat_map(|array| array.downcast_iter()) {
+            let views = chunk.views();
+            for start in (0..chunk.len()).step_by(BATCH) {
+                let end = (start + BATCH).min(chunk.len());
+                let mut touched = 0;
+                for view in &views[start..end] {
+                    if let Some(key) = key_of(view.length, view.as_u128()) {
+                        touched ^= self.by_key.peek(key);
+                    }
+                }
+                std::hint::black_box(touched);
+                for (i, view) in views.iter().enumerate().take(end).skip(start) {
+                    let Some(text) = chunk.get(i) else {
+                        ids.push(NO_ID);
+                        continue;
+                    };
+                    let key = key_of(view.length, view.as_u128());
+                    if let Some(id) = key.and_then(|key| self.by_key.get(key)) {
+                        ids.push(id);
+                        continue;
+                    }
+                    let name = trim(text);
+                    if name.is_empty() {
+                        ids.push(NO_ID);
+                        continue;
+                    }
+                    let id = self.intern(name);
+                    if let Some(key) = key {
+                        self.by_key.insert(key, id);
+                    }
+                    ids.push(id);
+                }
+            }
+        }
+        ids.resize(height, NO_ID);
+        ids
+    }
+
     pub fn intern(&mut self, name: &str) -> u32 {
         if let Some(last) = self.last.filter(|&id| self.names[id as usize] == name) {
             return last;
@@ -230,16 +298,96 @@ impl CustomerIds {
     }
 }
 
+/// A view's key: the view itself when its text is inline and not empty (an empty text
+/// is never interned, and the all-zero key marks a free slot).
+fn key_of(length: u32, view: u128) -> Option<Key> {
+    (length > 0 && length <= 12).then_some([view as u64, (view >> 64) as u64])
+}
+
+type Key = [u64; 2];
+
+/// Ids by inline view: open addressing with linear probing, the keys stored in the
+/// slots (no pointer to follow) — a probe is one cache line.
+#[derive(Debug)]
+struct KeyIndex {
+    slots: Vec<(Key, u32)>,
+    len: usize,
+    /// 64 − log2(slots): the hash's top bits pick the slot.
+    shift: u32,
+}
+
+impl Default for KeyIndex {
+    fn default() -> Self {
+        Self::with_slots(1 << 10)
+    }
+}
+
+impl KeyIndex {
+    fn with_slots(slots: usize) -> Self {
+        KeyIndex { slots: vec![([0, 0], 0); slots], len: 0, shift: 64 - slots.trailing_zeros() }
+    }
+
+    fn slot(&self, key: Key) -> usize {
+        // Two multiplies: every input bit reaches the top bits.
+        let h = (key[0].wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ key[1]).wrapping_mul(0xff51_afd7_ed55_8ccd);
+        (h >> self.shift) as usize
+    }
+
+    /// Reads the key's first slot (for [`BATCH`]): a value only to keep the read.
+    fn peek(&self, key: Key) -> u64 {
+        self.slots.get(self.slot(key)).map_or(0, |slot| slot.0[0])
+    }
+
+    fn get(&self, key: Key) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let mut at = self.slot(key);
+        loop {
+            let (stored, id) = self.slots[at];
+            if stored == key {
+                return Some(id);
+            }
+            if stored == [0, 0] {
+                return None;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    fn insert(&mut self, key: Key, id: u32) {
+        // At most half full, so probes stay short.
+        if (self.len + 1) * 2 > self.slots.len() {
+            let mut grown = Self::with_slots(self.slots.len() * 2);
+            for &(stored, id) in self.slots.iter().filter(|(stored, _)| *stored != [0, 0]) {
+                grown.insert(stored, id);
+            }
+            *self = grown;
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = self.slot(key);
+        while self.slots[at].0 != [0, 0] && self.slots[at].0 != key {
+            at = (at + 1) & mask;
+        }
+        if self.slots[at].0 == [0, 0] {
+            self.len += 1;
+        }
+        self.slots[at] = (key, id);
+    }
+}
+
 /// The distinct currency codes of a column, upper-cased.
 pub(crate) fn distinct_currencies(values: &ColumnView<'_, StringType>) -> BTreeSet<String> {
     let mut seen: BTreeSet<String> = BTreeSet::new();
-    let mut last: Option<&str> = None;
-    for value in values.values() {
-        // Consecutive rows mostly repeat a currency: skip the set lookup then.
-        if last == Some(value) {
+    let mut last: Option<(Option<u128>, &str)> = None;
+    for (key, value) in values.keyed_values() {
+        // Consecutive rows mostly repeat a currency: skip the set lookup then (by key
+        // when both are inline, without a string compare).
+        if last.is_some_and(|(last_key, last_value)| match (last_key, key) {
+            (Some(a), Some(b)) => a == b,
+            _ => last_value == value,
+        }) {
             continue;
         }
-        last = Some(value);
+        last = Some((key, value));
         if let Some(code) = normalise_currency(value) {
             if !seen.contains(&code) {
                 seen.insert(code);
@@ -270,6 +418,68 @@ mod tests {
         for text in ["", " ", "a", " a", "a ", "\u{a0}a", "a\u{2003}", "\x0ba\x0b", "ü", "C001"] {
             assert_eq!(trim(text), text.trim(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn cells_intern_by_key_like_by_text() {
+        // Short ids (inline in their views), untrimmed spellings, a long id, a null.
+        let texts = [
+            Some("C2"),
+            Some("C1"),
+            Some(" C2"),
+            Some("C1"),
+            Some("a-customer-id-of-30-characters"),
+            None,
+            Some("C2 "),
+            Some("a-customer-id-of-30-characters"),
+            Some("C1"),
+            Some("   "),
+        ];
+        let column = Series::new("customer_id".into(), texts.to_vec());
+        let frame = DataFrame::new(texts.len(), vec![column.into()]).unwrap();
+        let reader = TableReader::collect(frame.lazy(), "t", &[("customer_id", ColumnType::Text)], &[]).unwrap();
+        let view = reader.text("customer_id").unwrap();
+        let mut ids = CustomerIds::default();
+        let got = ids.intern_column(&view, texts.len() + 1);
+        assert_eq!(got, [0, 1, 0, 1, 2, NO_ID, 0, 2, 1, NO_ID, NO_ID], "the row past the column has none");
+        assert_eq!(ids.into_names(), ["C2", "C1", "a-customer-id-of-30-characters"]);
+    }
+
+    #[test]
+    fn many_ids_over_several_chunks_intern_as_by_text() {
+        // Enough ids to grow the view index several times; short ones and long ones;
+        // two chunks.
+        let texts: Vec<String> = (0..60_000u32)
+            .map(|i| {
+                if i % 7 == 0 {
+                    format!("customer-with-a-long-id-{}", i % 5_000)
+                } else {
+                    format!("C{:06}", (i * 7919) % 20_000)
+                }
+            })
+            .collect();
+        let (head, tail) = texts.split_at(25_000);
+        let mut column = Series::new("customer_id".into(), head.to_vec());
+        column.append(&Series::new("customer_id".into(), tail.to_vec())).unwrap();
+        assert_eq!(column.n_chunks(), 2);
+        let frame = DataFrame::new(texts.len(), vec![column.into()]).unwrap();
+        let reader = TableReader::collect(frame.lazy(), "t", &[("customer_id", ColumnType::Text)], &[]).unwrap();
+        let mut by_view = CustomerIds::default();
+        let got = by_view.intern_column(&reader.text("customer_id").unwrap(), texts.len());
+        let mut by_text = CustomerIds::default();
+        let expected: Vec<u32> = texts.iter().map(|t| by_text.intern(t)).collect();
+        assert_eq!(got, expected);
+        assert_eq!(by_view.into_names(), by_text.into_names());
+    }
+
+    #[test]
+    fn distinct_currencies_compare_keys_and_texts() {
+        let codes = [Some("usd"), Some("USD"), None, Some(" eur "), Some("USD"), Some("eur")];
+        let column = Series::new("currency".into(), codes.to_vec());
+        let frame = DataFrame::new(codes.len(), vec![column.into()]).unwrap();
+        let reader = TableReader::collect(frame.lazy(), "t", &[("currency", ColumnType::Text)], &[]).unwrap();
+        let seen = distinct_currencies(&reader.text("currency").unwrap());
+        assert_eq!(seen.into_iter().collect::<Vec<_>>(), ["EUR", "USD"]);
     }
 
     #[test]

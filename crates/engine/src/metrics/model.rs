@@ -179,19 +179,38 @@ impl RevenueModel {
         let billed_customers = ids.len();
         // The table is no longer needed: free it before the grouping passes allocate.
         drop(reader);
-        let purchases = transactions.map(|t| PurchaseLedger::from_transactions(billed_customers, t));
-
-        let profiles = match inputs.customers {
-            Some(frame) => {
-                let reader =
-                    TableReader::collect(frame, "customers", &[("customer_id", ColumnType::Text)], &CUSTOMER_COLUMNS)?;
-                Some(Profiles::read(&reader, &mut ids)?)
-            }
-            None => None,
-        };
-        let names = ids.into_names();
-        let ledger = MrrLedger::build(names.len(), &spans);
-        drop(spans);
+        // The two ledgers are independent passes over memory: the purchases on a second
+        // thread while this one reads the customers and builds the MRR ledger.
+        // Taken by whichever thread builds the purchases, so the rows are freed once grouped.
+        let transactions = std::sync::Mutex::new(transactions);
+        let (profiles, names, ledger, purchases) = std::thread::scope(|scope| {
+            let transactions = &transactions;
+            let build_purchases = move || {
+                let rows = transactions.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+                rows.map(|rows| PurchaseLedger::from_transactions(billed_customers, rows))
+            };
+            let helper = std::thread::Builder::new().name("purchases".into()).spawn_scoped(scope, build_purchases).ok();
+            let profiles = match inputs.customers {
+                Some(frame) => {
+                    let reader = TableReader::collect(
+                        frame,
+                        "customers",
+                        &[("customer_id", ColumnType::Text)],
+                        &CUSTOMER_COLUMNS,
+                    )?;
+                    Some(Profiles::read(&reader, &mut ids)?)
+                }
+                None => None,
+            };
+            let names = ids.into_names();
+            let ledger = MrrLedger::build(names.len(), spans);
+            let purchases = match helper {
+                Some(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                // No thread to be had: one after the other then.
+                None => build_purchases(),
+            };
+            Ok::<_, MetricsError>((profiles, names, ledger, purchases))
+        })?;
         Ok(RevenueModel {
             kind,
             names,

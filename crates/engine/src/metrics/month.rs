@@ -39,6 +39,18 @@ impl YearMonth {
         YearMonth((year * 12 + month - 1) as i32)
     }
 
+    /// The Date32 of the month's first day (days since 1970-01-01), as i64 so no month
+    /// overflows. Integer arithmetic only (H. Hinnant's days-from-civil).
+    pub(crate) fn first_epoch_day(self) -> i64 {
+        let (year, month) = (i64::from(self.year()), i64::from(self.month()));
+        let year = if month <= 2 { year - 1 } else { year };
+        let era = year.div_euclid(400);
+        let year_of_era = year - era * 400;
+        let day_of_year = (153 * ((month + 9) % 12) + 2) / 5;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
+    }
+
     /// The stored number (`year × 12 + month − 1`), for binary snapshots.
     pub(crate) fn raw(self) -> i32 {
         self.0
@@ -209,6 +221,14 @@ mod tests {
         for day in -800_000..800_000 {
             let expected = YearMonth::of_date(date_of_epoch_day(day));
             assert_eq!(YearMonth::of_epoch_day(day), expected, "day {day}");
+        }
+    }
+
+    #[test]
+    fn first_epoch_day_agrees_with_the_calendar() {
+        for raw in (1900 * 12..2200 * 12).chain([0, 12 * -5000, 12 * 9000 + 7]) {
+            let month = YearMonth(raw);
+            assert_eq!(month.first_epoch_day(), i64::from(epoch_day_of_date(month.first_day())), "{month}");
         }
     }
 

@@ -64,9 +64,11 @@ impl PurchaseLedger {
 
     /// Groups converted transactions (read with the spans, in one pass) by customer
     /// and month. `customers` is the number of customer ids.
-    pub fn from_transactions(customers: usize, rows: CustomerTransactions) -> Self {
+    /// The rows are freed once grouped.
+    pub fn from_transactions(customers: usize, input: CustomerTransactions) -> Self {
         let ids = customers;
-        let (row_offsets, mut rows) = group_by_customer(ids, rows.into_iter());
+        let (row_offsets, mut rows) = group_by_customer(ids, input.iter().copied());
+        drop(input);
 
         let mut offsets = Vec::with_capacity(ids + 1);
         let mut months: Vec<PurchaseMonth> = Vec::new();

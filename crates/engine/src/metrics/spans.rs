@@ -123,7 +123,7 @@ pub(crate) fn subscription_spans(
     let reference = date_of_epoch_day(reference_day);
 
     // Read each column sequentially, one cell per row.
-    let mut customers = customers.cells();
+    let customers = ids.intern_column(&customers, reader.height());
     let mut amounts = amounts.cells();
     let mut starts = starts.cells();
     let mut ends = ends.cells();
@@ -136,8 +136,7 @@ pub(crate) fn subscription_spans(
 
     let mut spans = Vec::with_capacity(reader.height());
     for row in 0..reader.height() {
-        let customer = reader.customer_id(&mut customers, row)?;
-        let customer = ids.intern(customer);
+        let customer = reader.customer(&customers, row)?;
         let (amount, start, end, interval_text, count) = (
             amounts.next().flatten(),
             starts.next().flatten(),
@@ -255,7 +254,7 @@ pub(crate) fn read_transactions(
     let interval_per_month = (numerator, denominator * i64::from(interval.count));
 
     // Read each column sequentially, one cell per row.
-    let mut customers = customers.cells();
+    let customers = ids.intern_column(&customers, reader.height());
     let mut amounts = amounts.cells();
     let mut dates = dates.cells();
     let mut currencies = currencies.cells();
@@ -266,8 +265,7 @@ pub(crate) fn read_transactions(
     let mut spans = Vec::with_capacity(reader.height());
     let mut transactions = Vec::with_capacity(reader.height());
     for row in 0..reader.height() {
-        let customer = reader.customer_id(&mut customers, row)?;
-        let customer = ids.intern(customer);
+        let customer = reader.customer(&customers, row)?;
         let amount = amounts.next().flatten();
         let date = dates.next().flatten();
         let currency = currencies.next().flatten();
