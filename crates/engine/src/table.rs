@@ -90,7 +90,7 @@ impl ParquetSink {
             columns.iter().map(|(name, storage)| Field::new(name.as_str().into(), polars_dtype(*storage))).collect();
         let file = File::create(path).map_err(|source| TableError::Io { path: path.to_owned(), source })?;
         let writer = ParquetWriter::new(file)
-            .with_compression(ParquetCompression::Zstd(None))
+            .with_compression(ParquetCompression::Zstd(polars_parquet::write::ZstdLevel::try_new(1).ok()))
             .batched(&schema)
             .map_err(|source| TableError::Polars { path: path.to_owned(), source })?;
         let table = TableWriter { path: path.to_owned(), schema: schema.clone(), writer };
