@@ -11,6 +11,13 @@ use crate::http::error::ApiError;
 pub enum Action {
     /// See who belongs to the org, with their roles.
     ListMembers,
+    /// Leave the org (an org keeps at least one owner).
+    Leave,
+    /// Change the role of a member who is not an owner (to admin, analyst or viewer), or
+    /// remove them.
+    ManageMembers,
+    /// Make a member owner, or change the role of an owner or remove one.
+    ManageOwners,
     /// Pull the change feed.
     Pull,
     /// Download a blob.
@@ -33,8 +40,11 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 16] = [
         Action::ListMembers,
+        Action::Leave,
+        Action::ManageMembers,
+        Action::ManageOwners,
         Action::Pull,
         Action::ReadBlob,
         Action::Push,
@@ -54,10 +64,12 @@ impl Action {
 pub fn allows(role: Role, action: Action) -> bool {
     use Action::*;
     match action {
-        ListMembers | Pull | ReadBlob => true,
+        ListMembers | Leave | Pull | ReadBlob => true,
         Push | WriteBlob | ListShareLinks | CreateShareLink | RevokeShareLink => role != Role::Viewer,
-        ListInvitations | Invite | RevokeInvitation | ReadAudit => matches!(role, Role::Owner | Role::Admin),
-        InviteOwner => role == Role::Owner,
+        ListInvitations | Invite | RevokeInvitation | ReadAudit | ManageMembers => {
+            matches!(role, Role::Owner | Role::Admin)
+        }
+        InviteOwner | ManageOwners => role == Role::Owner,
     }
 }
 
@@ -76,8 +88,11 @@ mod tests {
 
     /// The matrix as README.md documents it: one row per action, columns owner, admin,
     /// analyst, viewer.
-    const EXPECTED: [(Action, [bool; 4]); 13] = [
+    const EXPECTED: [(Action, [bool; 4]); 16] = [
         (Action::ListMembers, [true, true, true, true]),
+        (Action::Leave, [true, true, true, true]),
+        (Action::ManageMembers, [true, true, false, false]),
+        (Action::ManageOwners, [true, false, false, false]),
         (Action::Pull, [true, true, true, true]),
         (Action::ReadBlob, [true, true, true, true]),
         (Action::Push, [true, true, true, false]),

@@ -22,7 +22,7 @@ use crate::http::{account, auth, blobs, meta, oidc, orgs, pages, share, sync};
         account::request_password_reset, account::confirm_password_reset,
         account::request_email_change, account::confirm_email_change,
         pages::reset_password, pages::confirm_email,
-        orgs::list_members, orgs::create_invitation, orgs::list_invitations, orgs::revoke_invitation,
+        orgs::list_members, orgs::change_role, orgs::remove_member, orgs::create_invitation, orgs::list_invitations, orgs::revoke_invitation,
         orgs::accept_invitation, orgs::audit,
         sync::push, sync::pull,
         blobs::put_blob, blobs::get_blob, blobs::head_blob,

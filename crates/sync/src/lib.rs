@@ -27,8 +27,8 @@ pub use auth::{
 };
 pub use blobs::{CreateUploadRequest, Upload, UploadStarted};
 pub use orgs::{
-    AcceptInvitationRequest, AcceptInvitationResponse, AuditEntry, CreateInvitationRequest, Invitation,
-    InvitationCreated, Member, Role, UnknownRole,
+    AcceptInvitationRequest, AcceptInvitationResponse, AuditEntry, ChangeRoleRequest, CreateInvitationRequest,
+    Invitation, InvitationCreated, Member, Role, UnknownRole,
 };
 pub use share::{CreateShareLinkRequest, ShareLink, ShareLinkCreated, SharedObject};
 pub use sync::{

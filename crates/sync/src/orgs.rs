@@ -59,6 +59,13 @@ impl FromStr for Role {
     }
 }
 
+/// `PATCH /v1/orgs/{org}/members/{user}`: the member's new role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangeRoleRequest {
+    pub role: Role,
+}
+
 /// `POST /v1/orgs/{org}/invitations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

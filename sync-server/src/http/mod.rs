@@ -22,7 +22,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, State};
 use axum::http::{header, HeaderName, HeaderValue, Method, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::Router;
 use revlens_sync::Role;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -102,6 +102,7 @@ pub fn router(ctx: ApiContext) -> Result<Router, ApiError> {
         .route("/reset-password", get(pages::reset_password))
         .route("/confirm-email", get(pages::confirm_email))
         .route("/v1/orgs/{org}/members", get(orgs::list_members))
+        .route("/v1/orgs/{org}/members/{user}", patch(orgs::change_role).delete(orgs::remove_member))
         .route("/v1/orgs/{org}/invitations", post(orgs::create_invitation).get(orgs::list_invitations))
         .route("/v1/orgs/{org}/invitations/{id}", delete(orgs::revoke_invitation))
         .route("/v1/invitations/accept", post(orgs::accept_invitation))

@@ -1,14 +1,14 @@
 //! Org routes: invitations and the audit log.
 
-use crate::db::OptionalExtension;
+use crate::db::{params, Conn, OptionalExtension};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{Duration, Utc};
 use revlens_sync::{
-    AcceptInvitationRequest, AcceptInvitationResponse, AuditEntry, CreateInvitationRequest, ErrorBody, Invitation,
-    InvitationCreated, Member, OrgMembership, Role, User,
+    AcceptInvitationRequest, AcceptInvitationResponse, AuditEntry, ChangeRoleRequest, CreateInvitationRequest,
+    ErrorBody, Invitation, InvitationCreated, Member, OrgMembership, Role, User,
 };
 use serde::Deserialize;
 
@@ -50,6 +50,135 @@ pub async fn list_members(
         })
         .await?;
     Ok(Json(members))
+}
+
+/// Changes a member's role. Admins manage admins, analysts and viewers; only owners make
+/// owners or change an owner's role; the last owner stays owner (409).
+#[utoipa::path(patch, path = "/v1/orgs/{org}/members/{user}", tag = "orgs", security(("bearer" = [])),
+    params(("org" = String, Path, description = "org id"), ("user" = String, Path, description = "user id")),
+    request_body = ChangeRoleRequest,
+    responses(
+        (status = 200, body = Member),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+    ))]
+pub async fn change_role(
+    State(ctx): State<ApiContext>,
+    user: AuthUser,
+    addr: ClientAddr,
+    Path((org, member)): Path<(String, String)>,
+    ApiJson(req): ApiJson<ChangeRoleRequest>,
+) -> Result<Json<Member>, ApiError> {
+    let changed = ctx
+        .db
+        .tx(move |tx| {
+            let current = managed_member(tx, &user, &org, &member)?;
+            if req.role == Role::Owner {
+                require(tx, &user, &org, Action::ManageOwners)?;
+            }
+            if current == Role::Owner && req.role != Role::Owner {
+                keep_an_owner(tx, &org)?;
+            }
+            tx.execute(
+                "UPDATE memberships SET role = ?1 WHERE org_id = ?2 AND user_id = ?3",
+                params![req.role.as_str(), org, member],
+            )?;
+            audit::record(
+                tx,
+                &AuditEvent {
+                    org_id: Some(&org),
+                    actor_user_id: Some(&user.user_id),
+                    action: "member.role_change",
+                    object_kind: Some("member"),
+                    object_id: Some(&member),
+                    client_addr: addr.as_deref(),
+                },
+            )?;
+            Ok(tx.query_row(
+                "SELECT u.id, u.email, u.name, m.role, m.created_at FROM memberships m JOIN users u ON u.id = m.user_id
+                 WHERE m.org_id = ?1 AND m.user_id = ?2",
+                [&org, &member],
+                |r| {
+                    Ok(Member {
+                        user: User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? },
+                        role: r.get(3)?,
+                        joined_at: r.get(4)?,
+                    })
+                },
+            )?)
+        })
+        .await?;
+    Ok(Json(changed))
+}
+
+/// Removes a member from the org, or (for oneself) leaves it. The last owner cannot go (409).
+#[utoipa::path(delete, path = "/v1/orgs/{org}/members/{user}", tag = "orgs", security(("bearer" = [])),
+    params(("org" = String, Path, description = "org id"), ("user" = String, Path, description = "user id")),
+    responses(
+        (status = 204),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+    ))]
+pub async fn remove_member(
+    State(ctx): State<ApiContext>,
+    user: AuthUser,
+    addr: ClientAddr,
+    Path((org, member)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    ctx.db
+        .tx(move |tx| {
+            let leaving = member == user.user_id;
+            let current = if leaving {
+                require(tx, &user, &org, Action::Leave)?
+            } else {
+                managed_member(tx, &user, &org, &member)?
+            };
+            if current == Role::Owner {
+                keep_an_owner(tx, &org)?;
+            }
+            tx.execute("DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2", [&org, &member])?;
+            audit::record(
+                tx,
+                &AuditEvent {
+                    org_id: Some(&org),
+                    actor_user_id: Some(&user.user_id),
+                    action: if leaving { "member.leave" } else { "member.remove" },
+                    object_kind: Some("member"),
+                    object_id: Some(&member),
+                    client_addr: addr.as_deref(),
+                },
+            )
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The role of `member`, once the caller may manage it: `ManageMembers`, and `ManageOwners`
+/// for an owner. Not a member of the org: [`ApiError::NotFound`].
+fn managed_member(tx: &Conn<'_>, user: &AuthUser, org: &str, member: &str) -> Result<Role, ApiError> {
+    require(tx, user, org, Action::ManageMembers)?;
+    let role: Role = tx
+        .query_row("SELECT role FROM memberships WHERE org_id = ?1 AND user_id = ?2", [org, member], |r| r.get(0))
+        .optional()?
+        .ok_or(ApiError::NotFound)?;
+    if role == Role::Owner {
+        require(tx, user, org, Action::ManageOwners)?;
+    }
+    Ok(role)
+}
+
+/// Refuses to take away the org's last owner. The org row is locked first, so two instances
+/// demoting its two owners at once cannot both pass.
+fn keep_an_owner(tx: &Conn<'_>, org: &str) -> Result<(), ApiError> {
+    tx.execute("UPDATE orgs SET version = version WHERE id = ?1", [org])?;
+    let owners: i64 =
+        tx.query_row("SELECT COUNT(*) FROM memberships WHERE org_id = ?1 AND role = 'owner'", [org], |r| r.get(0))?;
+    if owners <= 1 {
+        return Err(ApiError::Conflict("an org keeps at least one owner: make someone else owner first".into()));
+    }
+    Ok(())
 }
 
 /// Invites `email` into the org with `role`. The token is in this answer only; it works once,

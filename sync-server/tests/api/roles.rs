@@ -91,6 +91,78 @@ async fn each_role_may_do_what_the_matrix_says() {
     }
 }
 
+async fn set_role(app: &TestApp, who: &Session, target: &Session, role: &str) -> reqwest::Response {
+    let path = format!("/v1/orgs/{}/members/{}", who.org_id, target.user_id);
+    app.request(Method::PATCH, &path, Some(&who.access), Some(json!({"role": role}))).await
+}
+
+/// Roles change and members go as `ManageMembers`, `ManageOwners` and `Leave` allow; the
+/// last owner stays; a removed member loses the org at once; every change is audited.
+#[tokio::test]
+async fn members_change_roles_leave_and_are_removed_as_the_matrix_says() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let [(_, owner), (_, admin), (_, analyst), (_, viewer)] = <[_; 4]>::try_from(team).ok().unwrap();
+    let org = owner.org_id.clone();
+    let member = |who: &Session| format!("/v1/orgs/{org}/members/{}", who.user_id);
+
+    // Analysts and viewers manage nobody; admins manage non-owners only.
+    assert_error(set_role(&app, &analyst, &viewer, "analyst").await, StatusCode::FORBIDDEN, "forbidden").await;
+    assert_error(set_role(&app, &viewer, &viewer, "owner").await, StatusCode::FORBIDDEN, "forbidden").await;
+    assert_error(set_role(&app, &admin, &analyst, "owner").await, StatusCode::FORBIDDEN, "forbidden").await;
+    assert_error(set_role(&app, &admin, &owner, "viewer").await, StatusCode::FORBIDDEN, "forbidden").await;
+    assert_error(app.delete(&member(&owner), &admin.access).await, StatusCode::FORBIDDEN, "forbidden").await;
+    let changed = json_ok(set_role(&app, &admin, &analyst, "viewer").await).await;
+    assert_eq!(
+        (changed["user"]["id"].as_str(), changed["role"].as_str()),
+        (Some(analyst.user_id.as_str()), Some("viewer"))
+    );
+    // The new role applies at once: a viewer cannot push.
+    let mutation = json!([{"mutation_id": 1, "kind": "scenario", "id": "s1", "base_rev": 0, "body": {}}]);
+    assert_error(app.push(&analyst, "c", mutation).await, StatusCode::FORBIDDEN, "forbidden").await;
+    let unknown = format!("/v1/orgs/{org}/members/no-such-user");
+    let missing = app.request(Method::PATCH, &unknown, Some(&admin.access), Some(json!({"role": "viewer"}))).await;
+    assert_error(missing, StatusCode::NOT_FOUND, "not_found").await;
+
+    // The last owner stays owner, and cannot leave, until there is another.
+    assert_error(set_role(&app, &owner, &owner, "admin").await, StatusCode::CONFLICT, "conflict").await;
+    assert_error(app.delete(&member(&owner), &owner.access).await, StatusCode::CONFLICT, "conflict").await;
+    json_ok(set_role(&app, &owner, &admin, "owner").await).await;
+    json_ok(set_role(&app, &owner, &owner, "admin").await).await;
+
+    // Removal and leaving: the org is gone for them at once.
+    assert_eq!(app.delete(&member(&viewer), &owner.access).await.status(), StatusCode::NO_CONTENT);
+    assert_error(
+        app.get(&format!("/v1/orgs/{org}/pull?cookie=0"), &viewer.access).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert_eq!(app.delete(&member(&analyst), &analyst.access).await.status(), StatusCode::NO_CONTENT);
+    let members = json_ok(app.get(&format!("/v1/orgs/{org}/members"), &admin.access).await).await;
+    let mut left: Vec<(&str, &str)> = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["user"]["email"].as_str().unwrap(), m["role"].as_str().unwrap()))
+        .collect();
+    left.sort();
+    assert_eq!(left, [("admin@example.com", "owner"), ("owner@example.com", "admin")]);
+
+    let audit = json_ok(app.get(&format!("/v1/orgs/{org}/audit"), &admin.access).await).await;
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .filter(|a| a.starts_with("member."))
+        .collect();
+    assert_eq!(
+        actions,
+        ["member.role_change", "member.role_change", "member.role_change", "member.remove", "member.leave"]
+    );
+}
+
 /// The upload routes: every role but viewer may upload (`WriteBlob`); all may check for a blob
 /// (`ReadBlob`).
 #[tokio::test]

@@ -8,6 +8,7 @@ use crate::helpers::{json_ok, spawn_app, Session, TestApp};
 
 struct OrgB {
     org: String,
+    owner_id: String,
     link_id: String,
     invitation_id: String,
     sha: String,
@@ -42,6 +43,7 @@ async fn org_b(app: &TestApp) -> (Session, OrgB) {
     json_ok(crate::blobs::chunk(app, &bob, &upload_id, 0, b"B-SECRET-TITLE").await).await;
     let b = OrgB {
         org: bob.org_id.clone(),
+        owner_id: bob.user_id.clone(),
         link_id: link["id"].as_str().unwrap().to_owned(),
         invitation_id: invitation["id"].as_str().unwrap().to_owned(),
         sha,
@@ -56,6 +58,8 @@ fn foreign_routes(b: &OrgB, own_org: &str) -> Vec<(Method, String, Option<Value>
     let dash = json!([{"mutation_id": 1, "kind": "dashboard", "id": "b-secret-dash", "base_rev": 1, "body": {"title": "pwned"}}]);
     vec![
         (Method::GET, format!("/v1/orgs/{org}/members"), None),
+        (Method::PATCH, format!("/v1/orgs/{org}/members/{}", b.owner_id), Some(json!({"role": "viewer"}))),
+        (Method::DELETE, format!("/v1/orgs/{org}/members/{}", b.owner_id), None),
         (Method::GET, format!("/v1/orgs/{org}/pull?cookie=0"), None),
         (Method::POST, format!("/v1/orgs/{org}/push"), Some(json!({"client_id": "x", "mutations": dash}))),
         (Method::GET, format!("/v1/orgs/{org}/blobs/{}", b.sha), None),
@@ -84,6 +88,8 @@ fn foreign_routes(b: &OrgB, own_org: &str) -> Vec<(Method, String, Option<Value>
         (Method::GET, format!("/v1/orgs/{org}/audit"), None),
         (Method::GET, format!("/v1/orgs/{org}/audit?format=csv"), None),
         // Org B's objects named through the caller's own org.
+        (Method::PATCH, format!("/v1/orgs/{own_org}/members/{}", b.owner_id), Some(json!({"role": "owner"}))),
+        (Method::DELETE, format!("/v1/orgs/{own_org}/members/{}", b.owner_id), None),
         (Method::GET, format!("/v1/orgs/{own_org}/blobs/{}", b.sha), None),
         (Method::HEAD, format!("/v1/orgs/{own_org}/blobs/{}", b.sha), None),
         (Method::GET, format!("/v1/orgs/{own_org}/uploads/{}", b.upload_id), None),
