@@ -58,6 +58,28 @@ describe('Team page', () => {
     for (const spy of logs) expect(JSON.stringify(spy.mock.calls)).not.toMatch(/wrong-secret|"demo"/);
   });
 
+  it('lists the members; an owner changes a role and removes a member after confirming', async () => {
+    const backend = demoBackend().on('team_status', () => noConflicts());
+    const app = tracked(appWith(backend));
+    renderPage(Team, app);
+    const list = await screen.findByTestId('team-members');
+    const ann = await within(list).findByTestId('member-ann@example.com');
+    const you = within(list).getByTestId('member-you@example.com');
+    expect(you).toHaveTextContent('you');
+    expect(within(you).queryByRole('combobox')).toBeNull();
+    expect(within(you).queryByRole('button', { name: 'Remove' })).toBeNull();
+
+    await fireEvent.change(within(ann).getByRole('combobox'), { target: { value: 'admin' } });
+    await waitFor(() => expect(backend.callsOf('team_set_role')).toEqual([{ workspace: 'ws-demo', user_id: 'u-ann', role: 'admin' }]));
+    await waitFor(() => expect(within(list).getByTestId('member-role-ann@example.com')).toHaveValue('admin'));
+
+    await fireEvent.click(within(list).getByTestId('member-remove-bob@example.com'));
+    expect(await screen.findByText(/Remove bob@example.com from/)).toBeInTheDocument();
+    await fireEvent.click(screen.getByTestId('confirm-ok'));
+    await waitFor(() => expect(within(list).queryByTestId('member-bob@example.com')).toBeNull());
+    expect(backend.callsOf('team_remove_member')).toEqual([{ workspace: 'ws-demo', user_id: 'u-bob' }]);
+  });
+
   it('lists the changes a sync could not apply, in words', async () => {
     const problem = "version 1 of dataset 'subs' (subscriptions): the server has no file with SHA-256 ab12";
     const backend = demoBackend()

@@ -113,8 +113,8 @@ use revenue::{DrillDownArgs, RevenueDashboard};
 use revlens_report::{ChartSpec, TableData};
 use scenarios::{Assumptions, ProjectArgs, SaveScenarioArgs, Scenario, ScenarioArgs};
 use team::{
-    OpenShareLinkArgs, ResolveConflictArgs, ShareDashboardArgs, ShareResult, SharedDashboard, SignInArgs,
-    SsoSignInArgs, SyncResult, TeamStatus,
+    OpenShareLinkArgs, ResolveConflictArgs, SetRoleArgs, ShareDashboardArgs, ShareResult, SharedDashboard, SignInArgs,
+    SsoSignInArgs, SyncResult, TeamMember, TeamMemberArgs, TeamStatus,
 };
 use workspaces::{AppInfo, CreateWorkspaceArgs, NoArgs, RenameWorkspaceArgs, WorkspaceArgs, WorkspaceInfo};
 
@@ -153,6 +153,9 @@ commands! {
     team_sign_in_sso(SsoSignInArgs) -> TeamStatus = team::sign_in_sso;
     team_sync(WorkspaceArgs) -> SyncResult = team::sync;
     team_sign_out(WorkspaceArgs) -> TeamStatus = team::sign_out;
+    team_members(WorkspaceArgs) -> Vec<TeamMember> = team::members;
+    team_set_role(SetRoleArgs) -> TeamMember = team::set_role;
+    team_remove_member(TeamMemberArgs) -> () = team::remove_member;
     resolve_conflict(ResolveConflictArgs) -> () = team::resolve_conflict;
     share_dashboard(ShareDashboardArgs) -> ShareResult = team::share_dashboard;
     open_share_link(OpenShareLinkArgs) -> SharedDashboard = team::open_share_link;

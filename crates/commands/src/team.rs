@@ -10,6 +10,7 @@ use revlens_model::DocumentId;
 use revlens_report::DashboardSnapshot;
 use revlens_service::{AppShareLink, LoginRequest, OidcLoginRequest, Service, SyncStatus};
 use revlens_store::{Document, DocumentKind};
+use revlens_sync::{Member, Role};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -33,6 +34,64 @@ pub struct TeamStatus {
     pub last_push_at: Option<String>,
     pub last_pull_at: Option<String>,
     pub conflicts: Vec<Conflict>,
+}
+
+/// A member of the org the workspace is signed in to.
+#[derive(Debug, Serialize, TS)]
+pub struct TeamMember {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: TeamRole,
+    /// When they joined the org (RFC 3339).
+    pub joined_at: String,
+    /// The signed-in user.
+    pub is_you: bool,
+}
+
+/// A member's role in the org (what each may do is the server's permission matrix).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamRole {
+    Owner,
+    Admin,
+    Analyst,
+    Viewer,
+}
+
+impl From<Role> for TeamRole {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Owner => TeamRole::Owner,
+            Role::Admin => TeamRole::Admin,
+            Role::Analyst => TeamRole::Analyst,
+            Role::Viewer => TeamRole::Viewer,
+        }
+    }
+}
+
+impl From<TeamRole> for Role {
+    fn from(role: TeamRole) -> Self {
+        match role {
+            TeamRole::Owner => Role::Owner,
+            TeamRole::Admin => Role::Admin,
+            TeamRole::Analyst => Role::Analyst,
+            TeamRole::Viewer => Role::Viewer,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, TS)]
+pub struct TeamMemberArgs {
+    pub workspace: String,
+    pub user_id: String,
+}
+
+#[derive(Debug, Deserialize, TS)]
+pub struct SetRoleArgs {
+    pub workspace: String,
+    pub user_id: String,
+    pub role: TeamRole,
 }
 
 /// A conflicted copy the server sent beside a local edit: the user keeps one of the two.
@@ -260,6 +319,40 @@ pub(crate) fn sign_out(app: &App, args: WorkspaceArgs) -> ApiResult<TeamStatus> 
     let workspace = app.workspace(&args.workspace)?;
     app.network_service()?.sync_logout(Some(&workspace.name))?;
     app.team_status(&args.workspace)
+}
+
+/// The org's members, with their roles; the signed-in user is marked.
+pub(crate) fn members(app: &App, args: WorkspaceArgs) -> ApiResult<Vec<TeamMember>> {
+    let workspace = app.workspace(&args.workspace)?;
+    let service = app.network_service()?;
+    let you = service.sync_status(Some(&workspace.name))?.email;
+    let members = service.team_members(Some(&workspace.name))?;
+    Ok(members.into_iter().map(|m| team_member(m, you.as_deref())).collect())
+}
+
+/// Gives a member another role; the server refuses what the caller's role does not allow.
+pub(crate) fn set_role(app: &App, args: SetRoleArgs) -> ApiResult<TeamMember> {
+    let workspace = app.workspace(&args.workspace)?;
+    let service = app.network_service()?;
+    let you = service.sync_status(Some(&workspace.name))?.email;
+    let member = service.team_set_role(Some(&workspace.name), &args.user_id, args.role.into())?;
+    Ok(team_member(member, you.as_deref()))
+}
+
+pub(crate) fn remove_member(app: &App, args: TeamMemberArgs) -> ApiResult<()> {
+    let workspace = app.workspace(&args.workspace)?;
+    Ok(app.network_service()?.team_remove_member(Some(&workspace.name), &args.user_id)?)
+}
+
+fn team_member(member: Member, you: Option<&str>) -> TeamMember {
+    TeamMember {
+        is_you: you.is_some_and(|you| you.eq_ignore_ascii_case(&member.user.email)),
+        user_id: member.user.id,
+        email: member.user.email,
+        name: member.user.name,
+        role: member.role.into(),
+        joined_at: member.joined_at.to_rfc3339(),
+    }
 }
 
 pub(crate) fn resolve_conflict(app: &App, args: ResolveConflictArgs) -> ApiResult<()> {

@@ -206,6 +206,71 @@ fn a_template_saved_in_one_home_reaches_the_other_conflicts_like_a_dashboard_and
     assert!(alice.saved_templates().is_empty(), "{:?}", alice.saved_templates());
 }
 
+/// Invites `email` as `role` through the server's API, and accepts as them.
+fn add_member(server: &SyncServer, email: &str, role: &str) {
+    let http = reqwest::blocking::Client::new();
+    let url = |path: &str| format!("{}{path}", server.url);
+    let login: Value = http
+        .post(url("/v1/auth/login"))
+        .json(&json!({"email": EMAIL, "password": PASSWORD}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let access = login["access_token"].as_str().unwrap();
+    let me: Value = http.get(url("/v1/me")).bearer_auth(access).send().unwrap().json().unwrap();
+    let invitations = url(&format!("/v1/orgs/{}/invitations", me["orgs"][0]["id"].as_str().unwrap()));
+    let invitation: Value = http
+        .post(invitations)
+        .bearer_auth(access)
+        .json(&json!({"email": email, "role": role}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let accept = json!({"token": invitation["token"], "password": PASSWORD, "name": "Ann"});
+    assert!(http.post(url("/v1/invitations/accept")).json(&accept).send().unwrap().status().is_success());
+}
+
+#[test]
+fn the_team_page_lists_the_members_changes_a_role_and_removes_a_member() {
+    use_test_keyring();
+    let server = start_server();
+    let owner = Client::new(&server);
+    add_member(&server, "ann@example.com", "analyst");
+    let members = |client: &Client| {
+        let list = client.call("team_members", json!({"workspace": client.workspace}));
+        let mut rows: Vec<(String, String, bool, String)> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                let text = |key: &str| m[key].as_str().unwrap().to_owned();
+                (text("email"), text("role"), m["is_you"].as_bool().unwrap(), text("user_id"))
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    let listed = members(&owner);
+    let summary: Vec<_> = listed.iter().map(|(email, role, you, _)| (email.as_str(), role.as_str(), *you)).collect();
+    assert_eq!(summary, [("ann@example.com", "analyst", false), ("owner@example.com", "owner", true)]);
+    let (ann, you) = (listed[0].3.clone(), listed[1].3.clone());
+
+    let changed = owner.call("team_set_role", json!({"workspace": owner.workspace, "user_id": ann, "role": "viewer"}));
+    assert_eq!((changed["email"].as_str(), changed["role"].as_str()), (Some("ann@example.com"), Some("viewer")));
+    // The server's refusal reaches the caller in words: the last owner cannot step down.
+    let refused = owner
+        .app
+        .call("team_set_role", json!({"workspace": owner.workspace, "user_id": you, "role": "admin"}))
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::SyncServer, "{refused:?}");
+    assert!(refused.message.contains("at least one owner"), "{}", refused.message);
+
+    owner.call("team_remove_member", json!({"workspace": owner.workspace, "user_id": ann}));
+    assert_eq!(members(&owner).len(), 1);
+}
+
 fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()

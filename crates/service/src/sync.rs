@@ -20,7 +20,9 @@ use chrono::{Duration, Utc};
 use revlens_model::{CancelToken, DocumentId};
 use revlens_store::{DeferredChange, DocumentKind, RemoteObject, SyncAccount};
 use revlens_sync::client::{ClientError, SyncClient};
-use revlens_sync::{Change, CreateShareLinkRequest, Mutation, MutationResult, ShareLink, ShareLinkCreated, SyncKind};
+use revlens_sync::{
+    Change, CreateShareLinkRequest, Member, Mutation, MutationResult, Role, ShareLink, ShareLinkCreated, SyncKind,
+};
 use serde::Serialize;
 
 use crate::secrets::{self, keychain_account};
@@ -594,6 +596,30 @@ impl Service {
         let org = session.account.org_id.clone();
         let org = &org;
         session.call(move |c| async move { c.share_links(org).await })
+    }
+
+    /// The signed-in org's members, with their roles.
+    pub fn team_members(&self, workspace: Option<&str>) -> Result<Vec<Member>> {
+        let mut session = self.session(workspace)?;
+        let org = session.account.org_id.clone();
+        let org = &org;
+        session.call(move |c| async move { c.members(org).await })
+    }
+
+    /// Gives a member of the signed-in org another role (the server checks who may).
+    pub fn team_set_role(&self, workspace: Option<&str>, user: &str, role: Role) -> Result<Member> {
+        let mut session = self.session(workspace)?;
+        let org = session.account.org_id.clone();
+        let org = &org;
+        session.call(move |c| async move { c.change_role(org, user, role).await })
+    }
+
+    /// Removes a member from the signed-in org.
+    pub fn team_remove_member(&self, workspace: Option<&str>, user: &str) -> Result<()> {
+        let mut session = self.session(workspace)?;
+        let org = session.account.org_id.clone();
+        let org = &org;
+        session.call(move |c| async move { c.remove_member(org, user).await })
     }
 
     pub fn share_revoke(&self, workspace: Option<&str>, id: &str) -> Result<()> {

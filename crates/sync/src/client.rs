@@ -13,9 +13,9 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use crate::{
-    BlobStored, CreateShareLinkRequest, CreateUploadRequest, ErrorBody, LoginRequest, MeResponse, Mutation,
-    OidcTokenRequest, PullResponse, PushRequest, PushResponse, RefreshRequest, ShareLink, ShareLinkCreated,
-    SharedObject, TokenResponse, Upload, UploadStarted,
+    BlobStored, ChangeRoleRequest, CreateShareLinkRequest, CreateUploadRequest, ErrorBody, LoginRequest, MeResponse,
+    Member, Mutation, OidcTokenRequest, PullResponse, PushRequest, PushResponse, RefreshRequest, Role, ShareLink,
+    ShareLinkCreated, SharedObject, TokenResponse, Upload, UploadStarted,
 };
 
 /// The chunk size of [`SyncClient::upload_file`] unless told otherwise.
@@ -271,6 +271,23 @@ impl SyncClient {
         request: &CreateShareLinkRequest,
     ) -> Result<ShareLinkCreated, ClientError> {
         self.post_json(&format!("/v1/orgs/{org}/share-links"), request).await
+    }
+
+    /// The org's members, with their roles.
+    pub async fn members(&self, org: &str) -> Result<Vec<Member>, ClientError> {
+        Self::json(self.authed(Method::GET, &format!("/v1/orgs/{org}/members"))?).await
+    }
+
+    /// Gives a member another role.
+    pub async fn change_role(&self, org: &str, user: &str, role: Role) -> Result<Member, ClientError> {
+        let path = format!("/v1/orgs/{org}/members/{user}");
+        Self::json(self.authed(Method::PATCH, &path)?.json(&ChangeRoleRequest { role })).await
+    }
+
+    /// Removes a member from the org (oneself: leaves it).
+    pub async fn remove_member(&self, org: &str, user: &str) -> Result<(), ClientError> {
+        Self::send(self.authed(Method::DELETE, &format!("/v1/orgs/{org}/members/{user}"))?).await?;
+        Ok(())
     }
 
     /// The org's share links (without their tokens).

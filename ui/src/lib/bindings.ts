@@ -289,6 +289,8 @@ export type Series = { key: string, name: string,
  */
 values: Array<number | null>, };
 
+export type SetRoleArgs = { workspace: string, user_id: string, role: TeamRole, };
+
 export type ShareDashboardArgs = { workspace: string, dashboard: string, days: number, };
 
 export type ShareResult = { url: string, 
@@ -391,6 +393,26 @@ export type TableData = { id: string, title: string, columns: Array<Column>, row
 
 export type TableFormat = "csv" | "xlsx";
 
+/**
+ * A member of the org the workspace is signed in to.
+ */
+export type TeamMember = { user_id: string, email: string, name: string, role: TeamRole, 
+/**
+ * When they joined the org (RFC 3339).
+ */
+joined_at: string, 
+/**
+ * The signed-in user.
+ */
+is_you: boolean, };
+
+export type TeamMemberArgs = { workspace: string, user_id: string, };
+
+/**
+ * A member's role in the org (what each may do is the server's permission matrix).
+ */
+export type TeamRole = "owner" | "admin" | "analyst" | "viewer";
+
 export type TeamStatus = { signed_in: boolean, server_url: string | null, email: string | null, org_name: string | null, 
 /**
  * Local edits the server has not acknowledged yet.
@@ -446,6 +468,9 @@ export type Commands = {
   team_sign_in_sso: { args: SsoSignInArgs; result: TeamStatus };
   team_sync: { args: WorkspaceArgs; result: SyncResult };
   team_sign_out: { args: WorkspaceArgs; result: TeamStatus };
+  team_members: { args: WorkspaceArgs; result: Array<TeamMember> };
+  team_set_role: { args: SetRoleArgs; result: TeamMember };
+  team_remove_member: { args: TeamMemberArgs; result: null };
   resolve_conflict: { args: ResolveConflictArgs; result: null };
   share_dashboard: { args: ShareDashboardArgs; result: ShareResult };
   open_share_link: { args: OpenShareLinkArgs; result: SharedDashboard };

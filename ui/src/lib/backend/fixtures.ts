@@ -12,6 +12,7 @@ import type {
   Scenario,
   SharedDashboard,
   TableData,
+  TeamMember,
   TeamStatus,
   WorkspaceInfo,
 } from '../contract';
@@ -184,6 +185,17 @@ export function demoBackend(): MockBackend {
   // Team sync: signed out until team_sign_in; the sign-in brings a dashboard edited on both sides.
   let team: TeamStatus = { ...signedOutFixture };
   const ssoJobs = new Map<string, () => void>();
+  // The org's members once signed in: the user (an owner) and two teammates.
+  const members: TeamMember[] = [
+    { user_id: 'u-you', email: 'you@example.com', name: 'You', role: 'owner', joined_at: '2026-01-05T09:00:00Z', is_you: true },
+    { user_id: 'u-ann', email: 'ann@example.com', name: 'Ann', role: 'analyst', joined_at: '2026-02-01T09:00:00Z', is_you: false },
+    { user_id: 'u-bob', email: 'bob@example.com', name: '', role: 'viewer', joined_at: '2026-03-01T09:00:00Z', is_you: false },
+  ];
+  const member = (user_id: string) => {
+    const found = members.find((m) => m.user_id === user_id);
+    if (!found) throw new ApiFailure({ code: 'sync_server', message: 'sync server: not_found: no such member' });
+    return found;
+  };
   const requireSignIn = () => {
     if (!team.signed_in) throw new ApiFailure({ code: 'not_signed_in', message: 'This workspace is not signed in to a sync server.' });
   };
@@ -301,6 +313,20 @@ export function demoBackend(): MockBackend {
       const pushed = team.pending;
       team = { ...team, pending: 0, last_push_at: now, last_pull_at: now };
       return { pushed, pulled: 0, conflicts: 0, not_applied: [], status: team };
+    },
+    // As the signed-in owner (tests may stub team_status as signed in without signing in).
+    team_members: () => members.map((m) => ({ ...m })),
+    team_set_role: ({ user_id, role }) => {
+      const m = member(user_id);
+      if (m.role === 'owner' && role !== 'owner' && members.filter((x) => x.role === 'owner').length === 1) {
+        throw new ApiFailure({ code: 'sync_server', message: 'sync server: an org keeps at least one owner' });
+      }
+      m.role = role;
+      return { ...m };
+    },
+    team_remove_member: ({ user_id }) => {
+      members.splice(members.indexOf(member(user_id)), 1);
+      return null;
     },
     team_sign_out: () => {
       team = { ...team, signed_in: false };
