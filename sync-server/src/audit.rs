@@ -16,6 +16,26 @@ pub struct AuditEvent<'a> {
     pub client_addr: Option<&'a str>,
 }
 
+impl<'a> AuditEvent<'a> {
+    /// A member's `action` on one object (kind, id) of `org`.
+    pub fn in_org(
+        org: &'a str,
+        actor: &'a str,
+        action: &'a str,
+        (kind, id): (&'a str, &'a str),
+        client_addr: Option<&'a str>,
+    ) -> Self {
+        Self {
+            org_id: Some(org),
+            actor_user_id: Some(actor),
+            action,
+            object_kind: Some(kind),
+            object_id: Some(id),
+            client_addr,
+        }
+    }
+}
+
 /// Writes `event` through `conn` (a transaction, in practice).
 pub fn record(conn: &Conn<'_>, event: &AuditEvent<'_>) -> Result<(), ApiError> {
     conn.execute(

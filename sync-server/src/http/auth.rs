@@ -91,17 +91,7 @@ pub fn create_org_with_owner(
         "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, 'owner', ?3)",
         crate::db::params![org_id, user_id, now],
     )?;
-    audit::record(
-        conn,
-        &AuditEvent {
-            org_id: Some(&org_id),
-            actor_user_id: Some(&user_id),
-            action: "org.create",
-            object_kind: Some("org"),
-            object_id: Some(&org_id),
-            client_addr: None,
-        },
-    )?;
+    audit::record(conn, &AuditEvent::in_org(&org_id, &user_id, "org.create", ("org", &org_id), None))?;
     Ok((user_id, org_id))
 }
 

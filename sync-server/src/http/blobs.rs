@@ -61,17 +61,7 @@ fn insert_blob(
         crate::db::params![org, sha, to_db(size), user.user_id, now_text()],
     )?;
     if inserted > 0 {
-        audit::record(
-            conn,
-            &AuditEvent {
-                org_id: Some(org),
-                actor_user_id: Some(&user.user_id),
-                action: "blob.create",
-                object_kind: Some("blob"),
-                object_id: Some(sha),
-                client_addr: addr,
-            },
-        )?;
+        audit::record(conn, &AuditEvent::in_org(org, &user.user_id, "blob.create", ("blob", sha), addr))?;
     }
     Ok(inserted > 0)
 }
@@ -303,14 +293,7 @@ fn upload_event<'a>(
     id: &'a str,
     addr: Option<&'a str>,
 ) -> AuditEvent<'a> {
-    AuditEvent {
-        org_id: Some(org),
-        actor_user_id: Some(&user.user_id),
-        action,
-        object_kind: Some("upload"),
-        object_id: Some(id),
-        client_addr: addr,
-    }
+    AuditEvent::in_org(org, &user.user_id, action, ("upload", id), addr)
 }
 
 fn with_offset(upload: Upload, status: StatusCode) -> Response {

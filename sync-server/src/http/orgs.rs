@@ -86,14 +86,7 @@ pub async fn change_role(
             )?;
             audit::record(
                 tx,
-                &AuditEvent {
-                    org_id: Some(&org),
-                    actor_user_id: Some(&user.user_id),
-                    action: "member.role_change",
-                    object_kind: Some("member"),
-                    object_id: Some(&member),
-                    client_addr: addr.as_deref(),
-                },
+                &AuditEvent::in_org(&org, &user.user_id, "member.role_change", ("member", &member), addr.as_deref()),
             )?;
             Ok(tx.query_row(
                 "SELECT u.id, u.email, u.name, m.role, m.created_at FROM memberships m JOIN users u ON u.id = m.user_id
@@ -141,14 +134,13 @@ pub async fn remove_member(
             tx.execute("DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2", [&org, &member])?;
             audit::record(
                 tx,
-                &AuditEvent {
-                    org_id: Some(&org),
-                    actor_user_id: Some(&user.user_id),
-                    action: if leaving { "member.leave" } else { "member.remove" },
-                    object_kind: Some("member"),
-                    object_id: Some(&member),
-                    client_addr: addr.as_deref(),
-                },
+                &AuditEvent::in_org(
+                    &org,
+                    &user.user_id,
+                    if leaving { "member.leave" } else { "member.remove" },
+                    ("member", &member),
+                    addr.as_deref(),
+                ),
             )
         })
         .await?;
@@ -224,14 +216,7 @@ pub async fn create_invitation(
             )?;
             audit::record(
                 tx,
-                &AuditEvent {
-                    org_id: Some(&org),
-                    actor_user_id: Some(&user.user_id),
-                    action: "invitation.create",
-                    object_kind: Some("invitation"),
-                    object_id: Some(&id),
-                    client_addr: addr.as_deref(),
-                },
+                &AuditEvent::in_org(&org, &user.user_id, "invitation.create", ("invitation", &id), addr.as_deref()),
             )?;
             Ok(InvitationCreated { id, token, expires_at })
         })
@@ -300,14 +285,7 @@ pub async fn revoke_invitation(
             }
             audit::record(
                 tx,
-                &AuditEvent {
-                    org_id: Some(&org),
-                    actor_user_id: Some(&user.user_id),
-                    action: "invitation.revoke",
-                    object_kind: Some("invitation"),
-                    object_id: Some(&id),
-                    client_addr: addr.as_deref(),
-                },
+                &AuditEvent::in_org(&org, &user.user_id, "invitation.revoke", ("invitation", &id), addr.as_deref()),
             )
         })
         .await?;
@@ -431,14 +409,13 @@ pub async fn accept_invitation(
             }
             audit::record(
                 tx,
-                &AuditEvent {
-                    org_id: Some(&org_id),
-                    actor_user_id: Some(&user_id),
-                    action: "invitation.accept",
-                    object_kind: Some("invitation"),
-                    object_id: Some(&invitation_id),
-                    client_addr: addr.as_deref(),
-                },
+                &AuditEvent::in_org(
+                    &org_id,
+                    &user_id,
+                    "invitation.accept",
+                    ("invitation", &invitation_id),
+                    addr.as_deref(),
+                ),
             )?;
             let org_name: String = tx.query_row("SELECT name FROM orgs WHERE id = ?1", [&org_id], |r| r.get(0))?;
             let user = load_user(tx, &user_id)?;

@@ -71,17 +71,8 @@ pub async fn create_share_link(
                     to_text(req.expires_at)
                 ],
             )?;
-            audit::record(
-                tx,
-                &AuditEvent {
-                    org_id: Some(&org),
-                    actor_user_id: Some(&user.user_id),
-                    action: "share_link.create",
-                    object_kind: Some(req.kind.as_str()),
-                    object_id: Some(&req.id),
-                    client_addr: addr.as_deref(),
-                },
-            )?;
+            let object = (req.kind.as_str(), req.id.as_str());
+            audit::record(tx, &AuditEvent::in_org(&org, &user.user_id, "share_link.create", object, addr.as_deref()))?;
             let url = format!("{public_url}/s/{token}");
             Ok(ShareLinkCreated { id, token, url, expires_at: req.expires_at })
         })
@@ -149,14 +140,7 @@ pub async fn revoke_share_link(
             }
             audit::record(
                 tx,
-                &AuditEvent {
-                    org_id: Some(&org),
-                    actor_user_id: Some(&user.user_id),
-                    action: "share_link.revoke",
-                    object_kind: Some("share_link"),
-                    object_id: Some(&id),
-                    client_addr: addr.as_deref(),
-                },
+                &AuditEvent::in_org(&org, &user.user_id, "share_link.revoke", ("share_link", &id), addr.as_deref()),
             )
         })
         .await?;

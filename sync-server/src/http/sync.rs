@@ -237,17 +237,7 @@ fn write(conn: &Conn<'_>, site: &Site<'_>, r: &Revision<'_>) -> Result<(), ApiEr
             to_text(r.client_body)?
         ],
     )?;
-    audit::record(
-        conn,
-        &AuditEvent {
-            org_id: Some(site.org),
-            actor_user_id: Some(site.user),
-            action: r.action,
-            object_kind: Some(r.kind.as_str()),
-            object_id: Some(r.id),
-            client_addr: site.addr,
-        },
-    )
+    audit::record(conn, &AuditEvent::in_org(site.org, site.user, r.action, (r.kind.as_str(), r.id), site.addr))
 }
 
 fn apply(conn: &Conn<'_>, site: &Site<'_>, m: &Mutation) -> Result<MutationResult, ApiError> {
