@@ -80,6 +80,34 @@ describe('Team page', () => {
     expect(backend.callsOf('team_remove_member')).toEqual([{ workspace: 'ws-demo', user_id: 'u-bob' }]);
   });
 
+  it('leaves the org from your own row, once another member is owner, and signs the workspace out', async () => {
+    const backend = demoBackend();
+    const app = tracked(appWith(backend));
+    await app.loadTeam();
+    await app.backend.call('team_sign_in', { workspace: 'ws-demo', server_url: 'https://sync.example.com', email: 'you@example.com', password: 'demo', org: null }).then((t) => app.setTeam(t));
+    renderPage(Team, app);
+    const list = await screen.findByTestId('team-members');
+    await within(list).findByTestId('member-ann@example.com');
+
+    // The last owner may not leave: the server's words in the banner.
+    await fireEvent.click(within(list).getByTestId('member-leave'));
+    expect(await screen.findByText(/This workspace stops syncing/)).toBeInTheDocument();
+    await fireEvent.click(screen.getByTestId('confirm-ok'));
+    await waitFor(() => expect(app.problems.map((p) => p.message).join()).toContain('at least one owner'));
+    expect(app.team?.signed_in).toBe(true);
+
+    await fireEvent.change(within(list).getByTestId('member-role-ann@example.com'), { target: { value: 'owner' } });
+    await waitFor(() => expect(backend.callsOf('team_set_role')).toHaveLength(1));
+    await fireEvent.click(within(list).getByTestId('member-leave'));
+    await fireEvent.click(await screen.findByTestId('confirm-ok'));
+    await waitFor(() => expect(app.team?.signed_in).toBe(false));
+    expect(backend.callsOf('team_remove_member')).toEqual([
+      { workspace: 'ws-demo', user_id: 'u-you' },
+      { workspace: 'ws-demo', user_id: 'u-you' },
+    ]);
+    expect(backend.callsOf('team_sign_out')).toHaveLength(1);
+  });
+
   it('lists the changes a sync could not apply, in words', async () => {
     const problem = "version 1 of dataset 'subs' (subscriptions): the server has no file with SHA-256 ab12";
     const backend = demoBackend()

@@ -191,6 +191,11 @@ export function demoBackend(): MockBackend {
     { user_id: 'u-ann', email: 'ann@example.com', name: 'Ann', role: 'analyst', joined_at: '2026-02-01T09:00:00Z', is_you: false },
     { user_id: 'u-bob', email: 'bob@example.com', name: '', role: 'viewer', joined_at: '2026-03-01T09:00:00Z', is_you: false },
   ];
+  const keepAnOwner = (m: TeamMember) => {
+    if (m.role === 'owner' && members.filter((x) => x.role === 'owner').length === 1) {
+      throw new ApiFailure({ code: 'sync_server', message: 'sync server: an org keeps at least one owner' });
+    }
+  };
   const member = (user_id: string) => {
     const found = members.find((m) => m.user_id === user_id);
     if (!found) throw new ApiFailure({ code: 'sync_server', message: 'sync server: not_found: no such member' });
@@ -318,14 +323,14 @@ export function demoBackend(): MockBackend {
     team_members: () => members.map((m) => ({ ...m })),
     team_set_role: ({ user_id, role }) => {
       const m = member(user_id);
-      if (m.role === 'owner' && role !== 'owner' && members.filter((x) => x.role === 'owner').length === 1) {
-        throw new ApiFailure({ code: 'sync_server', message: 'sync server: an org keeps at least one owner' });
-      }
+      if (role !== 'owner') keepAnOwner(m);
       m.role = role;
       return { ...m };
     },
     team_remove_member: ({ user_id }) => {
-      members.splice(members.indexOf(member(user_id)), 1);
+      const m = member(user_id);
+      keepAnOwner(m);
+      members.splice(members.indexOf(m), 1);
       return null;
     },
     team_sign_out: () => {
