@@ -9,7 +9,7 @@ use std::time::Duration;
 use revlens_model::DocumentId;
 use revlens_report::DashboardSnapshot;
 use revlens_service::{AppShareLink, LoginRequest, OidcLoginRequest, Service, SyncStatus};
-use revlens_store::{Document, DocumentKind};
+use revlens_store::{Document, DocumentKind, Workspace};
 use revlens_sync::{Member, Role};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -325,7 +325,7 @@ pub(crate) fn sign_out(app: &App, args: WorkspaceArgs) -> ApiResult<TeamStatus> 
 pub(crate) fn members(app: &App, args: WorkspaceArgs) -> ApiResult<Vec<TeamMember>> {
     let workspace = app.workspace(&args.workspace)?;
     let service = app.network_service()?;
-    let you = service.sync_status(Some(&workspace.name))?.email;
+    let you = signed_in_email(&service, &workspace)?;
     let members = service.team_members(Some(&workspace.name))?;
     Ok(members.into_iter().map(|m| team_member(m, you.as_deref())).collect())
 }
@@ -334,7 +334,7 @@ pub(crate) fn members(app: &App, args: WorkspaceArgs) -> ApiResult<Vec<TeamMembe
 pub(crate) fn set_role(app: &App, args: SetRoleArgs) -> ApiResult<TeamMember> {
     let workspace = app.workspace(&args.workspace)?;
     let service = app.network_service()?;
-    let you = service.sync_status(Some(&workspace.name))?.email;
+    let you = signed_in_email(&service, &workspace)?;
     let member = service.team_set_role(Some(&workspace.name), &args.user_id, args.role.into())?;
     Ok(team_member(member, you.as_deref()))
 }
@@ -342,6 +342,11 @@ pub(crate) fn set_role(app: &App, args: SetRoleArgs) -> ApiResult<TeamMember> {
 pub(crate) fn remove_member(app: &App, args: TeamMemberArgs) -> ApiResult<()> {
     let workspace = app.workspace(&args.workspace)?;
     Ok(app.network_service()?.team_remove_member(Some(&workspace.name), &args.user_id)?)
+}
+
+/// The signed-in user's email (from the store), to mark their row among the members.
+fn signed_in_email(service: &Service, workspace: &Workspace) -> ApiResult<Option<String>> {
+    Ok(service.store().sync_account(workspace.id)?.map(|account| account.email))
 }
 
 fn team_member(member: Member, you: Option<&str>) -> TeamMember {
