@@ -6,7 +6,7 @@ use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use calamine::{Data, Ods, Range, Reader, Xls, Xlsx};
+use calamine::{Data, DataRef, Ods, Range, Reader, Xls, Xlsx, XlsxError};
 
 use crate::source::{RecordSource, Row};
 use crate::{ImportError, WorkbookKind};
@@ -58,15 +58,15 @@ pub(crate) fn load_sheet(
     };
     // calamine is a parser of untrusted input; a panic in it must not take the app down.
     let loaded = contained(|| match kind {
-        WorkbookKind::Xlsx => {
-            Xlsx::new(Cursor::new(bytes)).map_err(|e| e.to_string()).and_then(|mut wb| read_sheet(&mut wb, sheet))
-        }
-        WorkbookKind::Xls => {
-            Xls::new(Cursor::new(bytes)).map_err(|e| e.to_string()).and_then(|mut wb| read_sheet(&mut wb, sheet))
-        }
-        WorkbookKind::Ods => {
-            Ods::new(Cursor::new(bytes)).map_err(|e| e.to_string()).and_then(|mut wb| read_sheet(&mut wb, sheet))
-        }
+        WorkbookKind::Xlsx => Xlsx::new(Cursor::new(bytes))
+            .map_err(|e| e.to_string())
+            .and_then(|mut wb| read_sheet(&mut wb, sheet, bounded_xlsx_range)),
+        WorkbookKind::Xls => Xls::new(Cursor::new(bytes))
+            .map_err(|e| e.to_string())
+            .and_then(|mut wb| read_sheet(&mut wb, sheet, calamine_range)),
+        WorkbookKind::Ods => Ods::new(Cursor::new(bytes))
+            .map_err(|e| e.to_string())
+            .and_then(|mut wb| read_sheet(&mut wb, sheet, calamine_range)),
     });
     match loaded {
         Ok(Ok(Ok(sheet))) => Ok(sheet),
@@ -80,10 +80,13 @@ pub(crate) fn load_sheet(
 
 type SheetChoice = Result<Sheet, (String, Vec<String>)>;
 
-fn read_sheet<R, RS>(workbook: &mut R, requested: Option<&str>) -> Result<SheetChoice, String>
+fn read_sheet<R, RS>(
+    workbook: &mut R,
+    requested: Option<&str>,
+    range_of: impl FnOnce(&mut R, &str) -> Result<Range<Data>, String>,
+) -> Result<SheetChoice, String>
 where
     R: Reader<RS>,
-    R::Error: std::fmt::Display,
     RS: std::io::Read + std::io::Seek,
 {
     let sheets = workbook.sheet_names();
@@ -99,8 +102,83 @@ where
     let Some(name) = name else {
         return Ok(Err((requested.unwrap_or("1").to_string(), sheets)));
     };
-    let range = workbook.worksheet_range(&name).map_err(|e| e.to_string())?;
+    let range = range_of(workbook, &name)?;
     Ok(Ok(Sheet { name, sheets, range }))
+}
+
+/// A sheet as calamine lays it out; for formats whose reader bounds the grid (ODS at 100
+/// million cells, XLS at 65,536 rows of 256 columns with the patch in `vendor/calamine`).
+fn calamine_range<R, RS>(workbook: &mut R, name: &str) -> Result<Range<Data>, String>
+where
+    R: Reader<RS>,
+    R::Error: std::fmt::Display,
+    RS: std::io::Read + std::io::Seek,
+{
+    workbook.worksheet_range(name).map_err(|e| e.to_string())
+}
+
+/// The most cells a sheet's grid (its used range, blanks included) may have: about 1.6 GB
+/// of cells, room for a million rows of fifty columns.
+const MAX_SHEET_CELLS: u64 = 50_000_000;
+
+/// An XLSX sheet's cells, read one by one and laid out as a grid only when the grid is
+/// bounded: calamine's own `worksheet_range` would allocate it for a lone value in XFD1048576
+/// (17 billion cells), and a failed allocation aborts the process.
+fn bounded_xlsx_range<RS: std::io::Read + std::io::Seek>(
+    workbook: &mut Xlsx<RS>,
+    name: &str,
+) -> Result<Range<Data>, String> {
+    let mut reader = match workbook.worksheet_cells_reader(name) {
+        Ok(reader) => reader,
+        // A chart sheet or dialog sheet has no cells.
+        Err(XlsxError::NotAWorksheet(_)) => return Ok(Range::empty()),
+        Err(e) => return Err(e.to_string()),
+    };
+    let mut cells = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+        if !matches!(cell.get_value(), DataRef::Empty) {
+            let position = cell.get_position();
+            cells.push(calamine::Cell::new(position, Data::from(cell.get_value().clone())));
+        }
+    }
+    check_grid(name, &cells)?;
+    Ok(Range::from_sparse(cells))
+}
+
+/// Refuses a sheet whose used range is too large to lay out, naming the values that make it so.
+fn check_grid(sheet: &str, cells: &[calamine::Cell<Data>]) -> Result<(), String> {
+    let positions = || cells.iter().map(calamine::Cell::get_position);
+    let (Some(top), Some(bottom)) = (positions().map(|p| p.0).min(), positions().max_by_key(|p| p.0)) else {
+        return Ok(());
+    };
+    let (Some(left), Some(right)) = (positions().map(|p| p.1).min(), positions().max_by_key(|p| p.1)) else {
+        return Ok(());
+    };
+    let grid = u64::from(bottom.0 - top + 1) * u64::from(right.1 - left + 1);
+    if grid <= MAX_SHEET_CELLS {
+        return Ok(());
+    }
+    Err(format!(
+        "sheet '{sheet}' spans {}:{} ({grid} cells; at most {MAX_SHEET_CELLS} can be read): its lowest value is in {} \
+         and its rightmost in {}; delete values far outside the table, or save the sheet as CSV",
+        cell_address((top, left)),
+        cell_address((bottom.0, right.1)),
+        cell_address(bottom),
+        cell_address(right),
+    ))
+}
+
+/// A zero-based (row, column) as Excel writes it: (0, 0) is A1, (9, 27) is AB10.
+fn cell_address((row, column): (u32, u32)) -> String {
+    let mut letters = Vec::new();
+    let mut rest = column + 1;
+    while rest > 0 {
+        let digit = (rest - 1) % 26;
+        letters.push(b'A' + digit as u8);
+        rest = (rest - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
 }
 
 /// A cell as text: integral floats without ".0", dates as ISO, errors as Excel shows them.
@@ -197,5 +275,14 @@ mod tests {
         assert_eq!(text(Data::DateTime(date)), "2024-01-01");
         let stamp = calamine::ExcelDateTime::new(45292.5, calamine::ExcelDateTimeType::DateTime, false);
         assert_eq!(text(Data::DateTime(stamp)), "2024-01-01 12:00:00");
+    }
+
+    #[test]
+    fn addresses_as_excel_writes_them() {
+        assert_eq!(cell_address((0, 0)), "A1");
+        assert_eq!(cell_address((9, 25)), "Z10");
+        assert_eq!(cell_address((9, 27)), "AB10");
+        assert_eq!(cell_address((0, 701)), "ZZ1");
+        assert_eq!(cell_address((1_048_575, 16_383)), "XFD1048576");
     }
 }

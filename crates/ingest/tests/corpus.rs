@@ -827,6 +827,34 @@ fn truncated_and_fake_workbooks_are_clean_errors() {
     assert!(reason.contains("not a spreadsheet"), "{reason}");
 }
 
+/// A lone value far outside the table would make a dense grid of billions of cells: a
+/// clear error naming where the values reach, not an aborted process.
+#[test]
+fn a_stray_value_in_xfd1048576_is_refused_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stray.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet().set_name("Export").unwrap();
+    sheet.write(0, 0, "customer_id").unwrap();
+    sheet.write(1, 0, "c1").unwrap();
+    sheet.write(1_048_575, 16_383, "note").unwrap();
+    workbook.save(&path).unwrap();
+    let (expected, reason) = workbook_error("stray.xlsx", &std::fs::read(&path).unwrap());
+    assert_eq!(expected, "XLSX");
+    assert!(reason.contains("sheet 'Export' spans A1:XFD1048576 (17179869184 cells"), "{reason}");
+    assert!(reason.contains("its lowest value is in XFD1048576 and its rightmost in XFD1048576"), "{reason}");
+}
+
+/// The fuzzer's .xls with a LABELSST cell in column 65,534 (a sheet of this format has 256)
+/// once aborted the process on a 137 GB allocation; the patched calamine refuses it.
+#[test]
+fn an_xls_cell_beyond_column_iv_is_refused_in_words() {
+    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus-seed/xls-dense-grid-oom.xls");
+    let (expected, reason) = workbook_error("broken.xls", &std::fs::read(seed).unwrap());
+    assert_eq!(expected, "XLS");
+    assert!(reason.contains("a cell at row 65535 lies in column 65534, beyond the 256 columns"), "{reason}");
+}
+
 // ---------------------------------------------------------------- fuzz seeds
 
 /// Every seed of the fuzz corpus goes through the parser in plain `cargo test`, so the
