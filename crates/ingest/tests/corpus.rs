@@ -845,14 +845,24 @@ fn a_stray_value_in_xfd1048576_is_refused_in_words() {
     assert!(reason.contains("its lowest value is in XFD1048576 and its rightmost in XFD1048576"), "{reason}");
 }
 
-/// The fuzzer's .xls with a LABELSST cell in column 65,534 (a sheet of this format has 256)
-/// once aborted the process on a 137 GB allocation; the patched calamine refuses it.
-#[test]
-fn an_xls_cell_beyond_column_iv_is_refused_in_words() {
-    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus-seed/xls-dense-grid-oom.xls");
-    let (expected, reason) = workbook_error("broken.xls", &std::fs::read(seed).unwrap());
+/// The reason a damaged .xls of the fuzz corpus is refused with.
+fn xls_seed_error(seed: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus-seed").join(seed);
+    let (expected, reason) = workbook_error("broken.xls", &std::fs::read(path).unwrap());
     assert_eq!(expected, "XLS");
+    reason
+}
+
+/// Two .xls files the fuzzer found that once ran the process out of memory, refused by
+/// the patched calamine (vendor/calamine/PATCHED.md): a LABELSST cell in column 65,534 (a
+/// sheet of this format has 256; a 137 GB grid), and a directory whose sector chain loops
+/// back on itself (read until memory ran out).
+#[test]
+fn damaged_xls_files_are_refused_in_words() {
+    let reason = xls_seed_error("xls-dense-grid-oom.xls");
     assert!(reason.contains("a cell at row 65535 lies in column 65534, beyond the 256 columns"), "{reason}");
+    let reason = xls_seed_error("xls-cyclic-sector-chain.xls");
+    assert!(reason.contains("the sector chain loops back at sector 0"), "{reason}");
 }
 
 // ---------------------------------------------------------------- fuzz seeds

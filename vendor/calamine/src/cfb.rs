@@ -37,6 +37,8 @@ pub enum CfbError {
     },
     CodePageNotFound(u16),
     SectorBeyondEof(u32),
+    /// A sector chain visits more sectors than the file has (RevLens patch)
+    CyclicChain(u32),
 }
 
 impl From<std::io::Error> for CfbError {
@@ -75,6 +77,7 @@ impl std::fmt::Display for CfbError {
             } => write!(f, "Invalid {name}, expecting {expected} found {found:X}"),
             CfbError::CodePageNotFound(e) => write!(f, "Codepage {e:X} not found"),
             CfbError::SectorBeyondEof(i) => write!(f, "Sector {i} points past end of file"),
+            CfbError::CyclicChain(i) => write!(f, "the sector chain loops back at sector {i}"),
         }
     }
 }
@@ -333,7 +336,14 @@ impl Sectors {
         len: usize,
     ) -> Result<Vec<u8>, CfbError> {
         let mut chain = Vec::new();
+        // RevLens patch: a chain that loops back on itself in a damaged file would grow
+        // `chain` until memory runs out; no chain can visit more sectors than there are.
+        let mut visited = 0u32;
         while sector_id != ENDOFCHAIN {
+            visited += 1;
+            if visited > self.maxid.saturating_add(1) {
+                return Err(CfbError::CyclicChain(sector_id));
+            }
             let sector = self.get(sector_id, r)?;
             let remaining = len - chain.len();
             let to_copy = sector.len().min(remaining);
