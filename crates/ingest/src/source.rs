@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use csv::ByteRecord;
+use csv::{ByteRecord, StringRecord};
 
 use crate::ImportError;
 
@@ -14,77 +14,61 @@ use crate::ImportError;
 pub(crate) struct Row {
     /// 1-based physical line (text) or sheet row (workbook) where the record starts.
     pub(crate) line: u64,
-    text: String,
-    ends: Vec<usize>,
+    record: StringRecord,
 }
 
 impl Row {
     pub(crate) fn clear(&mut self, line: u64) {
         self.line = line;
-        self.text.clear();
-        self.ends.clear();
+        self.record.clear();
     }
 
     pub(crate) fn push_field(&mut self, field: &str) {
-        self.text.push_str(field);
-        self.ends.push(self.text.len());
+        self.record.push_field(field);
     }
 
     /// Appends raw bytes as a field: UTF-8 if they are, else Windows-1252 (the fallback
     /// encoding), so evidence is right even before the file's encoding is settled.
     pub(crate) fn push_bytes(&mut self, field: &[u8]) {
         match std::str::from_utf8(field) {
-            Ok(text) => self.text.push_str(text),
+            Ok(text) => self.record.push_field(text),
             Err(_) => {
                 let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(field);
-                self.text.push_str(&text);
+                self.record.push_field(&text);
             }
         }
-        self.ends.push(self.text.len());
     }
 
-    /// Appends every field of `record`: in one copy when the whole record is UTF-8 and
-    /// no field boundary splits a character (the common case), else field by field.
-    pub(crate) fn push_record(&mut self, record: &ByteRecord) {
-        let start = self.text.len();
-        if let Ok(text) = std::str::from_utf8(record.as_slice()) {
-            let mut end = 0;
-            let whole = record.iter().all(|field| {
-                end += field.len();
-                text.is_char_boundary(end)
-            });
-            if whole {
-                self.text.push_str(text);
-                let mut end = start;
-                for field in record {
-                    end += field.len();
-                    self.ends.push(end);
+    /// Becomes the record the parser just read, at `line`, without copying it when it is
+    /// UTF-8 (the common case): the buffers trade places, and `record` gets this row's old
+    /// one for the parser to read the next record into.
+    pub(crate) fn take_record(&mut self, line: u64, record: &mut ByteRecord) {
+        self.line = line;
+        let read = std::mem::replace(record, std::mem::take(&mut self.record).into_byte_record());
+        match StringRecord::from_byte_record(read) {
+            Ok(text) => self.record = text,
+            Err(invalid) => {
+                let read = invalid.into_byte_record();
+                self.record.clear();
+                for field in &read {
+                    self.push_bytes(field);
                 }
-                return;
             }
-        }
-        for field in record {
-            self.push_bytes(field);
         }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.ends.len()
+        self.record.len()
     }
 
     /// Bytes of text in all fields together.
     pub(crate) fn text_len(&self) -> usize {
-        self.text.len()
+        self.record.as_slice().len()
     }
 
     /// The field as written (untrimmed); `""` past the end.
     pub(crate) fn raw(&self, index: usize) -> &str {
-        let start = match index.checked_sub(1) {
-            Some(previous) => self.ends.get(previous).copied().unwrap_or(0),
-            None => 0,
-        };
-        let end = self.ends.get(index).copied().unwrap_or(start);
-        self.text.get(start..end).unwrap_or("")
+        self.record.get(index).unwrap_or("")
     }
 
     /// The field trimmed of surrounding whitespace.
@@ -276,8 +260,7 @@ impl<R: Read + InputStats> RecordSource for CsvRecords<R> {
                     return Err(ImportError::Binary { path: self.path.clone(), offset });
                 }
                 let position = self.record.position().map_or(0, csv::Position::byte);
-                row.clear(input.line_at(position));
-                row.push_record(&self.record);
+                row.take_record(input.line_at(position), &mut self.record);
                 Ok(true)
             }
             Err(error) => {
@@ -345,14 +328,13 @@ mod tests {
     }
 
     #[test]
-    fn records_push_whole_or_field_by_field() {
+    fn records_taken_whole_or_field_by_field() {
         let mut row = Row::default();
         let mut record = ByteRecord::new();
         for fields in [&[&b" a "[..], b"caf\xc3\xa9", b""][..], &[b"caf\xe9", b"x"], &[b"ab\xc3", b"\xa9cd"]] {
             record.clear();
             fields.iter().for_each(|f| record.push_field(f));
-            row.clear(1);
-            row.push_record(&record);
+            row.take_record(1, &mut record);
             let mut expected = Row::default();
             expected.clear(1);
             fields.iter().for_each(|f| expected.push_bytes(f));
