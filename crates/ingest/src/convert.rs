@@ -237,19 +237,13 @@ impl<'a> Converter<'a> {
                 .get(index)
                 .copied()
                 .unwrap_or(ColumnFormat { mark: DecimalMark::Dot, date: DateFormat::Iso });
-            let converted = convert_value(source, field.ty, field.name, value, format);
-            match converted {
-                Ok(Converted::Value(staged)) => self.set(index, staged),
-                Ok(Converted::Interval(unit, count)) => {
-                    self.set(index, Staged::Word(unit));
-                    if count != 1 {
-                        interval_count = Some(count);
-                    }
-                }
-                Ok(Converted::ChurnedOn(day)) => {
-                    self.set(index, Staged::Bool(true));
-                    churn_date = Some(day);
-                }
+            let Some(slot) = self.staged.get_mut(index) else {
+                continue;
+            };
+            match convert_value(source, field.ty, field.name, value, format, slot) {
+                Ok(Implied::Nothing) => {}
+                Ok(Implied::IntervalCount(count)) => interval_count = Some(count),
+                Ok(Implied::ChurnedOn(day)) => churn_date = Some(day),
                 Err(expected) => self.error(row.line, Some(source), Some(value), expected),
             }
         }
@@ -360,9 +354,12 @@ fn push_value(values: &mut ColumnValues, staged: Staged, row: &Row) {
     }
 }
 
-enum Converted {
-    Value(Staged),
-    Interval(&'static str, u32),
+/// What a converted value says about other fields of its row.
+enum Implied {
+    Nothing,
+    /// "6 months": the interval_count, when the row has none.
+    IntervalCount(u32),
+    /// A churn date in the churned column: the churn_date, when the row has none.
     ChurnedOn(i32),
 }
 
@@ -373,16 +370,19 @@ fn number_example(mark: DecimalMark) -> &'static str {
     }
 }
 
-/// Converts one non-empty trimmed value of a canonical field; `Err` says what was expected.
+/// Converts one non-empty trimmed value of a canonical field into `slot`; `Err` says what
+/// was expected. (Written in place: a `Staged` returned through a temporary was assembled
+/// byte by byte and then reloaded whole, a store-forwarding stall on every cell.)
 fn convert_value(
     source: usize,
     ty: FieldType,
     name: &str,
     value: &str,
     format: ColumnFormat,
-) -> Result<Converted, String> {
+    slot: &mut Staged,
+) -> Result<Implied, String> {
     let number = |percent| PlainNumber::parse(value, format.mark, percent);
-    let staged = match ty {
+    *slot = match ty {
         // Text and ids are never inferred: "00123" stays "00123".
         FieldType::Id | FieldType::Text => Staged::Source(source),
         FieldType::Money => match number(false).and_then(|n| n.to_money_units()) {
@@ -413,7 +413,10 @@ fn convert_value(
             None => return Err("a 3-letter currency code like USD".into()),
         },
         FieldType::Interval => match parse_interval(value) {
-            Some(interval) => return Ok(Converted::Interval(interval.unit, interval.count)),
+            Some(interval) => {
+                *slot = Staged::Word(interval.unit);
+                return Ok(if interval.count == 1 { Implied::Nothing } else { Implied::IntervalCount(interval.count) });
+            }
             None => return Err("a billing interval: day, week, month, quarter or year".into()),
         },
         FieldType::TransactionType => match parse_transaction_type(value) {
@@ -423,13 +426,16 @@ fn convert_value(
         FieldType::Flag => match parse_flag(value) {
             Some(flag) => Staged::Bool(flag),
             None if name == "churned" => match parse_date(value, format.date) {
-                Some(day) => return Ok(Converted::ChurnedOn(day)),
+                Some(day) => {
+                    *slot = Staged::Bool(true);
+                    return Ok(Implied::ChurnedOn(day));
+                }
                 None => return Err("yes/no, true/false, 1/0, or a churn date".into()),
             },
             None => return Err("yes/no, true/false or 1/0".into()),
         },
     };
-    Ok(Converted::Value(staged))
+    Ok(Implied::Nothing)
 }
 
 /// Accumulates converted rows column by column until a batch is full.
