@@ -204,7 +204,7 @@ impl<R: Read> Read for Tee<'_, R> {
         if let Some(check) = self.utf8.as_mut() {
             check.feed(chunk);
             if self.first_nul.is_none() {
-                if let Some(at) = chunk.iter().position(|&b| b == 0) {
+                if let Some(at) = memchr::memchr(0, chunk) {
                     self.first_nul = Some(self.bytes + at as u64);
                 }
             }
