@@ -1,70 +1,19 @@
 //! Any bytes, as any kind of file: inspection and import must return, never panic.
 #![no_main]
 
-use std::sync::OnceLock;
+#[path = "common/mod.rs"]
+mod common;
 
 use libfuzzer_sys::fuzz_target;
-use revlens_ingest::{
-    import, inspect, suggest_mapping, ImportIo, ImportPlan, SourceOptions,
-};
-use revlens_model::{CancelToken, DatasetKind, RowBatch};
-
-/// One directory for the whole run: creating one per input would dominate the time.
-fn scratch() -> Option<&'static std::path::Path> {
-    static DIR: OnceLock<Option<tempfile::TempDir>> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().ok())
-        .as_ref()
-        .map(|d| d.path())
-}
 
 fuzz_target!(
-    init: {
-        // libFuzzer's hook aborts on every panic, even one the importer catches inside a
-        // third-party parser and turns into an error; only the others are bugs.
-        let abort = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !revlens_ingest::panic_is_contained() {
-                abort(info);
-            }
-        }));
-    },
+    init: common::quiet_contained_panics(),
     |data: &[u8]| {
-    let Some(dir) = scratch() else { return };
-    // The name matters: a workbook extension changes how non-workbook bytes fail.
-    let name = match data.first() {
-        Some(b) if b % 7 == 0 => "input.xlsx",
-        _ => "input.csv",
-    };
-    let path = dir.join(name);
-    if std::fs::write(&path, data).is_err() {
-        return;
-    }
-    let headers = inspect(&path, &SourceOptions::default())
-        .map(|i| i.headers)
-        .unwrap_or_default();
-    for (kind, skip_invalid) in [
-        (DatasetKind::Subscriptions, false),
-        (DatasetKind::Transactions, true),
-        (DatasetKind::Customers, true),
-    ] {
-        let plan = ImportPlan {
-            kind,
-            mapping: suggest_mapping(kind, &headers),
-            skip_invalid,
-            source: SourceOptions::default(),
+        // The name matters: a workbook extension changes how non-workbook bytes fail.
+        let name = match data.first() {
+            Some(b) if b % 7 == 0 => "input.xlsx",
+            _ => "input.csv",
         };
-        let mut batches: Vec<RowBatch> = Vec::new();
-        let cancel = CancelToken::new();
-        let _ = import(
-            &path,
-            &plan,
-            ImportIo {
-                rows: &mut batches,
-                rejected: &mut |_| Ok(()),
-                original: &mut std::io::sink(),
-                progress: &mut |_| {},
-                cancel: &cancel,
-            },
-        );
+        common::inspect_and_import(name, data);
     }
-});
+);

@@ -845,24 +845,28 @@ fn a_stray_value_in_xfd1048576_is_refused_in_words() {
     assert!(reason.contains("its lowest value is in XFD1048576 and its rightmost in XFD1048576"), "{reason}");
 }
 
-/// The reason a damaged .xls of the fuzz corpus is refused with.
-fn xls_seed_error(seed: &str) -> String {
+/// What a damaged workbook of the fuzz corpus is refused as, and why.
+fn seed_error(seed: &str) -> (String, String) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus-seed").join(seed);
-    let (expected, reason) = workbook_error("broken.xls", &std::fs::read(path).unwrap());
-    assert_eq!(expected, "XLS");
-    reason
+    workbook_error(seed, &std::fs::read(path).unwrap())
 }
 
-/// Two .xls files the fuzzer found that once ran the process out of memory, refused by
-/// the patched calamine (vendor/calamine/PATCHED.md): a LABELSST cell in column 65,534 (a
-/// sheet of this format has 256; a 137 GB grid), and a directory whose sector chain loops
-/// back on itself (read until memory ran out).
+/// Workbooks the fuzzer found that once ran the process out of memory or forever, refused
+/// by the patched calamine (vendor/calamine/PATCHED.md): an .xls with a LABELSST cell in
+/// column 65,534 (a sheet of this format has 256; a 137 GB grid), an .xls whose directory's
+/// sector chain loops back on itself (read until memory ran out), and an .ods whose table
+/// is cut off by the end of its content.xml (read forever).
 #[test]
-fn damaged_xls_files_are_refused_in_words() {
-    let reason = xls_seed_error("xls-dense-grid-oom.xls");
+fn damaged_workbooks_are_refused_in_words() {
+    let (expected, reason) = seed_error("xls-dense-grid-oom.xls");
+    assert_eq!(expected, "XLS");
     assert!(reason.contains("a cell at row 65535 lies in column 65534, beyond the 256 columns"), "{reason}");
-    let reason = xls_seed_error("xls-cyclic-sector-chain.xls");
+    let (expected, reason) = seed_error("xls-cyclic-sector-chain.xls");
+    assert_eq!(expected, "XLS");
     assert!(reason.contains("the sector chain loops back at sector 0"), "{reason}");
+    let (expected, reason) = seed_error("ods-table-cut-off.ods");
+    assert_eq!(expected, "ODS");
+    assert_eq!(reason, "Expecting 'table:table' node, found end of xml file");
 }
 
 // ---------------------------------------------------------------- fuzz seeds

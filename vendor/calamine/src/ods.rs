@@ -474,6 +474,8 @@ where
                 rows_repeats.push(capped_repeats);
             }
             Ok(Event::End(e)) if e.name() == QName("table:table") => break,
+            // RevLens patch: a table cut off by the end of the file looped here forever.
+            Ok(Event::Eof) => return Err(OdsError::Eof("table:table")),
             Err(e) => return Err(OdsError::Xml(e)),
             Ok(_) => (),
         }
@@ -756,6 +758,8 @@ where
                         Ok(Event::End(e)) if e.name() == QName("office:annotation") => {
                             break;
                         }
+                        // RevLens patch: an annotation cut off by the end of the file looped here forever.
+                        Ok(Event::Eof) => return Err(OdsError::Eof("office:annotation")),
                         Err(e) => return Err(OdsError::Xml(e)),
                         _ => (),
                     }
