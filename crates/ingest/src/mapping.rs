@@ -126,8 +126,16 @@ pub fn header_signature(headers: &[String]) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// Names quoted in an error message at most: a sheet can have 16,384 headers.
+const MAX_QUOTED_NAMES: usize = 30;
+
 fn quoted_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
-    items.into_iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
+    let items: Vec<&str> = items.into_iter().collect();
+    let mut list = items.iter().take(MAX_QUOTED_NAMES).map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
+    if let Some(more) = items.len().checked_sub(MAX_QUOTED_NAMES).filter(|&more| more > 0) {
+        list.push_str(&format!(" and {more} more"));
+    }
+    list
 }
 
 impl Mapping {
@@ -189,6 +197,15 @@ impl Mapping {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_header_lists_are_cut_short() {
+        let headers: Vec<String> = (1..=100).map(|i| format!("column_{i}")).collect();
+        let list = quoted_list(headers.iter().map(String::as_str));
+        assert!(list.starts_with("'column_1', 'column_2', "), "{list}");
+        assert!(list.ends_with("'column_30' and 70 more"), "{list}");
+        assert_eq!(quoted_list(["a", "b"]), "'a', 'b'");
+    }
 
     fn headers(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()

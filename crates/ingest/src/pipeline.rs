@@ -134,7 +134,7 @@ pub(crate) fn inspect(path: &Path, options: &SourceOptions) -> Result<Inspection
         FileKind::Workbook(kind) => {
             let bytes = std::fs::read(path).map_err(io_error(path))?;
             let sheet = workbook::load_sheet(path, bytes, kind, options.sheet.as_deref())?;
-            let mut records = SheetRecords::new(&sheet.range, sample.file_len);
+            let mut records = SheetRecords::new(&sheet.values, sample.file_len);
             let rows = first_sheet_rows(&mut records)?;
             let found = header_and_sample(path, &rows)?;
             Ok(Inspection {
@@ -520,14 +520,14 @@ fn import_workbook(
     let file_bytes = bytes.len() as u64;
     let sheet = workbook::load_sheet(path, bytes, kind, plan.source.sheet.as_deref())?;
 
-    let mut records = SheetRecords::new(&sheet.range, file_bytes);
+    let mut records = SheetRecords::new(&sheet.values, file_bytes);
     let rows = first_sheet_rows(&mut records)?;
     let found = header_and_sample(path, &rows)?;
     let header_line = found.line;
     let layout = Layout::plan(path, plan.kind, &plan.mapping, &found.headers)?;
 
     let mut evidence = Evidence::new(&layout);
-    let mut records = SheetRecords::new(&sheet.range, file_bytes);
+    let mut records = SheetRecords::new(&sheet.values, file_bytes);
     let data_rows = scan(&mut records, header_line, &mut evidence, &mut pacer, None)?;
     if data_rows == 0 {
         return Err(ImportError::NoRows { path: path.to_path_buf(), header_line });
@@ -535,7 +535,7 @@ fn import_workbook(
     let formats = evidence.decide(&layout, false);
 
     pacer.start(Phase::Importing)?;
-    let mut records = SheetRecords::new(&sheet.range, file_bytes);
+    let mut records = SheetRecords::new(&sheet.values, file_bytes);
     let mut converter = Converter::new(&layout, &formats);
     let mut emitter = Emitter::new(&mut *io.rows, &mut *io.rejected, plan.skip_invalid, &layout);
     emit(&mut records, header_line, &mut converter, &mut emitter, &mut pacer)?;

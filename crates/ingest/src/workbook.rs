@@ -1,12 +1,15 @@
 //! Workbooks (XLSX, XLS, ODS) through calamine: open defensively, choose a sheet, and
 //! present its cells as text rows for the same pipeline as delimited files.
+//!
+//! A sheet is kept as its values only, never as a dense grid: a lone value far outside
+//! the table (XFD1048576 is 17 billion cells from A1) costs one cell, not gigabytes.
 
 use std::cell::Cell;
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use calamine::{Data, DataRef, Ods, Range, Reader, Xls, Xlsx, XlsxError};
+use calamine::{Cell as SheetCell, Data, DataRef, Ods, Range, Reader, Xls, Xlsx, XlsxError};
 
 use crate::source::{RecordSource, Row};
 use crate::{ImportError, WorkbookKind};
@@ -15,7 +18,75 @@ use crate::{ImportError, WorkbookKind};
 pub(crate) struct Sheet {
     pub(crate) name: String,
     pub(crate) sheets: Vec<String>,
-    pub(crate) range: Range<Data>,
+    pub(crate) values: SheetValues,
+}
+
+/// The most cells the rows of a sheet may have when laid out (its rows that hold values,
+/// each as wide as the sheet): about 1.6 GB as calamine's cells, a million rows of fifty.
+const MAX_SHEET_CELLS: u64 = 50_000_000;
+
+/// Columns of the widest sheets (A to XFD, in XLSX and ODS alike).
+const MAX_COLUMNS: u32 = 16_384;
+
+/// A sheet's non-empty cells in reading order, and the columns its rows span.
+pub(crate) struct SheetValues {
+    cells: Vec<SheetCell<Data>>,
+    first_column: u32,
+    width: u32,
+    rows: u64,
+}
+
+impl SheetValues {
+    /// Sorts `cells` (a later value at the same position wins, as in calamine's ranges)
+    /// and refuses a sheet too large to read, naming the value that makes it so.
+    fn new(sheet: &str, mut cells: Vec<SheetCell<Data>>) -> Result<Self, String> {
+        cells.sort_by_key(SheetCell::get_position);
+        cells.dedup_by(|later, kept| {
+            let same = later.get_position() == kept.get_position();
+            if same {
+                std::mem::swap(later, kept);
+            }
+            same
+        });
+        let columns = || cells.iter().map(|cell| cell.get_position().1);
+        let first_column = columns().min().unwrap_or(0);
+        let rightmost = cells.iter().max_by_key(|cell| cell.get_position().1).map(SheetCell::get_position);
+        if let Some(beyond) = rightmost.filter(|&(_, column)| column >= MAX_COLUMNS) {
+            return Err(format!(
+                "sheet '{sheet}' has a value in row {}, column {}, beyond XFD, the last column a sheet can have",
+                beyond.0 + 1,
+                beyond.1 + 1
+            ));
+        }
+        let width = rightmost.map_or(0, |(_, column)| column - first_column + 1);
+        let mut rows = 0;
+        let mut previous = None;
+        for cell in &cells {
+            let row = Some(cell.get_position().0);
+            rows += u64::from(row != previous);
+            previous = row;
+        }
+        let laid_out = rows * u64::from(width);
+        if let Some(rightmost) = rightmost.filter(|_| laid_out > MAX_SHEET_CELLS) {
+            return Err(format!(
+                "sheet '{sheet}' has values in {rows} rows across {width} columns ({laid_out} cells to read; at most \
+                 {MAX_SHEET_CELLS}): its rightmost value is in {}; delete values far outside the table, or save the \
+                 sheet as CSV",
+                cell_address(rightmost),
+            ));
+        }
+        Ok(SheetValues { cells, first_column, width, rows })
+    }
+
+    /// The values of a sheet calamine laid out as a range.
+    fn of_range(sheet: &str, range: &Range<Data>) -> Result<Self, String> {
+        let (top, left) = range.start().unwrap_or((0, 0));
+        let cells = range
+            .used_cells()
+            .map(|(row, column, value)| SheetCell::new((top + row as u32, left + column as u32), value.clone()))
+            .collect();
+        SheetValues::new(sheet, cells)
+    }
 }
 
 fn kind_name(kind: WorkbookKind) -> &'static str {
@@ -60,7 +131,7 @@ pub(crate) fn load_sheet(
     let loaded = contained(|| match kind {
         WorkbookKind::Xlsx => Xlsx::new(Cursor::new(bytes))
             .map_err(|e| e.to_string())
-            .and_then(|mut wb| read_sheet(&mut wb, sheet, bounded_xlsx_range)),
+            .and_then(|mut wb| read_sheet(&mut wb, sheet, xlsx_values)),
         WorkbookKind::Xls => Xls::new(Cursor::new(bytes))
             .map_err(|e| e.to_string())
             .and_then(|mut wb| read_sheet(&mut wb, sheet, calamine_range)),
@@ -83,7 +154,7 @@ type SheetChoice = Result<Sheet, (String, Vec<String>)>;
 fn read_sheet<R, RS>(
     workbook: &mut R,
     requested: Option<&str>,
-    range_of: impl FnOnce(&mut R, &str) -> Result<Range<Data>, String>,
+    values_of: impl FnOnce(&mut R, &str) -> Result<SheetValues, String>,
 ) -> Result<SheetChoice, String>
 where
     R: Reader<RS>,
@@ -102,70 +173,38 @@ where
     let Some(name) = name else {
         return Ok(Err((requested.unwrap_or("1").to_string(), sheets)));
     };
-    let range = range_of(workbook, &name)?;
-    Ok(Ok(Sheet { name, sheets, range }))
+    let values = values_of(workbook, &name)?;
+    Ok(Ok(Sheet { name, sheets, values }))
 }
 
-/// A sheet as calamine lays it out; for formats whose reader bounds the grid (ODS at 100
-/// million cells, XLS at 65,536 rows of 256 columns with the patch in `vendor/calamine`).
-fn calamine_range<R, RS>(workbook: &mut R, name: &str) -> Result<Range<Data>, String>
+/// A sheet that calamine lays out as a range itself, bounded by its reader: ODS at 100
+/// million cells, XLS at 65,536 rows of 256 columns (with the patch in `vendor/calamine`).
+fn calamine_range<R, RS>(workbook: &mut R, name: &str) -> Result<SheetValues, String>
 where
     R: Reader<RS>,
     R::Error: std::fmt::Display,
     RS: std::io::Read + std::io::Seek,
 {
-    workbook.worksheet_range(name).map_err(|e| e.to_string())
+    let range = workbook.worksheet_range(name).map_err(|e| e.to_string())?;
+    SheetValues::of_range(name, &range)
 }
 
-/// The most cells a sheet's grid (its used range, blanks included) may have: about 1.6 GB
-/// of cells, room for a million rows of fifty columns.
-const MAX_SHEET_CELLS: u64 = 50_000_000;
-
-/// An XLSX sheet's cells, read one by one and laid out as a grid only when the grid is
-/// bounded: calamine's own `worksheet_range` would allocate it for a lone value in XFD1048576
-/// (17 billion cells), and a failed allocation aborts the process.
-fn bounded_xlsx_range<RS: std::io::Read + std::io::Seek>(
-    workbook: &mut Xlsx<RS>,
-    name: &str,
-) -> Result<Range<Data>, String> {
+/// An XLSX sheet's values, read cell by cell: calamine's own `worksheet_range` would lay
+/// out a dense grid, and a failed allocation of one aborts the process.
+fn xlsx_values<RS: std::io::Read + std::io::Seek>(workbook: &mut Xlsx<RS>, name: &str) -> Result<SheetValues, String> {
     let mut reader = match workbook.worksheet_cells_reader(name) {
         Ok(reader) => reader,
         // A chart sheet or dialog sheet has no cells.
-        Err(XlsxError::NotAWorksheet(_)) => return Ok(Range::empty()),
+        Err(XlsxError::NotAWorksheet(_)) => return SheetValues::new(name, Vec::new()),
         Err(e) => return Err(e.to_string()),
     };
     let mut cells = Vec::new();
     while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
         if !matches!(cell.get_value(), DataRef::Empty) {
-            let position = cell.get_position();
-            cells.push(calamine::Cell::new(position, Data::from(cell.get_value().clone())));
+            cells.push(SheetCell::new(cell.get_position(), Data::from(cell.get_value().clone())));
         }
     }
-    check_grid(name, &cells)?;
-    Ok(Range::from_sparse(cells))
-}
-
-/// Refuses a sheet whose used range is too large to lay out, naming the values that make it so.
-fn check_grid(sheet: &str, cells: &[calamine::Cell<Data>]) -> Result<(), String> {
-    let positions = || cells.iter().map(calamine::Cell::get_position);
-    let (Some(top), Some(bottom)) = (positions().map(|p| p.0).min(), positions().max_by_key(|p| p.0)) else {
-        return Ok(());
-    };
-    let (Some(left), Some(right)) = (positions().map(|p| p.1).min(), positions().max_by_key(|p| p.1)) else {
-        return Ok(());
-    };
-    let grid = u64::from(bottom.0 - top + 1) * u64::from(right.1 - left + 1);
-    if grid <= MAX_SHEET_CELLS {
-        return Ok(());
-    }
-    Err(format!(
-        "sheet '{sheet}' spans {}:{} ({grid} cells; at most {MAX_SHEET_CELLS} can be read): its lowest value is in {} \
-         and its rightmost in {}; delete values far outside the table, or save the sheet as CSV",
-        cell_address((top, left)),
-        cell_address((bottom.0, right.1)),
-        cell_address(bottom),
-        cell_address(right),
-    ))
+    SheetValues::new(name, cells)
 }
 
 /// A zero-based (row, column) as Excel writes it: (0, 0) is A1, (9, 27) is AB10.
@@ -208,47 +247,54 @@ pub(crate) fn cell_text(cell: &Data, out: &mut String) {
     };
 }
 
-/// The rows of a loaded sheet as a record source.
+/// The rows of a loaded sheet that hold values, each as wide as the sheet, as a record
+/// source. Rows without values are skipped (a row of only blanks is skipped by every pass).
 pub(crate) struct SheetRecords<'a> {
-    rows: calamine::Rows<'a, Data>,
-    first_line: u64,
-    next_index: u64,
-    total_rows: u64,
+    values: &'a SheetValues,
+    next_cell: usize,
+    rows_done: u64,
     file_bytes: u64,
     cell: String,
 }
 
 impl<'a> SheetRecords<'a> {
-    pub(crate) fn new(range: &'a Range<Data>, file_bytes: u64) -> Self {
-        SheetRecords {
-            rows: range.rows(),
-            first_line: range.start().map_or(1, |(row, _)| u64::from(row) + 1),
-            next_index: 0,
-            total_rows: range.height() as u64,
-            file_bytes,
-            cell: String::new(),
-        }
+    pub(crate) fn new(values: &'a SheetValues, file_bytes: u64) -> Self {
+        SheetRecords { values, next_cell: 0, rows_done: 0, file_bytes, cell: String::new() }
     }
 }
 
 impl RecordSource for SheetRecords<'_> {
     fn next_row(&mut self, row: &mut Row) -> Result<bool, ImportError> {
-        let Some(cells) = self.rows.next() else {
+        let cells = &self.values.cells;
+        let Some(sheet_row) = cells.get(self.next_cell).map(|cell| cell.get_position().0) else {
             return Ok(false);
         };
-        row.clear(self.first_line + self.next_index);
-        self.next_index += 1;
-        for cell in cells {
+        row.clear(u64::from(sheet_row) + 1);
+        let mut column = self.values.first_column;
+        let end = self.values.first_column + self.values.width;
+        while let Some(cell) = cells.get(self.next_cell).filter(|cell| cell.get_position().0 == sheet_row) {
+            let at = cell.get_position().1;
+            while column < at {
+                row.push_field("");
+                column += 1;
+            }
             self.cell.clear();
-            cell_text(cell, &mut self.cell);
+            cell_text(cell.get_value(), &mut self.cell);
             row.push_field(&self.cell);
+            column += 1;
+            self.next_cell += 1;
         }
+        while column < end {
+            row.push_field("");
+            column += 1;
+        }
+        self.rows_done += 1;
         Ok(true)
     }
 
     fn bytes_done(&self) -> u64 {
         // The sheet is already in memory: report progress in proportion to rows.
-        self.file_bytes.saturating_mul(self.next_index).checked_div(self.total_rows).unwrap_or(self.file_bytes)
+        self.file_bytes.saturating_mul(self.rows_done).checked_div(self.values.rows).unwrap_or(self.file_bytes)
     }
 }
 
@@ -275,6 +321,45 @@ mod tests {
         assert_eq!(text(Data::DateTime(date)), "2024-01-01");
         let stamp = calamine::ExcelDateTime::new(45292.5, calamine::ExcelDateTimeType::DateTime, false);
         assert_eq!(text(Data::DateTime(stamp)), "2024-01-01 12:00:00");
+    }
+
+    fn cell(row: u32, column: u32, text: &str) -> SheetCell<Data> {
+        SheetCell::new((row, column), Data::String(text.to_string()))
+    }
+
+    #[test]
+    fn sheets_are_as_large_as_their_values_not_their_grid() {
+        let values = SheetValues::new("S", vec![cell(1_048_575, 16_383, "far"), cell(0, 0, "near")]).unwrap();
+        assert_eq!((values.rows, values.width, values.first_column), (2, 16_384, 0));
+        let beyond = SheetValues::new("S", vec![cell(0, 0, "a"), cell(4, 16_384, "b")]).err();
+        assert_eq!(
+            beyond.as_deref(),
+            Some("sheet 'S' has a value in row 5, column 16385, beyond XFD, the last column a sheet can have")
+        );
+        // A later value at the same place wins, as in calamine's own ranges.
+        let values = SheetValues::new("S", vec![cell(0, 0, "first"), cell(0, 0, "second")]).unwrap();
+        assert_eq!(values.cells.iter().map(|c| c.get_value().to_string()).collect::<Vec<_>>(), ["second"]);
+    }
+
+    #[test]
+    fn rows_with_values_come_out_as_wide_as_the_sheet() {
+        let values = SheetValues::new("S", vec![cell(5, 2, "c"), cell(2, 3, "b"), cell(2, 1, "a")]).unwrap();
+        let mut records = SheetRecords::new(&values, 300);
+        let mut row = Row::default();
+        let mut rows = Vec::new();
+        while records.next_row(&mut row).unwrap() {
+            rows.push((row.line, row.fields().map(str::to_string).collect::<Vec<_>>()));
+            if rows.len() == 1 {
+                assert_eq!(records.bytes_done(), 150);
+            }
+        }
+        assert_eq!(
+            rows,
+            [
+                (3, vec!["a".to_string(), String::new(), "b".into()]),
+                (6, vec![String::new(), "c".into(), String::new()])
+            ]
+        );
     }
 
     #[test]

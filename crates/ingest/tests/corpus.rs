@@ -827,22 +827,51 @@ fn truncated_and_fake_workbooks_are_clean_errors() {
     assert!(reason.contains("not a spreadsheet"), "{reason}");
 }
 
-/// A lone value far outside the table would make a dense grid of billions of cells: a
-/// clear error naming where the values reach, not an aborted process.
-#[test]
-fn a_stray_value_in_xfd1048576_is_refused_in_words() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("stray.xlsx");
+/// An .xlsx with a header and one customer in column A, and `stray` values elsewhere.
+fn xlsx_with_strays(path: &std::path::Path, rows: u32, stray: &[(u32, u16)]) {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet().set_name("Export").unwrap();
     sheet.write(0, 0, "customer_id").unwrap();
-    sheet.write(1, 0, "c1").unwrap();
-    sheet.write(1_048_575, 16_383, "note").unwrap();
-    workbook.save(&path).unwrap();
-    let (expected, reason) = workbook_error("stray.xlsx", &std::fs::read(&path).unwrap());
+    for row in 1..rows {
+        sheet.write(row, 0, format!("c{row}")).unwrap();
+    }
+    for &(row, column) in stray {
+        sheet.write(row, column, "note").unwrap();
+    }
+    workbook.save(path).unwrap();
+}
+
+/// A lone value in XFD1048576 is one cell, not a grid of 17 billion: the import reads the
+/// rows that hold values and says what is wrong with the last one.
+#[test]
+fn a_stray_value_in_xfd1048576_is_one_more_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stray.xlsx");
+    xlsx_with_strays(&path, 40, &[(1_048_575, 16_383)]);
+    match expect_err(Run::new(Customers).import(&path)) {
+        ImportError::InvalidRows { total, errors, .. } => {
+            assert_eq!(total, 1);
+            assert_eq!(errors[0].line, 1_048_576);
+            assert_eq!(errors[0].expected, "1 fields like the header, found 16384");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Rows that would be laid out too wide to read are refused in words, naming the value
+/// that widens them: 4,000 rows across 16,384 columns are 65 million cells.
+#[test]
+fn a_sheet_too_wide_to_read_is_refused_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wide.xlsx");
+    xlsx_with_strays(&path, 4_000, &[(0, 16_383)]);
+    let (expected, reason) = workbook_error("wide.xlsx", &std::fs::read(&path).unwrap());
     assert_eq!(expected, "XLSX");
-    assert!(reason.contains("sheet 'Export' spans A1:XFD1048576 (17179869184 cells"), "{reason}");
-    assert!(reason.contains("its lowest value is in XFD1048576 and its rightmost in XFD1048576"), "{reason}");
+    assert_eq!(
+        reason,
+        "sheet 'Export' has values in 4000 rows across 16384 columns (65536000 cells to read; at most 50000000): \
+         its rightmost value is in XFD1; delete values far outside the table, or save the sheet as CSV"
+    );
 }
 
 /// What a damaged workbook of the fuzz corpus is refused as, and why.
