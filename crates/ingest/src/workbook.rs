@@ -48,8 +48,7 @@ impl SheetValues {
             }
             same
         });
-        let columns = || cells.iter().map(|cell| cell.get_position().1);
-        let first_column = columns().min().unwrap_or(0);
+        let first_column = cells.iter().map(|cell| cell.get_position().1).min().unwrap_or(0);
         let rightmost = cells.iter().max_by_key(|cell| cell.get_position().1).map(SheetCell::get_position);
         if let Some(beyond) = rightmost.filter(|&(_, column)| column >= MAX_COLUMNS) {
             return Err(format!(
@@ -134,10 +133,10 @@ pub(crate) fn load_sheet(
             .and_then(|mut wb| read_sheet(&mut wb, sheet, xlsx_values)),
         WorkbookKind::Xls => Xls::new(Cursor::new(bytes))
             .map_err(|e| e.to_string())
-            .and_then(|mut wb| read_sheet(&mut wb, sheet, calamine_range)),
+            .and_then(|mut wb| read_sheet(&mut wb, sheet, range_values)),
         WorkbookKind::Ods => Ods::new(Cursor::new(bytes))
             .map_err(|e| e.to_string())
-            .and_then(|mut wb| read_sheet(&mut wb, sheet, calamine_range)),
+            .and_then(|mut wb| read_sheet(&mut wb, sheet, range_values)),
     });
     match loaded {
         Ok(Ok(Ok(sheet))) => Ok(sheet),
@@ -179,7 +178,7 @@ where
 
 /// A sheet that calamine lays out as a range itself, bounded by its reader: ODS at 100
 /// million cells, XLS at 65,536 rows of 256 columns (with the patch in `vendor/calamine`).
-fn calamine_range<R, RS>(workbook: &mut R, name: &str) -> Result<SheetValues, String>
+fn range_values<R, RS>(workbook: &mut R, name: &str) -> Result<SheetValues, String>
 where
     R: Reader<RS>,
     R::Error: std::fmt::Display,
