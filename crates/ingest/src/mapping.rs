@@ -132,8 +132,8 @@ const MAX_QUOTED_NAMES: usize = 30;
 fn quoted_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
     let items: Vec<&str> = items.into_iter().collect();
     let mut list = items.iter().take(MAX_QUOTED_NAMES).map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
-    if let Some(more) = items.len().checked_sub(MAX_QUOTED_NAMES).filter(|&more| more > 0) {
-        list.push_str(&format!(" and {more} more"));
+    if items.len() > MAX_QUOTED_NAMES {
+        list.push_str(&format!(" and {} more", items.len() - MAX_QUOTED_NAMES));
     }
     list
 }

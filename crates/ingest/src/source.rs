@@ -48,8 +48,8 @@ impl Row {
         match StringRecord::from_byte_record(read) {
             Ok(text) => self.record = text,
             Err(invalid) => {
+                // `self.record` was left empty by the trade above.
                 let read = invalid.into_byte_record();
-                self.record.clear();
                 for field in &read {
                     self.push_bytes(field);
                 }

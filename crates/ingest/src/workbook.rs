@@ -58,13 +58,7 @@ impl SheetValues {
             ));
         }
         let width = rightmost.map_or(0, |(_, column)| column - first_column + 1);
-        let mut rows = 0;
-        let mut previous = None;
-        for cell in &cells {
-            let row = Some(cell.get_position().0);
-            rows += u64::from(row != previous);
-            previous = row;
-        }
+        let rows = cells.chunk_by(|a, b| a.get_position().0 == b.get_position().0).count() as u64;
         let laid_out = rows * u64::from(width);
         if let Some(rightmost) = rightmost.filter(|_| laid_out > MAX_SHEET_CELLS) {
             return Err(format!(
