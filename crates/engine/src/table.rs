@@ -6,7 +6,10 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use polars::prelude::*;
-use revlens_model::{BatchSink, ColumnValues, RowBatch, SinkError, StorageType};
+use polars_arrow::array::Utf8Array;
+use polars_arrow::bitmap::Bitmap;
+use polars_arrow::offset::Offsets;
+use revlens_model::{BatchSink, ColumnValues, RowBatch, SinkError, StorageType, TextValues};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TableError {
@@ -155,12 +158,28 @@ impl Drop for ParquetSink {
 
 fn series_of(name: PlSmallStr, values: ColumnValues) -> PolarsResult<Series> {
     Ok(match values {
-        ColumnValues::Text(v) => Series::new(name, v.iter().collect::<Vec<_>>()),
+        ColumnValues::Text(v) => text_series(name, v)?,
         ColumnValues::Money(v) | ColumnValues::Integer(v) => Series::new(name, v),
         ColumnValues::Date(v) => Series::new(name, v).cast(&DataType::Date)?,
         ColumnValues::Float(v) => Series::new(name, v),
         ColumnValues::Bool(v) => Series::new(name, v),
     })
+}
+
+/// A text column from its one buffer and cell ends, without a copy per cell: polars
+/// builds its string views over the same buffer (the text is checked once, as a whole).
+fn text_series(name: PlSmallStr, values: TextValues) -> PolarsResult<Series> {
+    let (text, ends, present) = values.into_parts();
+    let mut offsets = Vec::with_capacity(ends.len() + 1);
+    offsets.push(0);
+    for end in ends {
+        offsets.push(i64::try_from(end).map_err(|_| polars_err!(ComputeError: "text column too long"))?);
+    }
+    let offsets = Offsets::try_from(offsets)?;
+    let validity = present.contains(&false).then(|| Bitmap::from_iter(present));
+    let array =
+        Utf8Array::<i64>::try_new(ArrowDataType::LargeUtf8, offsets.into(), text.into_bytes().into(), validity)?;
+    Series::from_arrow(name, array.boxed())
 }
 
 impl BatchSink for ParquetSink {
@@ -228,6 +247,28 @@ mod tests {
         assert_eq!(ids, vec![Some("000"), None, Some("002"), None]);
         let amounts: Vec<_> = frame.column("amount").unwrap().i64().unwrap().iter().collect();
         assert_eq!(amounts, vec![Some(199_900), Some(0), Some(199_900), Some(2)]);
+    }
+
+    #[test]
+    fn text_cells_of_any_length_read_back_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        // Views inline 12 bytes at most; longer cells point into the batch's buffer.
+        let cells = vec![
+            Some("Müller & Söhne GmbH, Zürich".to_string()),
+            None,
+            Some(String::new()),
+            Some("exactly12byt".to_string()),
+            Some("thirteen char".to_string()),
+            None,
+        ];
+        let mut sink = ParquetSink::create(&path, &[("plan".to_string(), StorageType::Text)]).unwrap();
+        let values = ColumnValues::Text(cells.clone().into());
+        sink.write_batch(RowBatch { columns: vec![Column { name: "plan".into(), values }] }).unwrap();
+        assert_eq!(sink.finish().unwrap(), 6);
+        let frame = read_table(&path).unwrap();
+        let read: Vec<_> = frame.column("plan").unwrap().str().unwrap().iter().map(|v| v.map(str::to_owned)).collect();
+        assert_eq!(read, cells);
     }
 
     #[test]

@@ -108,6 +108,12 @@ impl TextValues {
         (0..self.len()).map(|i| self.get(i))
     }
 
+    /// The buffer, where each cell ends in it, and which cells are present: for
+    /// building a columnar array without copying the text.
+    pub fn into_parts(self) -> (String, Vec<usize>, Vec<bool>) {
+        (self.text, self.ends, self.present)
+    }
+
     /// The cells as owned strings.
     pub fn to_vec(&self) -> Vec<Option<String>> {
         self.iter().map(|v| v.map(str::to_owned)).collect()
