@@ -1,7 +1,10 @@
 //! Byte-stream plumbing for text files: a reader that transcodes to UTF-8 on the fly, and
-//! a reader that copies every byte it passes to the caller and a hasher while checking it.
+//! a reader that hands every byte it passes to a thread that hashes it and copies it to the
+//! caller, while checking it.
 
 use std::io::{self, Read, Write};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::{Scope, ScopedJoinHandle};
 
 use encoding_rs::{CoderResult, Decoder, Encoding};
 use sha2::{Digest, Sha256};
@@ -163,44 +166,88 @@ impl Utf8Check {
     }
 }
 
-/// Passes a file through while copying it to the caller's writer, hashing it, counting
-/// it, and (for 8-bit text) checking UTF-8 and looking for NUL bytes.
-pub(crate) struct Tee<'a, R> {
+/// Chunks of the original on their way to the [`Keeper`]'s thread.
+const KEPT_CHUNKS: usize = 4;
+
+/// Where [`Tee`] hands the original: a thread of its own hashes every chunk and writes it to
+/// the caller, so the parser waits for neither.
+pub(crate) struct Keeper {
+    chunks: SyncSender<Vec<u8>>,
+    /// Chunk buffers written and handed back, to be filled again.
+    spares: Receiver<Vec<u8>>,
+}
+
+/// The keeper's answer once its [`Keeper`] is dropped: the hex SHA-256 of what it was sent,
+/// or the caller's writer's error.
+pub(crate) type Kept<'scope> = ScopedJoinHandle<'scope, io::Result<String>>;
+
+impl Keeper {
+    pub(crate) fn spawn<'scope>(
+        scope: &'scope Scope<'scope, '_>,
+        original: &'scope mut (dyn Write + Send),
+    ) -> io::Result<(Keeper, Kept<'scope>)> {
+        let (chunks, received) = sync_channel::<Vec<u8>>(KEPT_CHUNKS);
+        let (written, spares) = sync_channel(KEPT_CHUNKS + 2);
+        let kept = std::thread::Builder::new().name("original".into()).spawn_scoped(scope, move || {
+            let mut hasher = Sha256::new();
+            for chunk in received {
+                original.write_all(&chunk)?;
+                hasher.update(&chunk);
+                let _ = written.try_send(chunk);
+            }
+            Ok(hex::encode(hasher.finalize()))
+        })?;
+        Ok((Keeper { chunks, spares }, kept))
+    }
+
+    /// False once the keeper has stopped: the caller's writer failed.
+    fn send(&self, chunk: &[u8]) -> bool {
+        let mut buffer = self.spares.try_recv().unwrap_or_default();
+        buffer.clear();
+        buffer.extend_from_slice(chunk);
+        self.chunks.send(buffer).is_ok()
+    }
+}
+
+/// Passes a file through while handing it to the [`Keeper`], counting it, and (for 8-bit
+/// text) checking UTF-8 and looking for NUL bytes.
+pub(crate) struct Tee<R> {
     inner: R,
-    original: &'a mut dyn Write,
-    pub(crate) hasher: Sha256,
+    keeper: Keeper,
     pub(crate) bytes: u64,
     /// `None` for UTF-16, where neither check applies.
     pub(crate) utf8: Option<Utf8Check>,
     pub(crate) first_nul: Option<u64>,
-    /// The caller's writer failed; reported as a sink error, not a read error.
-    pub(crate) original_failed: Option<io::Error>,
+    /// The keeper stopped; its error is reported as a sink error, not a read error.
+    original_failed: bool,
 }
 
-impl<'a, R: Read> Tee<'a, R> {
-    pub(crate) fn new(inner: R, original: &'a mut dyn Write, check_text: bool) -> Self {
+impl<R: Read> Tee<R> {
+    pub(crate) fn new(inner: R, keeper: Keeper, check_text: bool) -> Self {
         Tee {
             inner,
-            original,
-            hasher: Sha256::new(),
+            keeper,
             bytes: 0,
             utf8: check_text.then(Utf8Check::default),
             first_nul: None,
-            original_failed: None,
+            original_failed: false,
         }
     }
 }
 
-impl<R: Read> Read for Tee<'_, R> {
+/// What reading reports when the keeper stopped; the keeper's own error replaces it.
+fn original_stopped() -> io::Error {
+    io::Error::other("the copy of the original stopped")
+}
+
+impl<R: Read> Read for Tee<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         let chunk = buf.get(..n).unwrap_or(&[]);
-        if let Err(e) = self.original.write_all(chunk) {
-            let message = e.to_string();
-            self.original_failed = Some(e);
-            return Err(io::Error::other(message));
+        if !self.keeper.send(chunk) {
+            self.original_failed = true;
+            return Err(original_stopped());
         }
-        self.hasher.update(chunk);
         if let Some(check) = self.utf8.as_mut() {
             check.feed(chunk);
             if self.first_nul.is_none() {
@@ -292,12 +339,12 @@ impl<R: Read + InputStats> InputStats for TextInput<R> {
     }
 }
 
-impl<R: Read> InputStats for Tee<'_, R> {
+impl<R: Read> InputStats for Tee<R> {
     fn byte_count(&self) -> u64 {
         self.bytes
     }
     fn sink_failure(&mut self) -> Option<io::Error> {
-        self.original_failed.take()
+        self.original_failed.then(original_stopped)
     }
     fn binary_offset(&self) -> Option<u64> {
         self.first_nul

@@ -121,8 +121,9 @@ pub struct ImportIo<'a> {
     pub rows: &'a mut dyn BatchSink,
     /// Called once per invalid row when `skip_invalid` is set.
     pub rejected: &'a mut dyn FnMut(&RowError) -> Result<(), SinkError>,
-    /// Receives the original file, byte for byte, during the first pass.
-    pub original: &'a mut dyn Write,
+    /// Receives the original file, byte for byte, during the first pass (from a thread of
+    /// the import's own).
+    pub original: &'a mut (dyn Write + Send),
     pub progress: &'a mut dyn FnMut(Progress),
     pub cancel: &'a CancelToken,
 }

@@ -11,7 +11,7 @@ use revlens_model::{BatchSink, SinkError};
 use sha2::{Digest, Sha256};
 
 use crate::convert::{BatchBuilder, Converter, Evidence, Formats};
-use crate::decode::{Counting, Tee, TextInput};
+use crate::decode::{Counting, Keeper, Tee, TextInput};
 use crate::detect::{self, FileKind, Sample, HEADER_SEARCH_ROWS};
 use crate::layout::Layout;
 use crate::pacer::{Pacer, PROGRESS_BYTES};
@@ -448,18 +448,29 @@ fn import_text(
     // over, import on a provisional reading).
     pacer.start(Phase::Scanning)?;
     let check_bytes = !detect::is_utf16(text.encoding);
-    let tee = Tee::new(open()?, &mut *io.original, check_bytes);
-    let input = TextInput::new(tee, text.encoding).map_err(io_error(path))?;
-    let mut records = CsvRecords::new(input, text.delimiter, path);
-    let data_rows =
-        scan(&mut records, text.header_line, &mut evidence, &mut pacer, one_pass.then_some(&mut provisional))?;
-    let tee = match records.into_input() {
-        TextInput::Plain(tee) => tee,
-        TextInput::Decoded(decoder) => decoder.into_inner(),
-    };
-    let bytes = tee.bytes;
-    let utf8_everywhere = tee.utf8.is_none_or(|mut check| check.finish());
-    let sha256 = hex::encode(tee.hasher.finalize());
+    let (first_pass, sha256) = std::thread::scope(|scope| {
+        let (keeper, kept) = Keeper::spawn(scope, &mut *io.original).map_err(io_error(path))?;
+        let first_pass = (|| {
+            let tee = Tee::new(open()?, keeper, check_bytes);
+            let input = TextInput::new(tee, text.encoding).map_err(io_error(path))?;
+            let mut records = CsvRecords::new(input, text.delimiter, path);
+            let provisional = one_pass.then_some(&mut provisional);
+            let data_rows = scan(&mut records, text.header_line, &mut evidence, &mut pacer, provisional)?;
+            let tee = match records.into_input() {
+                TextInput::Plain(tee) => tee,
+                TextInput::Decoded(decoder) => decoder.into_inner(),
+            };
+            Ok((data_rows, tee.bytes, tee.utf8.is_none_or(|mut check| check.finish())))
+        })();
+        // The keeper has had every chunk (the tee is gone); its failure is the cause of any
+        // read error, so it comes first.
+        let sha256 = kept
+            .join()
+            .map_err(|_| ImportError::Sink("the copy of the original panicked".into()))?
+            .map_err(|e| ImportError::Sink(Box::new(e)))?;
+        Ok::<_, ImportError>((first_pass, sha256))
+    })?;
+    let (data_rows, bytes, utf8_everywhere) = first_pass?;
     pacer.report(data_rows, bytes)?;
     if data_rows == 0 {
         return Err(ImportError::NoRows { path: path.to_path_buf(), header_line: text.header_line });

@@ -668,6 +668,63 @@ fn sink_errors() {
     }
 }
 
+/// Takes `room` bytes of the original, then fails like a full disk.
+struct FullDisk {
+    room: usize,
+}
+
+impl std::io::Write for FullDisk {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.room == 0 {
+            return Err(std::io::Error::other("no space left for the original"));
+        }
+        let n = buf.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failing_copy_of_the_original_fails_the_import_in_its_own_words() {
+    let dir = tempfile::tempdir().unwrap();
+    // Many read chunks, so the copy fails while the file is still being parsed.
+    let large = dir.path().join("large.csv");
+    let mut text = String::from("customer_id,amount,start_date,end_date,interval\n");
+    for i in 0..40_000 {
+        text.push_str(&format!("c{i},10,2024-01-01,,month\n"));
+    }
+    std::fs::write(&large, text).unwrap();
+    for (path, room) in [(corpus("subs_basic.csv"), 0), (large, 300 * 1024)] {
+        let plan = revlens_ingest::ImportPlan {
+            kind: Subscriptions,
+            mapping: Run::new(Subscriptions).mapping(&path),
+            skip_invalid: false,
+            source: SourceOptions::default(),
+        };
+        let cancel = revlens_model::CancelToken::new();
+        let mut batches: Vec<revlens_model::RowBatch> = Vec::new();
+        let result = revlens_ingest::import(
+            &path,
+            &plan,
+            revlens_ingest::ImportIo {
+                rows: &mut batches,
+                rejected: &mut |_| Ok(()),
+                original: &mut FullDisk { room },
+                progress: &mut |_| {},
+                cancel: &cancel,
+            },
+        );
+        match result {
+            Err(ImportError::Sink(e)) => assert_eq!(e.to_string(), "no space left for the original", "{path:?}"),
+            other => panic!("{path:?}: {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn progress_reports_both_phases() {
     let imported = import_file("subs_basic.csv", Subscriptions).unwrap();
