@@ -49,6 +49,9 @@ pub enum ImportError {
     InvalidRows { path: PathBuf, total: u64, errors: Vec<RowError> },
     #[error("import cancelled")]
     Cancelled,
+    /// One of the import's own threads could not start, or stopped with a panic.
+    #[error("the import's {thread} thread failed: {reason}")]
+    Thread { thread: &'static str, reason: String },
     #[error("writing the imported rows failed: {0}")]
     Sink(SinkError),
 }

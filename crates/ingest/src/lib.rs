@@ -13,6 +13,7 @@
 //! formats, row validation, batches), `pacer` (progress and cancellation), `pipeline`
 //! (the two passes).
 
+mod ahead;
 mod convert;
 mod decode;
 mod detect;

@@ -10,6 +10,7 @@ use std::path::Path;
 use revlens_model::{BatchSink, SinkError};
 use sha2::{Digest, Sha256};
 
+use crate::ahead::read_ahead;
 use crate::convert::{BatchBuilder, Converter, Evidence, Formats};
 use crate::decode::{Counting, Keeper, Tee, TextInput};
 use crate::detect::{self, FileKind, Sample, HEADER_SEARCH_ROWS};
@@ -449,13 +450,15 @@ fn import_text(
     pacer.start(Phase::Scanning)?;
     let check_bytes = !detect::is_utf16(text.encoding);
     let (first_pass, sha256) = std::thread::scope(|scope| {
-        let (keeper, kept) = Keeper::spawn(scope, &mut *io.original).map_err(io_error(path))?;
+        let (keeper, kept) = Keeper::spawn(scope, &mut *io.original)
+            .map_err(|e| ImportError::Thread { thread: "original", reason: e.to_string() })?;
         let first_pass = (|| {
             let tee = Tee::new(open()?, keeper, check_bytes);
             let input = TextInput::new(tee, text.encoding).map_err(io_error(path))?;
-            let mut records = CsvRecords::new(input, text.delimiter, path);
+            let records = CsvRecords::new(input, text.delimiter, path);
             let provisional = one_pass.then_some(&mut provisional);
-            let data_rows = scan(&mut records, text.header_line, &mut evidence, &mut pacer, provisional)?;
+            let (data_rows, records) =
+                read_ahead(records, |records| scan(records, text.header_line, &mut evidence, &mut pacer, provisional))?;
             let tee = match records.into_input() {
                 TextInput::Plain(tee) => tee,
                 TextInput::Decoded(decoder) => decoder.into_inner(),
@@ -466,7 +469,7 @@ fn import_text(
         // read error, so it comes first.
         let sha256 = kept
             .join()
-            .map_err(|_| ImportError::Sink("the copy of the original panicked".into()))?
+            .map_err(|_| ImportError::Thread { thread: "original", reason: "it panicked".into() })?
             .map_err(|e| ImportError::Sink(Box::new(e)))?;
         Ok::<_, ImportError>((first_pass, sha256))
     })?;
@@ -500,9 +503,9 @@ fn import_text(
             counting.read_exact(&mut bom).map_err(io_error(path))?;
         }
         let input = TextInput::new(counting, encoding).map_err(io_error(path))?;
-        let mut records = CsvRecords::new(input, text.delimiter, path);
+        let records = CsvRecords::new(input, text.delimiter, path);
         let mut converter = Converter::new(&layout, &formats);
-        emit(&mut records, text.header_line, &mut converter, &mut emitter, &mut pacer)?;
+        read_ahead(records, |records| emit(records, text.header_line, &mut converter, &mut emitter, &mut pacer))?;
     }
     pacer.report(emitter.rows + emitter.skipped, sample.file_len)?;
     let scanned =
