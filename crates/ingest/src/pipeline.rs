@@ -23,10 +23,11 @@ use crate::{
     TextEncoding, WorkbookKind, MAX_LISTED_ERRORS, SAMPLE_ROWS,
 };
 
-/// Rows per batch handed to the sink.
-pub(crate) const BATCH_ROWS: usize = 64 * 1024;
+/// Rows per batch handed to the sink (a row group of the table). Measured: 32K rows
+/// imports faster than 16K or 64K (less memory for the writer to touch) and reads as fast.
+pub(crate) const BATCH_ROWS: usize = 32 * 1024;
 /// Data rows whose evidence decides the provisional reading of a one-pass import.
-const PROVISIONAL_ROWS: usize = BATCH_ROWS;
+const PROVISIONAL_ROWS: usize = 64 * 1024;
 /// ...or as many bytes of them, whichever comes first.
 const PROVISIONAL_BYTES: usize = 16 * 1024 * 1024;
 /// Rejections of a provisional import held back before it gives up.
