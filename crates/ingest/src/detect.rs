@@ -213,7 +213,7 @@ pub(crate) fn find_header(rows: &[Row]) -> Option<usize> {
             continue;
         }
         let below = filled.iter().skip(position + 1).take(WIDTH_PROBE_ROWS).filter_map(|&i| rows.get(i));
-        let Some(data_width) = below.map(Row::width).max() else {
+        let Some(data_width) = data_width(below) else {
             // Nothing below (yet): a lone label row is the header of an empty table.
             return Some(index);
         };
@@ -225,6 +225,31 @@ pub(crate) fn find_header(rows: &[Row]) -> Option<usize> {
         }
     }
     None
+}
+
+/// How wide the rows below a candidate header are: up to the last column that a third of
+/// them fill, so that one stray value far to the right (a note beside the table) does not
+/// make the table look wider than its header. `None` without rows.
+fn data_width<'a>(rows: impl Iterator<Item = &'a Row>) -> Option<usize> {
+    let mut filled_in: Vec<usize> = Vec::new();
+    let mut count = 0usize;
+    let mut widest = 0;
+    for row in rows {
+        count += 1;
+        widest = widest.max(row.width());
+        filled_in.resize(filled_in.len().max(row.len()), 0);
+        for (column, filled) in filled_in.iter_mut().enumerate() {
+            if !row.get(column).is_empty() {
+                *filled += 1;
+            }
+        }
+    }
+    if count == 0 {
+        return None;
+    }
+    let enough = count.div_ceil(3);
+    // Rows that each fill different columns have no common width: the widest then.
+    Some(filled_in.iter().rposition(|&filled| filled >= enough).map_or(widest, |last| last + 1))
 }
 
 /// Header cells: trimmed, trailing empty padding dropped, blanks named by position.
@@ -274,6 +299,17 @@ mod tests {
         let rows = rows(",customer,amount\n0,c1,10\n1,c2,11\n", b',');
         assert_eq!(find_header(&rows), Some(0));
         assert_eq!(header_names(&rows[0]), ["column_1", "customer", "amount"]);
+    }
+
+    #[test]
+    fn a_stray_value_beside_the_table_does_not_hide_its_header() {
+        let mut text = String::from("Customer,Amount,Start\nc1,10,2024-01-01,,,,,,,checked by Ann\n");
+        for i in 2..10 {
+            text.push_str(&format!("c{i},10,2024-01-01\n"));
+        }
+        assert_eq!(find_header(&rows(&text, b',')), Some(0));
+        // A title above a narrower table is still not the header.
+        assert_eq!(find_header(&rows("Export,,\nCustomer,Amount,Start\nc1,10,2024-01-01\n", b',')), Some(1));
     }
 
     #[test]

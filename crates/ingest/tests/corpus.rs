@@ -407,6 +407,13 @@ fn ragged_rows() {
 }
 
 #[test]
+fn a_stray_note_beside_the_table_is_a_row_problem_not_a_missing_header() {
+    let (total, errors) = invalid_rows(import_file("stray_note.csv", Subscriptions));
+    assert_eq!(total, 1);
+    assert_eq!(errors, [row_error(2, None, None, "3 fields like the header, found 10")]);
+}
+
+#[test]
 fn non_numbers_and_empty_required_amounts() {
     let (total, errors) = invalid_rows(import_file("bad_amount.csv", Subscriptions));
     assert_eq!(total, 2);
