@@ -649,28 +649,27 @@ impl revlens_model::BatchSink for FailingSink {
     }
 }
 
-#[test]
-fn sink_errors() {
-    let path = corpus("subs_basic.csv");
+/// Imports a subscriptions file into the given sink and writer of the original.
+fn import_into(
+    path: &std::path::Path,
+    rows: &mut dyn revlens_model::BatchSink,
+    original: &mut (dyn std::io::Write + Send),
+) -> Result<revlens_ingest::ImportOutcome, ImportError> {
     let plan = revlens_ingest::ImportPlan {
         kind: Subscriptions,
-        mapping: Run::new(Subscriptions).mapping(&path),
+        mapping: Run::new(Subscriptions).mapping(path),
         skip_invalid: false,
         source: SourceOptions::default(),
     };
     let cancel = revlens_model::CancelToken::new();
-    let result = revlens_ingest::import(
-        &path,
-        &plan,
-        revlens_ingest::ImportIo {
-            rows: &mut FailingSink,
-            rejected: &mut |_| Ok(()),
-            original: &mut std::io::sink(),
-            progress: &mut |_| {},
-            cancel: &cancel,
-        },
-    );
-    match result {
+    let io =
+        revlens_ingest::ImportIo { rows, rejected: &mut |_| Ok(()), original, progress: &mut |_| {}, cancel: &cancel };
+    revlens_ingest::import(path, &plan, io)
+}
+
+#[test]
+fn sink_errors() {
+    match import_into(&corpus("subs_basic.csv"), &mut FailingSink, &mut std::io::sink()) {
         Err(ImportError::Sink(e)) => assert_eq!(e.to_string(), "disk full"),
         other => panic!("{other:?}"),
     }
@@ -707,25 +706,8 @@ fn a_failing_copy_of_the_original_fails_the_import_in_its_own_words() {
     }
     std::fs::write(&large, text).unwrap();
     for (path, room) in [(corpus("subs_basic.csv"), 0), (large, 300 * 1024)] {
-        let plan = revlens_ingest::ImportPlan {
-            kind: Subscriptions,
-            mapping: Run::new(Subscriptions).mapping(&path),
-            skip_invalid: false,
-            source: SourceOptions::default(),
-        };
-        let cancel = revlens_model::CancelToken::new();
         let mut batches: Vec<revlens_model::RowBatch> = Vec::new();
-        let result = revlens_ingest::import(
-            &path,
-            &plan,
-            revlens_ingest::ImportIo {
-                rows: &mut batches,
-                rejected: &mut |_| Ok(()),
-                original: &mut FullDisk { room },
-                progress: &mut |_| {},
-                cancel: &cancel,
-            },
-        );
+        let result = import_into(&path, &mut batches, &mut FullDisk { room });
         match result {
             Err(ImportError::Sink(e)) => assert_eq!(e.to_string(), "no space left for the original", "{path:?}"),
             other => panic!("{path:?}: {other:?}"),
