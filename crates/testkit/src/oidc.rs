@@ -65,8 +65,14 @@ impl Drop for OidcProvider {
 
 impl OidcProvider {
     /// Starts the provider; its clients accept `redirect_uri` (the sync server's
-    /// `{public_url}/v1/auth/oidc/callback`) only.
+    /// `{public_url}/v1/auth/oidc/callback`) only, and their secret is [`OIDC_CLIENT_SECRET`].
     pub fn start(redirect_uri: &str) -> Self {
+        Self::start_with(redirect_uri, true)
+    }
+
+    /// `claims_in_id_token: false`: the provider gives email and name at its userinfo
+    /// endpoint only.
+    pub fn start_with(redirect_uri: &str, claims_in_id_token: bool) -> Self {
         ensure_installed();
         let stderr = if std::env::var_os("TEST_LOG").is_some() { Stdio::inherit() } else { Stdio::null() };
         let mut child = Command::new("node")
@@ -74,6 +80,7 @@ impl OidcProvider {
             .current_dir(fixture_dir())
             .env("OIDC_REDIRECT_URI", redirect_uri)
             .env("OIDC_CLIENT_SECRET", OIDC_CLIENT_SECRET)
+            .env("OIDC_CONFORM_ID_TOKEN_CLAIMS", if claims_in_id_token { "0" } else { "1" })
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(stderr)

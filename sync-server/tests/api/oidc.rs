@@ -1,92 +1,27 @@
 //! OIDC sign-in against a real provider: panva's `oidc-provider` (npm, in
-//! `tests/oidc-provider`, installed by `scripts/setup.sh` or here with `npm ci`) run by node on
-//! 127.0.0.1. The test plays the browser (redirects, the provider's login and consent forms)
+//! `tests/oidc-provider`, installed by `scripts/setup.sh` or by the testkit with `npm ci`) run
+//! by node on 127.0.0.1. The test plays the browser (redirects, the provider's login and consent forms)
 //! and the desktop client (its PKCE pair, its loopback redirect, the token exchange).
-
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::sync::Mutex;
-use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use reqwest::{StatusCode, Url};
 use revlens_sync_server::configuration::{OidcOrgSettings, Secret};
+use revlens_testkit::{OidcProvider, OIDC_CLIENT_SECRET};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::helpers::{assert_error, json_ok, start_app, test_settings, TestApp, PASSWORD};
 
-const CLIENT_SECRET: &str = "oidc-test-client-secret-0f3a9c";
 /// Where the test's "desktop client" says it listens; nothing needs to listen there, the test
 /// reads the server's redirect instead.
 const CLIENT_REDIRECT: &str = "http://127.0.0.1:45999/oidc-done";
-
-/// The provider's node process (killed when dropped) and its issuer URL.
-struct Provider {
-    issuer: String,
-    _node: tokio::process::Child,
-    _stdout: BufReader<tokio::process::ChildStdout>,
-}
-
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc-provider")
-}
-
-/// Installs the fixture's npm packages when they are missing (once per test binary). Fails the
-/// test — never skips it — when node or npm cannot do it.
-fn ensure_installed() {
-    static INSTALL: Mutex<()> = Mutex::new(());
-    let _guard = INSTALL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let dir = fixture_dir();
-    if dir.join("node_modules/oidc-provider/package.json").exists() {
-        return;
-    }
-    let status = std::process::Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(&dir)
-        .status();
-    match status {
-        Ok(s) if s.success() => {}
-        other => panic!(
-            "the OIDC tests need node and the npm packages of {} (scripts/setup.sh installs them): npm ci gave {other:?}",
-            dir.display()
-        ),
-    }
-}
-
-impl Provider {
-    async fn start(redirect_uri: &str, claims_in_id_token: bool) -> Provider {
-        ensure_installed();
-        let stderr = if std::env::var_os("TEST_LOG").is_some() { Stdio::inherit() } else { Stdio::null() };
-        let mut node = tokio::process::Command::new("node")
-            .arg("provider.mjs")
-            .current_dir(fixture_dir())
-            .env("OIDC_REDIRECT_URI", redirect_uri)
-            .env("OIDC_CLIENT_SECRET", CLIENT_SECRET)
-            .env("OIDC_CONFORM_ID_TOKEN_CLAIMS", if claims_in_id_token { "0" } else { "1" })
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("the OIDC tests need node (scripts/setup.sh): {e}"));
-        let stdout = node.stdout.take().unwrap();
-        let mut line = String::new();
-        let mut reader = BufReader::new(stdout);
-        let read = reader.read_line(&mut line);
-        tokio::time::timeout(Duration::from_secs(30), read).await.expect("the provider did not start").unwrap();
-        let started: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("provider said {line:?}: {e}"));
-        Provider { issuer: started["issuer"].as_str().unwrap().to_owned(), _node: node, _stdout: reader }
-    }
-}
 
 /// A server with one org per provider client (`acme` uses the well-behaved `revlens` client, the
 /// others a client whose ID tokens the provider spoils) and one org without OIDC.
 struct World {
     app: TestApp,
-    provider: Provider,
+    provider: OidcProvider,
     /// (org name → org id), and each org's owner's email is `owner@{name}.test`.
     orgs: Vec<(&'static str, String)>,
 }
@@ -111,7 +46,7 @@ impl World {
         // The provider must know the callback URL, so the server's port is taken first.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let server = listener.local_addr().unwrap();
-        let provider = Provider::start(&format!("http://{server}/v1/auth/oidc/callback"), claims_in_id_token).await;
+        let provider = OidcProvider::start_with(&format!("http://{server}/v1/auth/oidc/callback"), claims_in_id_token);
         let (mut settings, data_dir) = test_settings().await;
         let mut orgs = Vec::new();
         for (name, client) in ORGS {
@@ -124,7 +59,7 @@ impl World {
                     issuer: provider.issuer.clone(),
                     client_id: client_id.to_owned(),
                     client_secret_env: None,
-                    client_secret: Some(Secret::new(CLIENT_SECRET)),
+                    client_secret: Some(Secret::new(OIDC_CLIENT_SECRET)),
                 });
             }
             orgs.push((name, org_id));
@@ -293,7 +228,7 @@ async fn a_member_signs_in_with_oidc_and_gets_working_tokens() {
     let logins = rows.iter().filter(|r| r["action"] == "auth.oidc_login").count();
     assert_eq!(logins, 2, "{rows:?}");
     let text = serde_json::to_string(&rows).unwrap();
-    assert!(!text.contains(CLIENT_SECRET));
+    assert!(!text.contains(OIDC_CLIENT_SECRET));
     let doc = world.app.client.get(format!("{}/openapi.json", world.app.address)).send().await.unwrap();
     let doc = doc.text().await.unwrap();
     for path in ["/v1/auth/oidc/{org}/start", "/v1/auth/oidc/callback", "/v1/auth/oidc/token"] {
