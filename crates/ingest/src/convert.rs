@@ -328,7 +328,8 @@ fn push_value(values: &mut ColumnValues, staged: Staged, row: &Row) {
         ColumnValues::Text(v) => match staged {
             Staged::Source(s) => v.push(Some(row.get(s))),
             Staged::Word(w) => v.push(Some(w)),
-            Staged::Code(code) => v.push(Some(&String::from_utf8_lossy(&code))),
+            // Codes are ASCII letters (parse_currency).
+            Staged::Code(code) => v.push(std::str::from_utf8(&code).ok()),
             _ => v.push(None),
         },
         ColumnValues::Money(v) => v.push(match staged {
