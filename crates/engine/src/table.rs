@@ -6,9 +6,10 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use polars::prelude::*;
-use polars_arrow::array::Utf8Array;
+use polars_arrow::array::{PrimitiveArray, Utf8Array};
 use polars_arrow::bitmap::Bitmap;
 use polars_arrow::offset::Offsets;
+use polars_arrow::types::NativeType;
 use revlens_model::{BatchSink, ColumnValues, RowBatch, SinkError, StorageType, TextValues};
 
 #[derive(Debug, thiserror::Error)]
@@ -159,9 +160,9 @@ impl Drop for ParquetSink {
 fn series_of(name: PlSmallStr, values: ColumnValues) -> PolarsResult<Series> {
     Ok(match values {
         ColumnValues::Text(v) => text_series(name, v)?,
-        ColumnValues::Money(v) | ColumnValues::Integer(v) => Series::new(name, v),
-        ColumnValues::Date(v) => Series::new(name, v).cast(&DataType::Date)?,
-        ColumnValues::Float(v) => Series::new(name, v),
+        ColumnValues::Money(v) | ColumnValues::Integer(v) => numeric_series(name, &v, ArrowDataType::Int64)?,
+        ColumnValues::Date(v) => numeric_series(name, &v, ArrowDataType::Int32)?.cast(&DataType::Date)?,
+        ColumnValues::Float(v) => numeric_series(name, &v, ArrowDataType::Float64)?,
         ColumnValues::Bool(v) => Series::new(name, v),
     })
 }
@@ -180,6 +181,18 @@ fn text_series(name: PlSmallStr, values: TextValues) -> PolarsResult<Series> {
     let array =
         Utf8Array::<i64>::try_new(ArrowDataType::LargeUtf8, offsets.into(), text.into_bytes().into(), validity)?;
     Series::from_arrow(name, array.boxed())
+}
+
+/// A numeric column as its values and a validity mask, each made in one pass (polars'
+/// builder takes the cells one by one).
+fn numeric_series<T: NativeType + Default>(
+    name: PlSmallStr,
+    cells: &[Option<T>],
+    dtype: ArrowDataType,
+) -> PolarsResult<Series> {
+    let values: Vec<T> = cells.iter().map(|cell| cell.unwrap_or_default()).collect();
+    let validity = cells.iter().any(Option::is_none).then(|| Bitmap::from_iter(cells.iter().map(Option::is_some)));
+    Series::from_arrow(name, PrimitiveArray::new(dtype, values.into(), validity).boxed())
 }
 
 impl BatchSink for ParquetSink {
@@ -269,6 +282,36 @@ mod tests {
         let frame = read_table(&path).unwrap();
         let read: Vec<_> = frame.column("plan").unwrap().str().unwrap().iter().map(|v| v.map(str::to_owned)).collect();
         assert_eq!(read, cells);
+    }
+
+    #[test]
+    fn numeric_cells_keep_their_gaps() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let columns = [
+            ("quantity".to_string(), StorageType::Integer),
+            ("discount_pct".to_string(), StorageType::Float),
+            ("end_date".to_string(), StorageType::Date),
+        ];
+        let mut sink = ParquetSink::create(&path, &columns).unwrap();
+        let batch = RowBatch {
+            columns: vec![
+                Column { name: "quantity".into(), values: ColumnValues::Integer(vec![None, Some(-3), Some(7)]) },
+                Column { name: "discount_pct".into(), values: ColumnValues::Float(vec![Some(12.5), None, Some(0.0)]) },
+                Column { name: "end_date".into(), values: ColumnValues::Date(vec![Some(0), Some(19_723), None]) },
+            ],
+        };
+        sink.write_batch(batch).unwrap();
+        sink.finish().unwrap();
+        let frame = read_table(&path).unwrap();
+        let quantity: Vec<_> = frame.column("quantity").unwrap().i64().unwrap().iter().collect();
+        assert_eq!(quantity, vec![None, Some(-3), Some(7)]);
+        let discount: Vec<_> = frame.column("discount_pct").unwrap().f64().unwrap().iter().collect();
+        assert_eq!(discount, vec![Some(12.5), None, Some(0.0)]);
+        let end = frame.column("end_date").unwrap();
+        assert_eq!(end.dtype(), &DataType::Date);
+        let days: Vec<_> = end.date().unwrap().physical().iter().collect();
+        assert_eq!(days, vec![Some(0), Some(19_723), None]);
     }
 
     #[test]
