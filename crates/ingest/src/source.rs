@@ -86,6 +86,11 @@ impl Row {
     }
 
     pub(crate) fn is_blank(&self) -> bool {
+        // A byte that no trim removes settles it at once; only rows of nothing but
+        // whitespace (or non-ASCII text) need their fields trimmed.
+        if self.record.as_slice().bytes().any(|b| b.is_ascii_graphic()) {
+            return false;
+        }
         self.fields().all(str::is_empty)
     }
 
@@ -325,6 +330,20 @@ mod tests {
         assert!(!row.is_blank());
         row.push_bytes(b"caf\xe9");
         assert_eq!(row.get(5), "café");
+    }
+
+    #[test]
+    fn blank_rows_are_empty_once_trimmed() {
+        let row_of = |fields: &[&str]| {
+            let mut row = Row::default();
+            fields.iter().for_each(|f| row.push_field(f));
+            row
+        };
+        assert!(row_of(&[]).is_blank());
+        assert!(row_of(&["", " ", "\t", "\u{a0}", "\u{3000}"]).is_blank());
+        assert!(!row_of(&["", " ", "\u{a0}x"]).is_blank());
+        assert!(!row_of(&["", "é"]).is_blank());
+        assert!(!row_of(&[" ", "", "-"]).is_blank());
     }
 
     #[test]
