@@ -641,6 +641,48 @@ fn cancellation_during_the_import() {
     assert!(matches!(result, Err(ImportError::Cancelled)), "{result:?}");
 }
 
+#[test]
+fn cancellation_while_the_file_is_being_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("large.csv");
+    let mut text = String::from("customer_id,amount,start_date,end_date,interval\n");
+    for i in 0..200_000 {
+        text.push_str(&format!("c{i},10,2024-01-01,,month\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let plan = revlens_ingest::ImportPlan {
+        kind: Subscriptions,
+        mapping: Run::new(Subscriptions).mapping(&path),
+        skip_invalid: false,
+        source: SourceOptions::default(),
+    };
+    let cancel = revlens_model::CancelToken::new();
+    let mut batches: Vec<revlens_model::RowBatch> = Vec::new();
+    let mut original = Vec::new();
+    let mut last_bytes = 0;
+    // Cancelled at the first report from inside the file: the parser and the copy of the
+    // original are running then, and must stop with the import.
+    let result = revlens_ingest::import(
+        &path,
+        &plan,
+        revlens_ingest::ImportIo {
+            rows: &mut batches,
+            rejected: &mut |_| Ok(()),
+            original: &mut original,
+            progress: &mut |p| {
+                last_bytes = p.bytes_done;
+                if p.bytes_done > 0 {
+                    cancel.cancel();
+                }
+            },
+            cancel: &cancel,
+        },
+    );
+    assert!(matches!(result, Err(ImportError::Cancelled)), "{result:?}");
+    let file_len = std::fs::metadata(&path).unwrap().len();
+    assert!(last_bytes > 0 && last_bytes < file_len, "cancelled mid-file: {last_bytes} of {file_len}");
+}
+
 struct FailingSink;
 
 impl revlens_model::BatchSink for FailingSink {
