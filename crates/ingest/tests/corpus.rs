@@ -616,68 +616,40 @@ fn cancellation() {
 
 #[test]
 fn cancellation_during_the_import() {
-    let path = corpus("subs_basic.csv");
-    let run = Run::new(Subscriptions);
-    let plan = revlens_ingest::ImportPlan {
-        kind: Subscriptions,
-        mapping: run.mapping(&path),
-        skip_invalid: false,
-        source: SourceOptions::default(),
-    };
     let cancel = revlens_model::CancelToken::new();
     let mut batches: Vec<revlens_model::RowBatch> = Vec::new();
-    let mut original = Vec::new();
-    let result = revlens_ingest::import(
-        &path,
-        &plan,
-        revlens_ingest::ImportIo {
-            rows: &mut batches,
-            rejected: &mut |_| Ok(()),
-            original: &mut original,
-            progress: &mut |_| cancel.cancel(),
-            cancel: &cancel,
-        },
-    );
+    let result =
+        import_into(&corpus("subs_basic.csv"), &mut batches, &mut Vec::new(), &mut |_| cancel.cancel(), &cancel);
     assert!(matches!(result, Err(ImportError::Cancelled)), "{result:?}");
+}
+
+/// A subscriptions file of `rows` monthly subscriptions, many read chunks long.
+fn large_subscriptions(dir: &std::path::Path, rows: usize) -> std::path::PathBuf {
+    let path = dir.join("large.csv");
+    let mut text = String::from("customer_id,amount,start_date,end_date,interval\n");
+    for i in 0..rows {
+        text.push_str(&format!("c{i},10,2024-01-01,,month\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    path
 }
 
 #[test]
 fn cancellation_while_the_file_is_being_read() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("large.csv");
-    let mut text = String::from("customer_id,amount,start_date,end_date,interval\n");
-    for i in 0..200_000 {
-        text.push_str(&format!("c{i},10,2024-01-01,,month\n"));
-    }
-    std::fs::write(&path, text).unwrap();
-    let plan = revlens_ingest::ImportPlan {
-        kind: Subscriptions,
-        mapping: Run::new(Subscriptions).mapping(&path),
-        skip_invalid: false,
-        source: SourceOptions::default(),
-    };
+    let path = large_subscriptions(dir.path(), 200_000);
     let cancel = revlens_model::CancelToken::new();
     let mut batches: Vec<revlens_model::RowBatch> = Vec::new();
-    let mut original = Vec::new();
     let mut last_bytes = 0;
     // Cancelled at the first report from inside the file: the parser and the copy of the
     // original are running then, and must stop with the import.
-    let result = revlens_ingest::import(
-        &path,
-        &plan,
-        revlens_ingest::ImportIo {
-            rows: &mut batches,
-            rejected: &mut |_| Ok(()),
-            original: &mut original,
-            progress: &mut |p| {
-                last_bytes = p.bytes_done;
-                if p.bytes_done > 0 {
-                    cancel.cancel();
-                }
-            },
-            cancel: &cancel,
-        },
-    );
+    let mut progress = |p: revlens_ingest::Progress| {
+        last_bytes = p.bytes_done;
+        if p.bytes_done > 0 {
+            cancel.cancel();
+        }
+    };
+    let result = import_into(&path, &mut batches, &mut Vec::new(), &mut progress, &cancel);
     assert!(matches!(result, Err(ImportError::Cancelled)), "{result:?}");
     let file_len = std::fs::metadata(&path).unwrap().len();
     assert!(last_bytes > 0 && last_bytes < file_len, "cancelled mid-file: {last_bytes} of {file_len}");
@@ -696,6 +668,8 @@ fn import_into(
     path: &std::path::Path,
     rows: &mut dyn revlens_model::BatchSink,
     original: &mut (dyn std::io::Write + Send),
+    progress: &mut dyn FnMut(revlens_ingest::Progress),
+    cancel: &revlens_model::CancelToken,
 ) -> Result<revlens_ingest::ImportOutcome, ImportError> {
     let plan = revlens_ingest::ImportPlan {
         kind: Subscriptions,
@@ -703,15 +677,14 @@ fn import_into(
         skip_invalid: false,
         source: SourceOptions::default(),
     };
-    let cancel = revlens_model::CancelToken::new();
-    let io =
-        revlens_ingest::ImportIo { rows, rejected: &mut |_| Ok(()), original, progress: &mut |_| {}, cancel: &cancel };
+    let io = revlens_ingest::ImportIo { rows, rejected: &mut |_| Ok(()), original, progress, cancel };
     revlens_ingest::import(path, &plan, io)
 }
 
 #[test]
 fn sink_errors() {
-    match import_into(&corpus("subs_basic.csv"), &mut FailingSink, &mut std::io::sink()) {
+    let cancel = revlens_model::CancelToken::new();
+    match import_into(&corpus("subs_basic.csv"), &mut FailingSink, &mut std::io::sink(), &mut |_| {}, &cancel) {
         Err(ImportError::Sink(e)) => assert_eq!(e.to_string(), "disk full"),
         other => panic!("{other:?}"),
     }
@@ -741,15 +714,11 @@ impl std::io::Write for FullDisk {
 fn a_failing_copy_of_the_original_fails_the_import_in_its_own_words() {
     let dir = tempfile::tempdir().unwrap();
     // Many read chunks, so the copy fails while the file is still being parsed.
-    let large = dir.path().join("large.csv");
-    let mut text = String::from("customer_id,amount,start_date,end_date,interval\n");
-    for i in 0..40_000 {
-        text.push_str(&format!("c{i},10,2024-01-01,,month\n"));
-    }
-    std::fs::write(&large, text).unwrap();
+    let large = large_subscriptions(dir.path(), 40_000);
+    let cancel = revlens_model::CancelToken::new();
     for (path, room) in [(corpus("subs_basic.csv"), 0), (large, 300 * 1024)] {
         let mut batches: Vec<revlens_model::RowBatch> = Vec::new();
-        let result = import_into(&path, &mut batches, &mut FullDisk { room });
+        let result = import_into(&path, &mut batches, &mut FullDisk { room }, &mut |_| {}, &cancel);
         match result {
             Err(ImportError::Sink(e)) => assert_eq!(e.to_string(), "no space left for the original", "{path:?}"),
             other => panic!("{path:?}: {other:?}"),
