@@ -314,6 +314,36 @@ fn a_missing_rate_names_the_currency_and_month() {
 }
 
 #[test]
+fn the_first_row_missing_a_customer_amount_or_date_is_named() {
+    let no_amount = || Txn(vec![("customer_id", V::Text("B")), ("date", V::Date("2025-01-06"))]);
+    let no_customer =
+        |id| Txn(vec![("customer_id", V::Text(id)), ("amount", V::Money("5.00")), ("date", V::Date("2025-01-07"))]);
+    let no_date = || Txn(vec![("customer_id", V::Text("C")), ("amount", V::Money("5.00"))]);
+    let problem = |rows: &[Txn]| {
+        RevenueModel::build(MetricInputs::transactions(transactions(rows)), &MetricSettings::default())
+            .unwrap_err()
+            .to_string()
+    };
+    let fine = || txn("A", "10.00", "2025-01-05");
+    // Rows are numbered from 1; whichever problem comes first in the table is reported,
+    // and a row's customer is checked before its other cells.
+    let cases = [
+        (vec![fine(), no_amount(), no_customer("")], "row 2", "amount is empty"),
+        (vec![fine(), no_customer(" "), no_amount()], "row 2", "customer_id is empty"),
+        (vec![fine(), fine(), no_date()], "row 3", "date is empty"),
+        (vec![no_date(), fine(), no_customer("")], "row 1", "date is empty"),
+        (vec![fine(), fine(), fine(), no_customer("")], "row 4", "customer_id is empty"),
+    ];
+    for (rows, row, what) in cases {
+        let message = problem(&rows);
+        assert!(message.contains(row) && message.contains(what), "expected {row}: {what}, got {message}");
+    }
+    let same_row = Txn(vec![("date", V::Date("2025-01-08"))]);
+    let message = problem(&[fine(), same_row]);
+    assert!(message.contains("row 2") && message.contains("customer_id is empty"), "{message}");
+}
+
+#[test]
 fn a_range_outside_the_data_says_what_the_data_covers() {
     for (from, to) in [(Some("2024-12"), None), (None, Some("2025-08"))] {
         let settings =

@@ -115,7 +115,11 @@ impl TableReader {
     /// Row `row`'s customer in `ids` ([`CustomerIds::intern_column`]); an empty id is
     /// an error for the row.
     pub fn customer(&self, ids: &[u32], row: usize) -> MetricsResult<u32> {
-        ids.get(row).copied().filter(|&id| id != NO_ID).ok_or_else(|| self.row_error(row, "customer_id is empty"))
+        ids.get(row).copied().filter(|&id| id != NO_ID).ok_or_else(|| self.missing_customer(row))
+    }
+
+    pub fn missing_customer(&self, row: usize) -> MetricsError {
+        self.row_error(row, "customer_id is empty")
     }
 }
 

@@ -30,8 +30,12 @@ pub(crate) struct Transaction {
     pub purchase_day: Option<i32>,
 }
 
-/// Transactions with their customer ids.
-pub(crate) type CustomerTransactions = Vec<(u32, Transaction)>;
+/// Transactions in row order, beside each row's customer id.
+#[derive(Debug, Default)]
+pub(crate) struct CustomerTransactions {
+    pub customers: Vec<u32>,
+    pub rows: Vec<Transaction>,
+}
 
 /// A placeholder for [`group_by_customer`] to overwrite.
 impl Default for Transaction {
@@ -67,7 +71,8 @@ impl PurchaseLedger {
     /// The rows are freed once grouped.
     pub fn from_transactions(customers: usize, input: CustomerTransactions) -> Self {
         let ids = customers;
-        let (row_offsets, mut rows) = group_by_customer(ids, input.iter().copied());
+        let (row_offsets, mut rows) =
+            group_by_customer(ids, input.customers.iter().copied().zip(input.rows.iter().copied()));
         drop(input);
 
         let mut offsets = Vec::with_capacity(ids + 1);

@@ -10,8 +10,8 @@
 use chrono::NaiveDate;
 
 use super::currency::Converter;
-use super::error::MetricsResult;
-use super::input::{trim, CustomerIds, TableReader};
+use super::error::{MetricsError, MetricsResult};
+use super::input::{trim, CustomerIds, TableReader, NO_ID};
 use super::month::{add_days, add_months, date_of_epoch_day, epoch_day_of_date, YearMonth};
 use super::purchases::{CustomerTransactions, Transaction};
 use super::settings::{BillingInterval, DiscountHandling, IntervalUnit, MetricSettings};
@@ -242,19 +242,53 @@ pub(crate) fn read_transactions(
     converter: &Converter<'_>,
     settings: &MetricSettings,
 ) -> MetricsResult<(Vec<Span>, CustomerTransactions)> {
-    let customers = reader.text("customer_id")?;
-    let amounts = reader.int("amount")?;
-    let dates = reader.date("date")?;
-    let currencies = reader.text("currency")?;
-    let period_starts = reader.date("period_start")?;
-    let period_ends = reader.date("period_end")?;
-    let types = reader.text("type")?;
+    let customer_column = reader.text("customer_id")?;
+    let height = reader.height();
+    // Interning waits on table lookups row after row: it runs on a second thread while
+    // this one converts the other columns, the spans holding their row until then.
+    let (interned, converted) = std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new()
+            .name("customer-ids".into())
+            .spawn_scoped(scope, || ids.intern_column(&customer_column, height))
+            .ok();
+        let converted = convert_transactions(reader, converter, settings);
+        let interned = helper.map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        (interned, converted)
+    });
+    // No thread to be had: one after the other then.
+    let customers = interned.unwrap_or_else(|| ids.intern_column(&customer_column, height));
+
+    // The first problem in row order; a row's customer is checked before its other cells.
+    let without_id = customers.iter().position(|&id| id == NO_ID);
+    let (mut spans, rows) = match (converted, without_id) {
+        (Err((row, _)), Some(missing)) if missing <= row => return Err(reader.missing_customer(missing)),
+        (Err((_, error)), _) => return Err(error),
+        (Ok(_), Some(missing)) => return Err(reader.missing_customer(missing)),
+        (Ok(converted), None) => converted,
+    };
+    for span in &mut spans {
+        span.customer = customers[span.customer as usize];
+    }
+    Ok((spans, CustomerTransactions { customers, rows }))
+}
+
+/// Every row's transaction, and the spans of its recurring charges with the row's index
+/// in place of the customer; an error names its row.
+fn convert_transactions(
+    reader: &TableReader,
+    converter: &Converter<'_>,
+    settings: &MetricSettings,
+) -> Result<(Vec<Span>, Vec<Transaction>), (usize, MetricsError)> {
+    let column = |name| reader.date(name).map_err(|error| (0, error));
+    let (dates, period_starts, period_ends) = (column("date")?, column("period_start")?, column("period_end")?);
+    let amounts = reader.int("amount").map_err(|error| (0, error))?;
+    let currencies = reader.text("currency").map_err(|error| (0, error))?;
+    let types = reader.text("type").map_err(|error| (0, error))?;
     let interval = settings.invoice_interval;
     let (numerator, denominator) = interval.unit.per_month();
     let interval_per_month = (numerator, denominator * i64::from(interval.count));
 
     // Read each column sequentially, one cell per row.
-    let customers = ids.intern_column(&customers, reader.height());
     let mut amounts = amounts.cells();
     let mut dates = dates.cells();
     let mut currencies = currencies.cells();
@@ -265,26 +299,22 @@ pub(crate) fn read_transactions(
     let mut spans = Vec::with_capacity(reader.height());
     let mut transactions = Vec::with_capacity(reader.height());
     for row in 0..reader.height() {
-        let customer = reader.customer(&customers, row)?;
         let amount = amounts.next().flatten();
         let date = dates.next().flatten();
         let currency = currencies.next().flatten();
         let period = (period_starts.next().flatten(), period_ends.next().flatten());
         let kind = types.next().flatten();
-        let amount = amount.ok_or_else(|| reader.row_error(row, "amount is empty"))?;
-        let date = date.ok_or_else(|| reader.row_error(row, "date is empty"))?;
+        let amount = amount.ok_or_else(|| (row, reader.row_error(row, "amount is empty")))?;
+        let date = date.ok_or_else(|| (row, reader.row_error(row, "date is empty")))?;
         let month = YearMonth::of_epoch_day(date);
-        let fx = converter.factor(currency, month)?;
+        let fx = converter.factor(currency, month).map_err(|error| (row, error))?;
         let refund = is_refund(kind);
         let signed = if refund { -amount.abs() } else { amount };
-        transactions.push((
-            customer,
-            Transaction {
-                month,
-                revenue: (signed as f64 * fx).round() as i64,
-                purchase_day: (!refund && amount >= 0).then_some(date),
-            },
-        ));
+        transactions.push(Transaction {
+            month,
+            revenue: (signed as f64 * fx).round() as i64,
+            purchase_day: (!refund && amount >= 0).then_some(date),
+        });
         if refund || amount <= 0 {
             continue;
         }
@@ -315,7 +345,8 @@ pub(crate) fn read_transactions(
         }
         let units = monthly_units(amount, fx, per_month);
         if units != 0 {
-            spans.push(Span { customer, first, end: Some(end), units });
+            // Polars' row indices are u32 (IdxSize), so a row always fits.
+            spans.push(Span { customer: row as u32, first, end: Some(end), units });
         }
     }
     Ok((spans, transactions))
