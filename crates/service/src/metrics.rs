@@ -92,7 +92,7 @@ impl Service {
         };
         let billing_table = self.store.layout().table(billing.id);
         let customers_table = customers.map(|c| self.store.layout().table(c.id));
-        let model = load_or_build_with(&snapshot.path(home), &request.settings, || {
+        let inputs = || {
             let mut inputs = MetricInputs::for_kind(request.kind, scan_table(&billing_table)?)?;
             if let Some(customers) = &customers_table {
                 inputs = inputs.with_customers(scan_table(customers)?);
@@ -101,8 +101,10 @@ impl Service {
                 inputs = inputs.with_rates(rates);
             }
             Ok(inputs)
+        };
+        let (_, text) = load_or_build_with(&snapshot.path(home), &request.settings, inputs, |model| {
+            render(model, &request.settings, query, format)
         })?;
-        let text = render(&model, &request.settings, query, format)?;
         write_cache(&cached, text.as_bytes())?;
         Ok(text)
     }
@@ -163,22 +165,37 @@ fn has_file(request: &MetricsRequest) -> bool {
     matches!(request.billing, DataSource::File(_)) || matches!(request.customers, Some(DataSource::File(_)))
 }
 
-/// The model of these inputs under these model settings: loaded from its snapshot when
-/// one was stored (any load error is a miss), otherwise read, built, and stored as a
-/// snapshot for the next request.
-pub(crate) fn load_or_build_with(
+/// The model of these inputs under these model settings, and what `then` makes of it:
+/// loaded from its snapshot when one was stored (any load error is a miss), otherwise
+/// read, built, and stored as a snapshot for the next request — written on a second
+/// thread while `then` runs.
+pub(crate) fn load_or_build_with<T>(
     snapshot: &Path,
     settings: &MetricSettings,
     inputs: impl FnOnce() -> Result<MetricInputs>,
-) -> Result<RevenueModel> {
+    then: impl FnOnce(&RevenueModel) -> Result<T>,
+) -> Result<(RevenueModel, T)> {
     if let Ok(bytes) = fs::read(snapshot) {
         if let Ok(model) = RevenueModel::from_snapshot(&bytes, settings) {
-            return Ok(model);
+            let answer = then(&model)?;
+            return Ok((model, answer));
         }
     }
     let model = RevenueModel::build(inputs()?, settings)?;
-    write_cache(snapshot, &model.to_snapshot())?;
-    Ok(model)
+    let store = || write_cache(snapshot, &model.to_snapshot());
+    let (stored, answer) = std::thread::scope(|scope| {
+        let writer = std::thread::Builder::new().name("snapshot-writer".into()).spawn_scoped(scope, store);
+        let answer = then(&model);
+        let stored = match writer {
+            Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: one after the other then.
+            Err(_) => store(),
+        };
+        (stored, answer)
+    });
+    let answer = answer?;
+    stored?;
+    Ok((model, answer))
 }
 
 /// One table of the model under the request's query-time settings, rendered.

@@ -92,7 +92,7 @@ impl Service {
                     settings: &settings,
                     filter: filter.key(),
                 };
-                load_or_build_with(&snapshot.path(layout.home()), &settings, || {
+                let inputs = || {
                     let Some(table) = &billing_table else {
                         return Err(crate::ServiceError::Invalid("the billing dataset has no version".into()));
                     };
@@ -103,7 +103,8 @@ impl Service {
                         inputs = inputs.with_customers(customers);
                     }
                     Ok(inputs)
-                })?
+                };
+                load_or_build_with(&snapshot.path(layout.home()), &settings, inputs, |_| Ok(()))?.0
             }
         };
         let found = WorkspaceModel { model: Arc::new(model), billing, customers };

@@ -50,9 +50,18 @@ impl RevenueModel {
     /// The model as bytes for [`RevenueModel::from_snapshot`].
     pub fn to_snapshot(&self) -> Vec<u8> {
         let origin = self.data_range.first;
-        let names = names_section(&self.names);
-        let ledger = ledger_section(&self.ledger, origin);
-        let purchases = self.purchases.as_ref().map(|p| purchases_section(p, origin));
+        // As when loading: the ledger here, names and purchases on a second thread.
+        let (names, ledger, purchases) = std::thread::scope(|scope| {
+            let others = || (names_section(&self.names), self.purchases.as_ref().map(|p| purchases_section(p, origin)));
+            let helper = std::thread::Builder::new().name("snapshot".into()).spawn_scoped(scope, others);
+            let ledger = ledger_section(&self.ledger, origin);
+            let (names, purchases) = match helper {
+                Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                // No thread to be had: one after the other then.
+                Err(_) => others(),
+            };
+            (names, ledger, purchases)
+        });
         let mut out = Writer(Vec::with_capacity(
             128 + names.len() + ledger.len() + purchases.as_ref().map_or(0, Vec::len) + self.names.len() * 4,
         ));
