@@ -703,10 +703,9 @@ where
         let (key, value) = attr?;
         match key {
             "office:value" if !is_value_set => {
-                val = Data::Float(
-                    fast_float2::parse(value.as_bytes())
-                        .map_err(|_| OdsError::ParseFloat(value.parse::<f64>().unwrap_err()))?,
-                );
+                // RevLens patch: std's parser decides when fast-float refuses (it used
+                // to unwrap std's error, a panic if std accepted).
+                val = Data::Float(fast_float2::parse(value.as_bytes()).or_else(|_| value.parse::<f64>())?);
                 is_value_set = true;
             }
             "office:string-value" | "office:date-value" | "office:time-value" if !is_value_set => {

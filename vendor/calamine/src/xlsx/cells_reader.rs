@@ -812,7 +812,9 @@ fn read_v<'s>(
                         // No explicit type: fall back to String if not a valid float
                         Ok(DataRef::String(v.to_string()))
                     } else {
-                        Err(XlsxError::ParseFloat(v.parse::<f64>().unwrap_err()))
+                        // RevLens patch: std's parser decides when fast-float refuses (it
+                        // used to unwrap std's error, a panic if std accepted).
+                        Ok(format_excel_f64_ref(v.parse::<f64>()?, cell_format, ctx.is_1904))
                     }
                 })
         }
