@@ -8,10 +8,11 @@
 //! inside one month is never counted.
 
 use chrono::NaiveDate;
+use polars::prelude::{Int32Type, Int64Type, StringType};
 
 use super::currency::Converter;
 use super::error::{MetricsError, MetricsResult};
-use super::input::{trim, CustomerIds, TableReader, NO_ID};
+use super::input::{trim, ColumnView, CustomerIds, TableReader, NO_ID};
 use super::month::{add_days, add_months, date_of_epoch_day, epoch_day_of_date, YearMonth};
 use super::purchases::{CustomerTransactions, Transaction};
 use super::settings::{BillingInterval, DiscountHandling, IntervalUnit, MetricSettings};
@@ -243,6 +244,7 @@ pub(crate) fn read_transactions(
     settings: &MetricSettings,
 ) -> MetricsResult<(Vec<Span>, CustomerTransactions)> {
     let customer_column = reader.text("customer_id")?;
+    let columns = TransactionColumns::of(reader)?;
     let height = reader.height();
     // Interning waits on table lookups row after row: it runs on a second thread while
     // this one converts the other columns, the spans holding their row until then.
@@ -251,7 +253,7 @@ pub(crate) fn read_transactions(
             .name("customer-ids".into())
             .spawn_scoped(scope, || ids.intern_column(&customer_column, height))
             .ok();
-        let converted = convert_transactions(reader, converter, settings);
+        let converted = convert_transactions(reader, columns, converter, settings);
         let interned = helper.map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
         (interned, converted)
     });
@@ -272,29 +274,48 @@ pub(crate) fn read_transactions(
     Ok((spans, CustomerTransactions { customers, rows }))
 }
 
+/// The columns of a transactions table besides its customers.
+struct TransactionColumns<'a> {
+    amounts: ColumnView<'a, Int64Type>,
+    dates: ColumnView<'a, Int32Type>,
+    currencies: ColumnView<'a, StringType>,
+    period_starts: ColumnView<'a, Int32Type>,
+    period_ends: ColumnView<'a, Int32Type>,
+    types: ColumnView<'a, StringType>,
+}
+
+impl<'a> TransactionColumns<'a> {
+    fn of(reader: &'a TableReader) -> MetricsResult<Self> {
+        Ok(TransactionColumns {
+            amounts: reader.int("amount")?,
+            dates: reader.date("date")?,
+            currencies: reader.text("currency")?,
+            period_starts: reader.date("period_start")?,
+            period_ends: reader.date("period_end")?,
+            types: reader.text("type")?,
+        })
+    }
+}
+
 /// Every row's transaction, and the spans of its recurring charges with the row's index
 /// in place of the customer; an error names its row.
 fn convert_transactions(
     reader: &TableReader,
+    columns: TransactionColumns<'_>,
     converter: &Converter<'_>,
     settings: &MetricSettings,
 ) -> Result<(Vec<Span>, Vec<Transaction>), (usize, MetricsError)> {
-    let column = |name| reader.date(name).map_err(|error| (0, error));
-    let (dates, period_starts, period_ends) = (column("date")?, column("period_start")?, column("period_end")?);
-    let amounts = reader.int("amount").map_err(|error| (0, error))?;
-    let currencies = reader.text("currency").map_err(|error| (0, error))?;
-    let types = reader.text("type").map_err(|error| (0, error))?;
     let interval = settings.invoice_interval;
     let (numerator, denominator) = interval.unit.per_month();
     let interval_per_month = (numerator, denominator * i64::from(interval.count));
 
     // Read each column sequentially, one cell per row.
-    let mut amounts = amounts.cells();
-    let mut dates = dates.cells();
-    let mut currencies = currencies.cells();
-    let mut period_starts = period_starts.cells();
-    let mut period_ends = period_ends.cells();
-    let mut types = types.cells();
+    let mut amounts = columns.amounts.cells();
+    let mut dates = columns.dates.cells();
+    let mut currencies = columns.currencies.cells();
+    let mut period_starts = columns.period_starts.cells();
+    let mut period_ends = columns.period_ends.cells();
+    let mut types = columns.types.cells();
 
     let mut spans = Vec::with_capacity(reader.height());
     let mut transactions = Vec::with_capacity(reader.height());
