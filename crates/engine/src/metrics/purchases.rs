@@ -6,6 +6,8 @@
 //! absolute amount). Each transaction is converted at its own month's rate and rounded
 //! once to a Money unit; the sums are integer.
 
+use std::num::NonZeroU8;
+
 use super::ledger::group_by_customer;
 use super::month::YearMonth;
 
@@ -21,13 +23,23 @@ pub(crate) struct PurchaseMonth {
 }
 
 /// One transaction, converted: its month, signed revenue and, if it is a purchase, its
-/// date.
+/// day in the month — 16 bytes, as there is one per row.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Transaction {
-    pub month: YearMonth,
     /// Signed Money units in the reporting currency (refunds negative).
     pub revenue: i64,
-    pub purchase_day: Option<i32>,
+    pub month: YearMonth,
+    /// 1..=31.
+    pub purchase_day_of_month: Option<NonZeroU8>,
+}
+
+impl Transaction {
+    /// A transaction on `date` (Date32), in its `month`; `purchase` when it is one.
+    pub fn on(date: i32, month: YearMonth, revenue: i64, purchase: bool) -> Self {
+        let day_of_month = i64::from(date) - month.first_epoch_day() + 1;
+        let purchase_day_of_month = u8::try_from(day_of_month).ok().and_then(NonZeroU8::new).filter(|_| purchase);
+        Transaction { revenue, month, purchase_day_of_month }
+    }
 }
 
 /// Transactions in row order, beside each row's customer id.
@@ -40,7 +52,7 @@ pub(crate) struct CustomerTransactions {
 /// A placeholder for [`group_by_customer`] to overwrite.
 impl Default for Transaction {
     fn default() -> Self {
-        Transaction { month: YearMonth::of_epoch_day(0), revenue: 0, purchase_day: None }
+        Transaction { revenue: 0, month: YearMonth::of_epoch_day(0), purchase_day_of_month: None }
     }
 }
 
@@ -81,13 +93,16 @@ impl PurchaseLedger {
             offsets.push(months.len());
             let own = &mut rows[row_offsets[customer]..row_offsets[customer + 1]];
             own.sort_unstable_by_key(|t| t.month);
-            for &Transaction { month, revenue, purchase_day: day } in own.iter() {
+            let mut month_start = 0;
+            for &Transaction { revenue, month, purchase_day_of_month } in own.iter() {
                 if months.len() == offsets[customer] || months.last().map(|m| m.month) != Some(month) {
                     months.push(PurchaseMonth { month, purchases: 0, revenue: 0, last_purchase_day: None });
+                    month_start = month.first_epoch_day() - 1;
                 }
                 if let Some(entry) = months.last_mut() {
                     entry.revenue += revenue;
-                    if let Some(day) = day {
+                    if let Some(day_of_month) = purchase_day_of_month {
+                        let day = (month_start + i64::from(day_of_month.get())) as i32;
                         entry.purchases += 1;
                         entry.last_purchase_day = entry.last_purchase_day.max(Some(day));
                     }

@@ -331,11 +331,7 @@ fn convert_transactions(
         let fx = converter.factor(currency, month).map_err(|error| (row, error))?;
         let refund = is_refund(kind);
         let signed = if refund { -amount.abs() } else { amount };
-        transactions.push(Transaction {
-            month,
-            revenue: (signed as f64 * fx).round() as i64,
-            purchase_day: (!refund && amount >= 0).then_some(date),
-        });
+        transactions.push(Transaction::on(date, month, (signed as f64 * fx).round() as i64, !refund && amount >= 0));
         if refund || amount <= 0 {
             continue;
         }
