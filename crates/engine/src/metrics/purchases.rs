@@ -93,16 +93,17 @@ impl PurchaseLedger {
             offsets.push(months.len());
             let own = &mut rows[row_offsets[customer]..row_offsets[customer + 1]];
             own.sort_unstable_by_key(|t| t.month);
-            let mut month_start = 0;
+            // The day before the current month's first: plus a day of the month, the date.
+            let mut day_zero = 0;
             for &Transaction { revenue, month, purchase_day_of_month } in own.iter() {
                 if months.len() == offsets[customer] || months.last().map(|m| m.month) != Some(month) {
                     months.push(PurchaseMonth { month, purchases: 0, revenue: 0, last_purchase_day: None });
-                    month_start = month.first_epoch_day() - 1;
+                    day_zero = month.first_epoch_day() - 1;
                 }
                 if let Some(entry) = months.last_mut() {
                     entry.revenue += revenue;
                     if let Some(day_of_month) = purchase_day_of_month {
-                        let day = (month_start + i64::from(day_of_month.get())) as i32;
+                        let day = (day_zero + i64::from(day_of_month.get())) as i32;
                         entry.purchases += 1;
                         entry.last_purchase_day = entry.last_purchase_day.max(Some(day));
                     }
