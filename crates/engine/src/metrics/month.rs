@@ -16,6 +16,9 @@ const EPOCH_FROM_CE: i32 = 719_163;
 pub struct YearMonth(i32);
 
 impl YearMonth {
+    /// Later than any month of a date: Date32 reaches only some 70 million months.
+    pub(crate) const MAX: YearMonth = YearMonth(i32::MAX);
+
     /// `month` is 1..=12.
     pub fn new(year: i32, month: u32) -> Option<Self> {
         (1..=12).contains(&month).then(|| YearMonth(year * 12 + month as i32 - 1))
