@@ -13,6 +13,7 @@ use super::ledger::MrrLedger;
 use super::month::{MonthRange, YearMonth};
 use super::purchases::PurchaseLedger;
 use super::settings::MetricSettings;
+use super::side_by_side::side_by_side;
 use super::spans::{read_transactions, subscription_dates, subscription_spans, DateBounds};
 
 /// The billing table metrics are computed from, as a canonical frame (see
@@ -180,16 +181,11 @@ impl RevenueModel {
         // The table is no longer needed: free it before the grouping passes allocate.
         drop(reader);
         // The two ledgers are independent passes over memory: the purchases on a second
-        // thread while this one reads the customers and builds the MRR ledger.
-        // Taken by whichever thread builds the purchases, so the rows are freed once grouped.
-        let transactions = std::sync::Mutex::new(transactions);
-        let (profiles, names, ledger, purchases) = std::thread::scope(|scope| {
-            let transactions = &transactions;
-            let build_purchases = move || {
-                let rows = transactions.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-                rows.map(|rows| PurchaseLedger::from_transactions(billed_customers, rows))
-            };
-            let helper = std::thread::Builder::new().name("purchases".into()).spawn_scoped(scope, build_purchases).ok();
+        // thread while this one reads the customers and builds the MRR ledger. The rows are
+        // freed once grouped.
+        let build_purchases =
+            move || transactions.map(|rows| PurchaseLedger::from_transactions(billed_customers, rows));
+        let (purchases, built) = side_by_side("purchases", build_purchases, || {
             let profiles = match inputs.customers {
                 Some(frame) => {
                     let reader = TableReader::collect(
@@ -204,13 +200,9 @@ impl RevenueModel {
             };
             let names = ids.into_names();
             let ledger = MrrLedger::build(names.len(), spans);
-            let purchases = match helper {
-                Some(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                // No thread to be had: one after the other then.
-                None => build_purchases(),
-            };
-            Ok::<_, MetricsError>((profiles, names, ledger, purchases))
-        })?;
+            Ok::<_, MetricsError>((profiles, names, ledger))
+        });
+        let (profiles, names, ledger) = built?;
         Ok(RevenueModel {
             kind,
             names,

@@ -18,6 +18,7 @@ use super::model::{BillingKind, RevenueModel};
 use super::month::{MonthRange, YearMonth};
 use super::purchases::{PurchaseLedger, PurchaseMonth};
 use super::settings::MetricSettings;
+use super::side_by_side::side_by_side;
 
 const MAGIC: &[u8; 8] = b"RLMODEL\0";
 
@@ -51,17 +52,11 @@ impl RevenueModel {
     pub fn to_snapshot(&self) -> Vec<u8> {
         let origin = self.data_range.first;
         // As when loading: the ledger here, names and purchases on a second thread.
-        let (names, ledger, purchases) = std::thread::scope(|scope| {
-            let others = || (names_section(&self.names), self.purchases.as_ref().map(|p| purchases_section(p, origin)));
-            let helper = std::thread::Builder::new().name("snapshot".into()).spawn_scoped(scope, others);
-            let ledger = ledger_section(&self.ledger, origin);
-            let (names, purchases) = match helper {
-                Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                // No thread to be had: one after the other then.
-                Err(_) => others(),
-            };
-            (names, ledger, purchases)
-        });
+        let ((names, purchases), ledger) = side_by_side(
+            "snapshot",
+            || (names_section(&self.names), self.purchases.as_ref().map(|p| purchases_section(p, origin))),
+            || ledger_section(&self.ledger, origin),
+        );
         let mut out = Writer(Vec::with_capacity(
             128 + names.len() + ledger.len() + purchases.as_ref().map_or(0, Vec::len) + self.names.len() * 4,
         ));

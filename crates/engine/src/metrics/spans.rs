@@ -16,6 +16,7 @@ use super::input::{trim, ColumnView, CustomerIds, TableReader, NO_ID};
 use super::month::{add_days, add_months, date_of_epoch_day, epoch_day_of_date, YearMonth};
 use super::purchases::{CustomerTransactions, Transaction};
 use super::settings::{BillingInterval, DiscountHandling, IntervalUnit, MetricSettings};
+use super::side_by_side::side_by_side;
 
 /// A recurring monthly amount of one customer, active at the end of every month from
 /// `first` up to (not including) `end`; `end: None` is open-ended.
@@ -248,17 +249,11 @@ pub(crate) fn read_transactions(
     let height = reader.height();
     // Interning waits on table lookups row after row: it runs on a second thread while
     // this one converts the other columns, the spans holding their row until then.
-    let (interned, converted) = std::thread::scope(|scope| {
-        let helper = std::thread::Builder::new()
-            .name("customer-ids".into())
-            .spawn_scoped(scope, || ids.intern_column(&customer_column, height))
-            .ok();
-        let converted = convert_transactions(reader, columns, converter, settings);
-        let interned = helper.map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        (interned, converted)
-    });
-    // No thread to be had: one after the other then.
-    let customers = interned.unwrap_or_else(|| ids.intern_column(&customer_column, height));
+    let (customers, converted) = side_by_side(
+        "customer-ids",
+        || ids.intern_column(&customer_column, height),
+        || convert_transactions(reader, columns, converter, settings),
+    );
 
     // The first problem in row order; a row's customer is checked before its other cells.
     let without_id = customers.iter().position(|&id| id == NO_ID);
