@@ -6,8 +6,8 @@ use revlens_model::{Column, ColumnValues, DatasetKind, FieldType, RowBatch};
 use crate::layout::Layout;
 use crate::source::Row;
 use crate::values::{
-    parse_currency, parse_date, parse_flag, parse_interval, parse_transaction_type, DateEvidence, DateFormat,
-    DecimalEvidence, DecimalMark, NumberError, PlainNumber,
+    parse_currency, parse_date, parse_flag, parse_interval, parse_money, parse_transaction_type, DateEvidence,
+    DateFormat, DecimalEvidence, DecimalMark, NumberError, PlainNumber,
 };
 use crate::RowError;
 
@@ -386,7 +386,7 @@ fn convert_value(
     *slot = match ty {
         // Text and ids are never inferred: "00123" stays "00123".
         FieldType::Id | FieldType::Text => Staged::Source(source),
-        FieldType::Money => match number(false).and_then(|n| n.to_money_units()) {
+        FieldType::Money => match parse_money(value, format.mark) {
             Ok(units) => Staged::Money(units),
             Err(NumberError::Overflow) => {
                 return Err("an amount small enough to store (at most 922337203685477)".into())

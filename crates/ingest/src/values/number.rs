@@ -299,10 +299,52 @@ fn read_exponent(s: &str) -> Result<i32, NumberError> {
     Ok(if negative { -value } else { value })
 }
 
+/// Money in [`revlens_model::Money`] units, as [`PlainNumber::to_money_units`] reads it.
+pub(crate) fn parse_money(text: &str, mark: DecimalMark) -> Result<i64, NumberError> {
+    match plain_money_units(text.as_bytes(), mark) {
+        Some(units) => Ok(units),
+        None => PlainNumber::parse(text, mark, false)?.to_money_units(),
+    }
+}
+
+/// The common shape read directly: an optional `-`, 1 to 14 digits, then optionally the
+/// decimal mark and at most four digits (so nothing rounds or overflows). `None` for
+/// every other shape.
+fn plain_money_units(bytes: &[u8], mark: DecimalMark) -> Option<i64> {
+    let (negative, body) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    let point = match mark {
+        DecimalMark::Dot => b'.',
+        DecimalMark::Comma => b',',
+    };
+    let (int, frac) = match body.iter().position(|&b| b == point) {
+        Some(at) => (body.get(..at)?, body.get(at + 1..)?),
+        None => (body, &[][..]),
+    };
+    if int.is_empty() || int.len() > 14 || frac.len() > MONEY_DECIMALS as usize {
+        return None;
+    }
+    let mut units: i64 = 0;
+    for &b in int.iter().chain(frac) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        units = units * 10 + i64::from(b - b'0');
+    }
+    units *= 10_i64.pow(MONEY_DECIMALS - frac.len() as u32);
+    Some(if negative { -units } else { units })
+}
+
 /// What one value says about the column's decimal mark; `None` when it could be either
 /// (`1,234`) or says nothing (`42`).
 pub(crate) fn decimal_evidence(value: &str) -> Option<DecimalMark> {
     let bytes = value.as_bytes();
+    plain_decimal_evidence(bytes).unwrap_or_else(|| decimal_evidence_in_full(bytes))
+}
+
+fn decimal_evidence_in_full(bytes: &[u8]) -> Option<DecimalMark> {
     if bytes.len() > MAX_PLAIN_LEN || !bytes.iter().any(u8::is_ascii_digit) {
         return None;
     }
@@ -325,6 +367,26 @@ pub(crate) fn decimal_evidence(value: &str) -> Option<DecimalMark> {
         (Some(_), None) => Some(DecimalMark::Comma),
         (None, None) => None,
     }
+}
+
+/// [`decimal_evidence`] in one pass for digits with at most one `.` or `,` between them
+/// (`513.58`, `42`); `None` for every other shape.
+fn plain_decimal_evidence(bytes: &[u8]) -> Option<Option<DecimalMark>> {
+    let Some(at) = bytes.iter().position(|b| !b.is_ascii_digit()) else {
+        return Some(None);
+    };
+    let mark = match bytes.get(at) {
+        Some(b'.') => DecimalMark::Dot,
+        Some(b',') => DecimalMark::Comma,
+        _ => return None,
+    };
+    let after = bytes.get(at + 1..)?;
+    if at == 0 || after.is_empty() || bytes.len() > MAX_PLAIN_LEN || !after.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    // "1,234" could be a thousands group; "0,125" cannot.
+    let lone_zero = at == 1 && bytes.first() == Some(&b'0');
+    Some((after.len() != 3 || lone_zero).then_some(mark))
 }
 
 /// Counts of evidence for each decimal mark over a column's values.
@@ -509,6 +571,20 @@ mod properties {
             let text = format_units(units, mark, groups[group_choice]);
             let parsed = PlainNumber::parse(&text, mark, false).and_then(|n| n.to_money_units());
             prop_assert_eq!(parsed, Ok(units), "{}", text);
+        }
+
+        #[test]
+        fn the_plain_shapes_read_as_the_full_parser_reads_them(text in "-?(0|[0-9]{0,16})([.,][0-9]{0,5}){0,2}") {
+            for mark in [DecimalMark::Dot, DecimalMark::Comma] {
+                let full = PlainNumber::parse(&text, mark, false).and_then(|n| n.to_money_units());
+                if let Some(units) = plain_money_units(text.as_bytes(), mark) {
+                    prop_assert_eq!(Ok(units), full, "{} {:?}", text, mark);
+                }
+                prop_assert_eq!(parse_money(&text, mark), full);
+            }
+            if let Some(evidence) = plain_decimal_evidence(text.as_bytes()) {
+                prop_assert_eq!(evidence, decimal_evidence_in_full(text.as_bytes()), "{}", text);
+            }
         }
 
         #[test]
