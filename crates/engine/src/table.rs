@@ -7,11 +7,11 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use polars::prelude::*;
-use polars_arrow::array::{PrimitiveArray, Utf8Array};
+use polars_arrow::array::{BooleanArray, PrimitiveArray, Utf8Array};
 use polars_arrow::bitmap::Bitmap;
 use polars_arrow::offset::Offsets;
 use polars_arrow::types::NativeType;
-use revlens_model::{BatchSink, ColumnValues, RowBatch, SinkError, StorageType, TextValues};
+use revlens_model::{BatchSink, Cells, ColumnValues, RowBatch, SinkError, StorageType, TextValues};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TableError {
@@ -165,39 +165,40 @@ impl Drop for ParquetSink {
 fn series_of(name: PlSmallStr, values: ColumnValues) -> PolarsResult<Series> {
     Ok(match values {
         ColumnValues::Text(v) => text_series(name, v)?,
-        ColumnValues::Money(v) | ColumnValues::Integer(v) => numeric_series(name, &v, ArrowDataType::Int64)?,
-        ColumnValues::Date(v) => numeric_series(name, &v, ArrowDataType::Int32)?.cast(&DataType::Date)?,
-        ColumnValues::Float(v) => numeric_series(name, &v, ArrowDataType::Float64)?,
-        ColumnValues::Bool(v) => Series::new(name, v),
+        ColumnValues::Money(v) | ColumnValues::Integer(v) => numeric_series(name, v, ArrowDataType::Int64)?,
+        ColumnValues::Date(v) => numeric_series(name, v, ArrowDataType::Int32)?.cast(&DataType::Date)?,
+        ColumnValues::Float(v) => numeric_series(name, v, ArrowDataType::Float64)?,
+        ColumnValues::Bool(v) => {
+            let (values, present) = v.into_parts();
+            let array =
+                BooleanArray::new(ArrowDataType::Boolean, Bitmap::from_iter(values), present.map(Bitmap::from_iter));
+            Series::from_arrow(name, array.boxed())?
+        }
     })
 }
 
-/// A text column from its one buffer and cell ends, without a copy per cell: polars
-/// builds its string views over the same buffer (the text is checked once, as a whole).
+/// A text column from its one buffer and offsets, without a copy: polars builds its
+/// string views over the same buffer (the text is checked once, as a whole).
 fn text_series(name: PlSmallStr, values: TextValues) -> PolarsResult<Series> {
-    let (text, ends, present) = values.into_parts();
-    let mut offsets = Vec::with_capacity(ends.len() + 1);
-    offsets.push(0);
-    for end in ends {
-        offsets.push(i64::try_from(end).map_err(|_| polars_err!(ComputeError: "text column too long"))?);
-    }
+    let (text, offsets, present) = values.into_parts();
     let offsets = Offsets::try_from(offsets)?;
-    let validity = present.contains(&false).then(|| Bitmap::from_iter(present));
-    let array =
-        Utf8Array::<i64>::try_new(ArrowDataType::LargeUtf8, offsets.into(), text.into_bytes().into(), validity)?;
+    let array = Utf8Array::<i64>::try_new(
+        ArrowDataType::LargeUtf8,
+        offsets.into(),
+        text.into_bytes().into(),
+        present.map(Bitmap::from_iter),
+    )?;
     Series::from_arrow(name, array.boxed())
 }
 
-/// A numeric column as its values and a validity mask, each made in one pass (polars'
-/// builder takes the cells one by one).
+/// A numeric column from its values as they are, with a validity mask when a cell is empty.
 fn numeric_series<T: NativeType + Default>(
     name: PlSmallStr,
-    cells: &[Option<T>],
+    cells: Cells<T>,
     dtype: ArrowDataType,
 ) -> PolarsResult<Series> {
-    let values: Vec<T> = cells.iter().map(|cell| cell.unwrap_or_default()).collect();
-    let validity = cells.iter().any(Option::is_none).then(|| Bitmap::from_iter(cells.iter().map(Option::is_some)));
-    Series::from_arrow(name, PrimitiveArray::new(dtype, values.into(), validity).boxed())
+    let (values, present) = cells.into_parts();
+    Series::from_arrow(name, PrimitiveArray::new(dtype, values.into(), present.map(Bitmap::from_iter)).boxed())
 }
 
 impl BatchSink for ParquetSink {
@@ -251,8 +252,11 @@ mod tests {
                         name: "customer_id".into(),
                         values: ColumnValues::Text(vec![Some(format!("00{offset}")), None].into()),
                     },
-                    Column { name: "amount".into(), values: ColumnValues::Money(vec![Some(19_9900), Some(offset)]) },
-                    Column { name: "start_date".into(), values: ColumnValues::Date(vec![Some(19_723), None]) },
+                    Column {
+                        name: "amount".into(),
+                        values: ColumnValues::Money(vec![Some(19_9900), Some(offset)].into()),
+                    },
+                    Column { name: "start_date".into(), values: ColumnValues::Date(vec![Some(19_723), None].into()) },
                 ],
             };
             sink.write_batch(batch).unwrap();
@@ -301,9 +305,15 @@ mod tests {
         let mut sink = ParquetSink::create(&path, &columns).unwrap();
         let batch = RowBatch {
             columns: vec![
-                Column { name: "quantity".into(), values: ColumnValues::Integer(vec![None, Some(-3), Some(7)]) },
-                Column { name: "discount_pct".into(), values: ColumnValues::Float(vec![Some(12.5), None, Some(0.0)]) },
-                Column { name: "end_date".into(), values: ColumnValues::Date(vec![Some(0), Some(19_723), None]) },
+                Column { name: "quantity".into(), values: ColumnValues::Integer(vec![None, Some(-3), Some(7)].into()) },
+                Column {
+                    name: "discount_pct".into(),
+                    values: ColumnValues::Float(vec![Some(12.5), None, Some(0.0)].into()),
+                },
+                Column {
+                    name: "end_date".into(),
+                    values: ColumnValues::Date(vec![Some(0), Some(19_723), None].into()),
+                },
             ],
         };
         sink.write_batch(batch).unwrap();

@@ -496,9 +496,9 @@ fn metrics_from_a_canonical_parquet_table() {
         .map(|f| {
             let values = match f.name {
                 "customer_id" => ColumnValues::Text([Some("A"), Some("B")].into_iter().collect()),
-                "amount" => ColumnValues::Money(vec![Some(money("120.00")), Some(money("30.00"))]),
-                "start_date" => ColumnValues::Date(vec![Some(day("2025-01-01")), Some(day("2025-02-01"))]),
-                "end_date" => ColumnValues::Date(vec![None, Some(day("2025-04-01"))]),
+                "amount" => ColumnValues::Money(vec![Some(money("120.00")), Some(money("30.00"))].into()),
+                "start_date" => ColumnValues::Date(vec![Some(day("2025-01-01")), Some(day("2025-02-01"))].into()),
+                "end_date" => ColumnValues::Date(vec![None, Some(day("2025-04-01"))].into()),
                 "interval" => ColumnValues::Text([Some("year"), Some("month")].into_iter().collect()),
                 _ => {
                     let mut empty = ColumnValues::with_capacity(f.ty.storage(), 2);

@@ -543,9 +543,9 @@ mod tests {
         let batch = batch.take();
         let column = |name: &str| &batch.columns.iter().find(|c| c.name == name).unwrap().values;
         assert_eq!(column("customer_id"), &ColumnValues::Text(vec![Some("00123".into())].into()));
-        assert_eq!(column("amount"), &ColumnValues::Money(vec![Some(50_000)]));
+        assert_eq!(column("amount"), &ColumnValues::Money(vec![Some(50_000)].into()));
         assert_eq!(column("interval"), &ColumnValues::Text(vec![Some("month".into())].into()));
-        assert_eq!(column("interval_count"), &ColumnValues::Integer(vec![Some(6)]));
+        assert_eq!(column("interval_count"), &ColumnValues::Integer(vec![Some(6)].into()));
 
         assert!(!converter.convert(&row(&["", "abc", "2024-02-30", "monthly"])));
         let expected: Vec<&str> = converter.errors.iter().map(|e| e.expected.as_str()).collect();

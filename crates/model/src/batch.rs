@@ -18,22 +18,22 @@ pub enum StorageType {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ColumnValues {
     Text(TextValues),
-    Money(Vec<Option<i64>>),
-    Date(Vec<Option<i32>>),
-    Integer(Vec<Option<i64>>),
-    Float(Vec<Option<f64>>),
-    Bool(Vec<Option<bool>>),
+    Money(Cells<i64>),
+    Date(Cells<i32>),
+    Integer(Cells<i64>),
+    Float(Cells<f64>),
+    Bool(Cells<bool>),
 }
 
 impl ColumnValues {
     pub fn with_capacity(storage: StorageType, capacity: usize) -> Self {
         match storage {
             StorageType::Text => ColumnValues::Text(TextValues::with_capacity(capacity)),
-            StorageType::Money => ColumnValues::Money(Vec::with_capacity(capacity)),
-            StorageType::Date => ColumnValues::Date(Vec::with_capacity(capacity)),
-            StorageType::Integer => ColumnValues::Integer(Vec::with_capacity(capacity)),
-            StorageType::Float => ColumnValues::Float(Vec::with_capacity(capacity)),
-            StorageType::Bool => ColumnValues::Bool(Vec::with_capacity(capacity)),
+            StorageType::Money => ColumnValues::Money(Cells::with_capacity(capacity)),
+            StorageType::Date => ColumnValues::Date(Cells::with_capacity(capacity)),
+            StorageType::Integer => ColumnValues::Integer(Cells::with_capacity(capacity)),
+            StorageType::Float => ColumnValues::Float(Cells::with_capacity(capacity)),
+            StorageType::Bool => ColumnValues::Bool(Cells::with_capacity(capacity)),
         }
     }
 
@@ -64,54 +64,153 @@ impl ColumnValues {
     }
 }
 
-/// A text column's cells in one buffer, so an import does not allocate per value.
+/// Which cells of a column are present, as a columnar table keeps it beside the values.
 #[derive(Clone, Debug, Default, PartialEq)]
+struct Presence {
+    present: Vec<bool>,
+    empty: usize,
+}
+
+impl Presence {
+    fn with_capacity(rows: usize) -> Self {
+        Presence { present: Vec::with_capacity(rows), empty: 0 }
+    }
+
+    fn push(&mut self, present: bool) {
+        self.present.push(present);
+        self.empty += usize::from(!present);
+    }
+
+    fn get(&self, index: usize) -> bool {
+        self.present.get(index).copied().unwrap_or(false)
+    }
+
+    /// `None` when every cell is present.
+    fn into_mask(self) -> Option<Vec<bool>> {
+        (self.empty > 0).then_some(self.present)
+    }
+}
+
+/// A numeric or boolean column's cells as a columnar table keeps them: a value for every
+/// row (the default where the cell is empty) and which cells are present, so the table
+/// takes the values without a copy.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cells<T> {
+    values: Vec<T>,
+    presence: Presence,
+}
+
+impl<T: Copy + Default> Cells<T> {
+    pub fn with_capacity(rows: usize) -> Self {
+        Cells { values: Vec::with_capacity(rows), presence: Presence::with_capacity(rows) }
+    }
+
+    pub fn push(&mut self, cell: Option<T>) {
+        self.values.push(cell.unwrap_or_default());
+        self.presence.push(cell.is_some());
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    pub fn get(&self, index: usize) -> Option<T> {
+        self.presence.get(index).then(|| self.values.get(index).copied()).flatten()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Option<T>> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    pub fn to_vec(&self) -> Vec<Option<T>> {
+        self.iter().collect()
+    }
+
+    /// The values, and which are present unless all are.
+    pub fn into_parts(self) -> (Vec<T>, Option<Vec<bool>>) {
+        (self.values, self.presence.into_mask())
+    }
+}
+
+impl<T: Copy + Default> Extend<Option<T>> for Cells<T> {
+    fn extend<I: IntoIterator<Item = Option<T>>>(&mut self, cells: I) {
+        cells.into_iter().for_each(|cell| self.push(cell));
+    }
+}
+
+impl<T: Copy + Default> FromIterator<Option<T>> for Cells<T> {
+    fn from_iter<I: IntoIterator<Item = Option<T>>>(cells: I) -> Self {
+        let mut all = Cells::default();
+        all.extend(cells);
+        all
+    }
+}
+
+impl<T: Copy + Default> From<Vec<Option<T>>> for Cells<T> {
+    fn from(cells: Vec<Option<T>>) -> Self {
+        cells.into_iter().collect()
+    }
+}
+
+/// A text column's cells in one buffer, so an import does not allocate per value.
+#[derive(Clone, Debug, PartialEq)]
 pub struct TextValues {
     text: String,
-    /// Where each cell's text ends in `text`.
-    ends: Vec<usize>,
-    /// False for an empty cell (`None`).
-    present: Vec<bool>,
+    /// Where each cell starts in `text`, and where the last one ends: Arrow's offsets.
+    offsets: Vec<i64>,
+    presence: Presence,
+}
+
+impl Default for TextValues {
+    fn default() -> Self {
+        TextValues::with_capacity(0)
+    }
 }
 
 impl TextValues {
     pub fn with_capacity(rows: usize) -> Self {
-        TextValues { text: String::new(), ends: Vec::with_capacity(rows), present: Vec::with_capacity(rows) }
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        TextValues { text: String::new(), offsets, presence: Presence::with_capacity(rows) }
     }
 
     pub fn push(&mut self, value: Option<&str>) {
         if let Some(value) = value {
             self.text.push_str(value);
         }
-        self.ends.push(self.text.len());
-        self.present.push(value.is_some());
+        // A String is at most isize::MAX bytes long.
+        self.offsets.push(self.text.len() as i64);
+        self.presence.push(value.is_some());
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.offsets.len().saturating_sub(1)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len() == 0
     }
 
     pub fn get(&self, index: usize) -> Option<&str> {
-        if !self.present.get(index).copied().unwrap_or(false) {
+        if !self.presence.get(index) {
             return None;
         }
-        let start = index.checked_sub(1).and_then(|i| self.ends.get(i)).copied().unwrap_or(0);
-        let end = self.ends.get(index).copied().unwrap_or(start);
-        self.text.get(start..end)
+        let (start, end) = (*self.offsets.get(index)?, *self.offsets.get(index + 1)?);
+        self.text.get(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
         (0..self.len()).map(|i| self.get(i))
     }
 
-    /// The buffer, where each cell ends in it, and which cells are present: for
-    /// building a columnar array without copying the text.
-    pub fn into_parts(self) -> (String, Vec<usize>, Vec<bool>) {
-        (self.text, self.ends, self.present)
+    /// The buffer, the cells' offsets in it, and which cells are present unless all
+    /// are: for building a columnar array without copying.
+    pub fn into_parts(self) -> (String, Vec<i64>, Option<Vec<bool>>) {
+        (self.text, self.offsets, self.presence.into_mask())
     }
 
     /// The cells as owned strings.
@@ -187,5 +286,31 @@ impl BatchSink for Vec<RowBatch> {
     fn reset(&mut self) -> Result<(), SinkError> {
         self.clear();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_keep_values_and_gaps_apart() {
+        let cells: Cells<i64> = vec![Some(5), None, Some(-2)].into();
+        assert_eq!((cells.len(), cells.get(1), cells.get(2), cells.get(3)), (3, None, Some(-2), None));
+        assert_eq!(cells.to_vec(), [Some(5), None, Some(-2)]);
+        assert_eq!(cells.into_parts(), (vec![5, 0, -2], Some(vec![true, false, true])));
+        // Without a gap there is no mask to write.
+        let full: Cells<bool> = vec![Some(true), Some(false)].into();
+        assert_eq!(full.into_parts(), (vec![true, false], None));
+    }
+
+    #[test]
+    fn text_cells_are_arrow_offsets_into_one_buffer() {
+        let text: TextValues = [Some("ab"), None, Some(""), Some("čd")].into_iter().collect();
+        assert_eq!(text.len(), 4);
+        assert_eq!(text.to_vec(), [Some("ab".to_string()), None, Some(String::new()), Some("čd".to_string())]);
+        assert_eq!(text.get(4), None);
+        assert_eq!(text.into_parts(), ("abčd".to_string(), vec![0, 2, 2, 2, 5], Some(vec![true, false, true, true])));
+        assert!(TextValues::default().is_empty());
     }
 }

@@ -6,7 +6,7 @@ mod ids;
 mod kind;
 mod money;
 
-pub use batch::{BatchSink, Column, ColumnValues, RowBatch, SinkError, StorageType, TextValues};
+pub use batch::{BatchSink, Cells, Column, ColumnValues, RowBatch, SinkError, StorageType, TextValues};
 pub use ids::{DatasetId, DocumentId, MappingId, PeriodId, VersionId, WorkspaceId};
 pub use kind::{DatasetKind, FieldSpec, FieldType, ParseKindError};
 pub use money::{Money, MONEY_DECIMALS, MONEY_SCALE};

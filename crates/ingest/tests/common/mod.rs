@@ -150,7 +150,7 @@ impl Imported {
         self.column(name)
             .into_iter()
             .flat_map(|v| match v {
-                ColumnValues::Money(v) => v.clone(),
+                ColumnValues::Money(v) => v.to_vec(),
                 other => panic!("{name} is {:?}", other.storage()),
             })
             .collect()
@@ -160,7 +160,7 @@ impl Imported {
         self.column(name)
             .into_iter()
             .flat_map(|v| match v {
-                ColumnValues::Date(v) => v.clone(),
+                ColumnValues::Date(v) => v.to_vec(),
                 other => panic!("{name} is {:?}", other.storage()),
             })
             .collect()
@@ -170,7 +170,7 @@ impl Imported {
         self.column(name)
             .into_iter()
             .flat_map(|v| match v {
-                ColumnValues::Integer(v) => v.clone(),
+                ColumnValues::Integer(v) => v.to_vec(),
                 other => panic!("{name} is {:?}", other.storage()),
             })
             .collect()
@@ -180,7 +180,7 @@ impl Imported {
         self.column(name)
             .into_iter()
             .flat_map(|v| match v {
-                ColumnValues::Float(v) => v.clone(),
+                ColumnValues::Float(v) => v.to_vec(),
                 other => panic!("{name} is {:?}", other.storage()),
             })
             .collect()
@@ -190,7 +190,7 @@ impl Imported {
         self.column(name)
             .into_iter()
             .flat_map(|v| match v {
-                ColumnValues::Bool(v) => v.clone(),
+                ColumnValues::Bool(v) => v.to_vec(),
                 other => panic!("{name} is {:?}", other.storage()),
             })
             .collect()
