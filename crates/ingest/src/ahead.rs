@@ -105,13 +105,13 @@ where
         let parser = std::thread::Builder::new()
             .name("parser".into())
             .spawn_scoped(scope, move || parse_ahead(parsed, &sender, &returned))
-            .map_err(|e| ImportError::Thread { thread: "parser", reason: e.to_string() })?;
+            .map_err(|e| ImportError::thread_not_started("parser", &e))?;
         let mut reader = ReadAhead { chunks, spares, current: Chunk::default(), next: 0 };
         let result = read(&mut reader);
         // A reader that stopped early leaves the parser blocked on a full queue: closing
         // the queue ends it.
         drop(reader);
-        parser.join().map_err(|_| ImportError::Thread { thread: "parser", reason: "it panicked".into() })?;
+        parser.join().map_err(|_| ImportError::thread_panicked("parser"))?;
         result
     })
     .map(|value| (value, source))

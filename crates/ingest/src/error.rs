@@ -55,3 +55,13 @@ pub enum ImportError {
     #[error("writing the imported rows failed: {0}")]
     Sink(SinkError),
 }
+
+impl ImportError {
+    pub(crate) fn thread_not_started(thread: &'static str, error: &std::io::Error) -> Self {
+        ImportError::Thread { thread, reason: error.to_string() }
+    }
+
+    pub(crate) fn thread_panicked(thread: &'static str) -> Self {
+        ImportError::Thread { thread, reason: "it panicked".into() }
+    }
+}

@@ -452,7 +452,7 @@ fn import_text(
     let check_bytes = !detect::is_utf16(text.encoding);
     let (first_pass, sha256) = std::thread::scope(|scope| {
         let (keeper, kept) = Keeper::spawn(scope, &mut *io.original)
-            .map_err(|e| ImportError::Thread { thread: "original", reason: e.to_string() })?;
+            .map_err(|e| ImportError::thread_not_started("original", &e))?;
         let first_pass = (|| {
             let tee = Tee::new(open()?, keeper, check_bytes);
             let input = TextInput::new(tee, text.encoding).map_err(io_error(path))?;
@@ -470,7 +470,7 @@ fn import_text(
         // read error, so it comes first.
         let sha256 = kept
             .join()
-            .map_err(|_| ImportError::Thread { thread: "original", reason: "it panicked".into() })?
+            .map_err(|_| ImportError::thread_panicked("original"))?
             .map_err(|e| ImportError::Sink(Box::new(e)))?;
         Ok::<_, ImportError>((first_pass, sha256))
     })?;
