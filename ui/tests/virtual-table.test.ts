@@ -37,4 +37,17 @@ describe('VirtualTable', () => {
     const { getAllByText } = render(VirtualTable, { props: { columns, rowCount: 3, getRow: () => undefined } });
     expect(getAllByText('Loading…')).toHaveLength(3);
   });
+
+  it('gives long text more of the width, and the whole text on hover', () => {
+    const wide: Column[] = [
+      { key: 'churned', label: 'Churned', unit: null },
+      { key: 'reason', label: 'Reason', unit: null },
+    ];
+    const reason = 'computed: last paid month 2023-08, no MRR since (90 days of grace)';
+    const { container } = render(VirtualTable, { props: { columns: wide, rowCount: 2, getRow: () => [true, reason] } });
+    const head = container.querySelector('.head [role="row"]') as HTMLElement;
+    expect(head.style.gridTemplateColumns).toBe(`minmax(calc(8ch + 1.5rem), 7fr) minmax(calc(21ch + 1.5rem), ${reason.length}fr)`);
+    const cell = container.querySelectorAll('.spacer [role="cell"]')[1] as HTMLElement;
+    expect(cell.title).toBe(reason);
+  });
 });
