@@ -52,7 +52,8 @@ fn an_invalid_row_blocks_the_import_and_every_problem_is_reported() {
         env.file("bad.csv", "customer_id,amount,start_date\nA,10,2024-01-01\nB,ten,2024-02-31\nC,5\nD,7,2024-03-01\n");
     let before = env.stored_files();
     let out = env.run(&["import", path.to_str().unwrap(), "--kind", "subscriptions"]);
-    let out = out.fails_with(1, "3 invalid row problem(s); nothing was imported");
+    let out = out.fails_with(1, "2 invalid row(s), 3 problem(s); nothing was imported");
+    assert!(out.stderr.contains("--skip-invalid imports the valid rows"), "{}", out.stderr);
     assert!(out.stderr.contains("line 3, column 'amount': found 'ten'"), "{}", out.stderr);
     assert!(out.stderr.contains("line 3, column 'start_date': found '2024-02-31'"), "{}", out.stderr);
     assert!(out.stderr.contains("line 4"), "{}", out.stderr);

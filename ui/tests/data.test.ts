@@ -46,8 +46,9 @@ describe('Data page', () => {
       if (!args.skip_invalid) {
         throw new ApiFailure({
           code: 'invalid_rows',
-          message: '3 rows could not be read.',
+          message: '/tmp/uploads/x/subs.csv: 2 invalid row(s), 3 problem(s); nothing was imported',
           details: {
+            rows: 2,
             total: 3,
             errors: [
               { line: 4, column: 'amount', value: 'abc', expected: 'a number' },
@@ -65,7 +66,9 @@ describe('Data page', () => {
     await fireEvent.click(screen.getByTestId('import-button'));
 
     const errors = await screen.findByTestId('import-errors');
-    expect(errors).toHaveTextContent('3 invalid rows');
+    expect(errors).toHaveTextContent('2 invalid rows (3 problems) — nothing was imported');
+    // The backend's message names the staged copy, which means nothing to the user.
+    expect(errors).not.toHaveTextContent('/tmp/uploads');
     const rows = within(errors).getAllByRole('row');
     expect(rows).toHaveLength(3); // header + 2 problems
     expect(rows[1]).toHaveTextContent('4amountabca number');

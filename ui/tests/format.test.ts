@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changeTone, formatCell, formatChange, formatCount, formatMoney, formatPercent, formatRatio, formatValue } from '../src/lib/format';
+import { changeTone, formatCell, formatChange, formatCount, formatCountOf, formatMoney, formatPercent, formatRatio, formatValue } from '../src/lib/format';
 
 describe('formatMoney', () => {
   it('formats with the currency symbol and cents below 10,000', () => {
@@ -32,6 +32,7 @@ describe('formatPercent / count / ratio', () => {
   });
   it('formats counts and ratios', () => {
     expect(formatCount(1234)).toBe('1,234');
+    expect([formatCountOf(1, 'row'), formatCountOf(0, 'row'), formatCountOf(1234, 'problem')]).toEqual(['1 row', '0 rows', '1,234 problems']);
     expect(formatRatio(3.2)).toBe('3.20');
   });
   it('dispatches on the unit', () => {

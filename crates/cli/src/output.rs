@@ -82,6 +82,7 @@ pub fn describe(error: &anyhow::Error) -> String {
         if *total > errors.len() as u64 {
             let _ = write!(text, "\n  … and {} more", *total - errors.len() as u64);
         }
+        text.push_str("\n(--skip-invalid imports the valid rows and keeps the skipped ones with their reasons)");
     }
     text
 }

@@ -42,9 +42,12 @@ pub enum ErrorCode {
     Internal,
 }
 
-/// The rows that failed validation: the first ones listed, all of them counted.
+/// The rows that failed validation: their problems, the first ones listed, all counted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct InvalidRows {
+    /// Rows with at least one problem.
+    pub rows: u64,
+    /// Problems in all: a row may have several.
     pub total: u64,
     pub errors: Vec<RowProblem>,
 }
@@ -73,7 +76,7 @@ impl From<ServiceError> for ApiError {
         let code = match &error {
             ServiceError::Store(StoreError::NotFound { .. }) => ErrorCode::NotFound,
             ServiceError::Store(StoreError::Conflict(_) | StoreError::Ambiguous { .. }) => ErrorCode::Conflict,
-            ServiceError::Import(ImportError::InvalidRows { total, errors, .. }) => {
+            ServiceError::Import(ImportError::InvalidRows { rows, total, errors, .. }) => {
                 let errors = errors
                     .iter()
                     .map(|e| RowProblem {
@@ -86,7 +89,7 @@ impl From<ServiceError> for ApiError {
                 return Self {
                     code: ErrorCode::InvalidRows,
                     message,
-                    details: Some(InvalidRows { total: *total, errors }),
+                    details: Some(InvalidRows { rows: *rows, total: *total, errors }),
                 };
             }
             ServiceError::Import(ImportError::Cancelled) => ErrorCode::Cancelled,

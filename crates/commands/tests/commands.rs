@@ -232,7 +232,7 @@ fn invalid_rows_come_back_listed_and_can_be_skipped() {
     let error: ApiError = f.app.call("import_file", args.clone()).unwrap_err();
     assert_eq!(error.code, ErrorCode::InvalidRows);
     let details = error.details.unwrap();
-    assert_eq!(details.total, 2);
+    assert_eq!((details.rows, details.total), (2, 2));
     assert_eq!(
         (details.errors[0].line, details.errors[0].column.as_str(), details.errors[0].value.as_str()),
         (3, "amount", "ten")

@@ -43,10 +43,8 @@ pub enum ImportError {
     Options(String),
     #[error("mapping: {0}")]
     Mapping(String),
-    #[error(
-        "{path}: {total} invalid row problem(s); nothing was imported (use --skip-invalid to import the valid rows)"
-    )]
-    InvalidRows { path: PathBuf, total: u64, errors: Vec<RowError> },
+    #[error("{path}: {rows} invalid row(s), {total} problem(s); nothing was imported")]
+    InvalidRows { path: PathBuf, rows: u64, total: u64, errors: Vec<RowError> },
     #[error("import cancelled")]
     Cancelled,
     /// One of the import's own threads could not start, or stopped with a panic.

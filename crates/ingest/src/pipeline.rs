@@ -271,7 +271,8 @@ struct Emitter<'e> {
     skip_invalid: bool,
     batch: BatchBuilder,
     rows: u64,
-    skipped: u64,
+    /// Rows with a problem: skipped, or why nothing is imported.
+    invalid_rows: u64,
     problems: u64,
     listed: Vec<RowError>,
     /// While importing on a provisional reading, rejected rows wait here: the caller
@@ -292,7 +293,7 @@ impl<'e> Emitter<'e> {
             skip_invalid,
             batch: BatchBuilder::new(layout, BATCH_ROWS),
             rows: 0,
-            skipped: 0,
+            invalid_rows: 0,
             problems: 0,
             listed: Vec::new(),
             deferred: None,
@@ -304,7 +305,7 @@ impl<'e> Emitter<'e> {
         self.sink.reset().map_err(ImportError::Sink)?;
         self.batch = BatchBuilder::new(layout, BATCH_ROWS);
         self.rows = 0;
-        self.skipped = 0;
+        self.invalid_rows = 0;
         self.problems = 0;
         self.listed.clear();
         self.deferred = None;
@@ -339,8 +340,8 @@ impl<'e> Emitter<'e> {
 
     fn reject(&mut self, errors: &[RowError]) -> Result<(), ImportError> {
         self.problems += errors.len() as u64;
+        self.invalid_rows += 1;
         if self.skip_invalid {
-            self.skipped += 1;
             if let Some(deferred) = self.deferred.as_mut() {
                 deferred.extend_from_slice(errors);
                 return Ok(());
@@ -414,6 +415,7 @@ fn finish(path: &Path, layout: &Layout, scanned: Scanned, emitter: Emitter<'_>) 
     if emitter.problems > 0 && !emitter.skip_invalid {
         return Err(ImportError::InvalidRows {
             path: path.to_path_buf(),
+            rows: emitter.invalid_rows,
             total: emitter.problems,
             errors: emitter.listed,
         });
@@ -424,7 +426,7 @@ fn finish(path: &Path, layout: &Layout, scanned: Scanned, emitter: Emitter<'_>) 
         sha256: scanned.sha256,
         bytes: scanned.bytes,
         rows: emitter.rows,
-        skipped: emitter.skipped,
+        skipped: emitter.invalid_rows,
         columns: layout.output_columns(),
         warnings: scanned.formats.warnings,
     })
@@ -451,8 +453,8 @@ fn import_text(
     pacer.start(Phase::Scanning)?;
     let check_bytes = !detect::is_utf16(text.encoding);
     let (first_pass, sha256) = std::thread::scope(|scope| {
-        let (keeper, kept) = Keeper::spawn(scope, &mut *io.original)
-            .map_err(|e| ImportError::thread_not_started("original", &e))?;
+        let (keeper, kept) =
+            Keeper::spawn(scope, &mut *io.original).map_err(|e| ImportError::thread_not_started("original", &e))?;
         let first_pass = (|| {
             let tee = Tee::new(open()?, keeper, check_bytes);
             let input = TextInput::new(tee, text.encoding).map_err(io_error(path))?;
@@ -508,7 +510,7 @@ fn import_text(
         let mut converter = Converter::new(&layout, &formats);
         read_ahead(records, |records| emit(records, text.header_line, &mut converter, &mut emitter, &mut pacer))?;
     }
-    pacer.report(emitter.rows + emitter.skipped, sample.file_len)?;
+    pacer.report(emitter.rows + emitter.invalid_rows, sample.file_len)?;
     let scanned =
         Scanned { format: delimited(encoding, text.delimiter), header_line: text.header_line, sha256, bytes, formats };
     finish(path, &layout, scanned, emitter)

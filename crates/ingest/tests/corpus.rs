@@ -525,6 +525,12 @@ fn subscription_rules() {
             ),
         ]
     );
+    // Without skip_invalid: a row counts once, however many problems it has.
+    match expect_err(import_file("subs_rules.csv", Subscriptions)) {
+        ImportError::InvalidRows { rows, total, .. } => assert_eq!((rows, total), (4, 6)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(imported.outcome.skipped, 4);
 }
 
 #[test]

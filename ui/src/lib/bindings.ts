@@ -198,9 +198,17 @@ job: string, };
 export type ImportResult = { dataset_id: string, version_id: string, name: string, kind: DatasetKind, version: number, rows: number, skipped: number, warnings: Array<string>, };
 
 /**
- * The rows that failed validation: the first ones listed, all of them counted.
+ * The rows that failed validation: their problems, the first ones listed, all counted.
  */
-export type InvalidRows = { total: number, errors: Array<RowProblem>, };
+export type InvalidRows = { 
+/**
+ * Rows with at least one problem.
+ */
+rows: number, 
+/**
+ * Problems in all: a row may have several.
+ */
+total: number, errors: Array<RowProblem>, };
 
 export type JobArgs = { job: string, };
 

@@ -47,6 +47,11 @@ export function formatCount(value: number | null | undefined): string {
   return nf('count', () => new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 })).format(value);
 }
 
+/** "1 row", "1,234 rows": a count and its noun (made plural with an s). */
+export function formatCountOf(value: number, noun: string): string {
+  return `${formatCount(value)} ${noun}${value === 1 ? '' : 's'}`;
+}
+
 export function formatRatio(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return DASH;
   return nf('ratio', () => new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 })).format(value);
