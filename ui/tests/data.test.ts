@@ -36,6 +36,7 @@ describe('Data page', () => {
     expect(backend.callsOf('preview_file')[0]).toMatchObject({ workspace: 'ws-demo', path: '/staged/subs.csv', kind: 'subscriptions', sheet: null, mapping: null });
     expect(screen.getByTestId('preview')).toHaveTextContent("CSV, UTF-8, ';'");
     expect(screen.getByTestId('mapping-amount')).toHaveValue('amount');
+    expect(screen.getByTestId('mapping-table')).toHaveTextContent('Amount per interval Found under: price, mrr');
     expect(screen.getByTestId('mapping-plan')).toHaveValue('');
     expect(within(screen.getByTestId('mapping-plan')).getByText('— not mapped —')).toBeInTheDocument();
   });

@@ -26,8 +26,10 @@ pub struct FieldInfo {
     pub name: String,
     pub required: bool,
     pub field_type: String,
-    /// Header names the suggestion recognises, e.g. "Customer ID", "cust".
-    pub description: String,
+    /// What the field means, as the metrics read it.
+    pub meaning: String,
+    /// Header names the suggestion recognises besides the field's own, e.g. "cust id".
+    pub synonyms: Vec<String>,
 }
 
 #[derive(Debug, Serialize, TS)]
@@ -152,7 +154,8 @@ pub(crate) fn kinds(_: &App, _: crate::workspaces::NoArgs) -> ApiResult<Vec<Kind
                     name: field.name.into(),
                     required: field.required,
                     field_type: format!("{:?}", field.ty).to_lowercase(),
-                    description: field.synonyms.join(", "),
+                    meaning: field.meaning.into(),
+                    synonyms: field.synonyms.iter().map(|s| (*s).into()).collect(),
                 })
                 .collect(),
         })
@@ -272,16 +275,10 @@ pub(crate) fn preview(app: &App, args: PreviewArgs) -> ApiResult<PreviewView> {
     let choice = args.mapping.clone().map_or(MappingChoice::Auto, MappingChoice::Override);
     let preview = app.service().preview(&workspace, &path, args.kind, &source, &choice)?;
     let inspection = preview.inspection;
-    let (format, sheet) = match &inspection.format {
-        SourceFormat::Delimited { encoding, delimiter } => {
-            let encoding = serde_json::to_value(encoding).ok().and_then(|v| v.as_str().map(str::to_string));
-            let delimiter = if *delimiter == '\t' { "tab".to_string() } else { format!("'{delimiter}'") };
-            (format!("Text, {}, {delimiter}", encoding.unwrap_or_default()), None)
-        }
-        SourceFormat::Workbook { workbook, sheet } => {
-            let kind = format!("{workbook:?}").to_uppercase();
-            (format!("{kind} workbook, sheet '{sheet}'"), Some(sheet.clone()))
-        }
+    let format = inspection.format.to_string();
+    let sheet = match &inspection.format {
+        SourceFormat::Delimited { .. } => None,
+        SourceFormat::Workbook { sheet, .. } => Some(sheet.clone()),
     };
     let mapping = args
         .kind

@@ -67,6 +67,38 @@ pub enum SourceFormat {
     Workbook { workbook: WorkbookKind, sheet: String },
 }
 
+/// As people name it: "UTF-8 text, comma-separated", "XLSX workbook, sheet 'Data'".
+impl std::fmt::Display for SourceFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SourceFormat::Delimited { encoding, delimiter } => {
+                let encoding = match encoding {
+                    TextEncoding::Utf8 => "UTF-8",
+                    TextEncoding::Utf8Bom => "UTF-8 (with BOM)",
+                    TextEncoding::Utf16Le => "UTF-16 LE",
+                    TextEncoding::Utf16Be => "UTF-16 BE",
+                    TextEncoding::Windows1252 => "Windows-1252",
+                };
+                match delimiter {
+                    ',' => write!(f, "{encoding} text, comma-separated"),
+                    ';' => write!(f, "{encoding} text, semicolon-separated"),
+                    '\t' => write!(f, "{encoding} text, tab-separated"),
+                    '|' => write!(f, "{encoding} text, pipe-separated"),
+                    other => write!(f, "{encoding} text, separated by '{other}'"),
+                }
+            }
+            SourceFormat::Workbook { workbook, sheet } => {
+                let kind = match workbook {
+                    WorkbookKind::Xlsx => "XLSX",
+                    WorkbookKind::Xls => "XLS",
+                    WorkbookKind::Ods => "ODS",
+                };
+                write!(f, "{kind} workbook, sheet '{sheet}'")
+            }
+        }
+    }
+}
+
 /// Choices the user may force instead of detection.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceOptions {

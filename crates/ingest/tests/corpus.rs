@@ -79,6 +79,15 @@ fn utf8_with_bom() {
 }
 
 #[test]
+fn formats_are_named_as_people_name_them() {
+    assert_eq!(delimited(TextEncoding::Utf16Le, '\t').to_string(), "UTF-16 LE text, tab-separated");
+    assert_eq!(delimited(TextEncoding::Windows1252, ';').to_string(), "Windows-1252 text, semicolon-separated");
+    assert_eq!(delimited(TextEncoding::Utf8, '~').to_string(), "UTF-8 text, separated by '~'");
+    let sheet = SourceFormat::Workbook { workbook: WorkbookKind::Ods, sheet: "Q1".into() };
+    assert_eq!(sheet.to_string(), "ODS workbook, sheet 'Q1'");
+}
+
+#[test]
 fn utf16_le_with_bom_and_tabs() {
     let imported = import_file("subs_utf16le_tab.tsv", Subscriptions).unwrap();
     assert_eq!(imported.outcome.format, delimited(TextEncoding::Utf16Le, '\t'));

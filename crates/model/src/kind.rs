@@ -120,22 +120,23 @@ impl FieldType {
     }
 }
 
-/// One canonical column: its name, type, whether it is required, and the header names
-/// (besides its own) that suggest it.
+/// One canonical column: its name, type, whether it is required, what it means (as the
+/// metrics read it), and the header names (besides its own) that suggest it.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct FieldSpec {
     pub name: &'static str,
     pub ty: FieldType,
     pub required: bool,
+    pub meaning: &'static str,
     pub synonyms: &'static [&'static str],
 }
 
-const fn req(name: &'static str, ty: FieldType, synonyms: &'static [&'static str]) -> FieldSpec {
-    FieldSpec { name, ty, required: true, synonyms }
+const fn req(name: &'static str, ty: FieldType, meaning: &'static str, synonyms: &'static [&'static str]) -> FieldSpec {
+    FieldSpec { name, ty, required: true, meaning, synonyms }
 }
 
-const fn opt(name: &'static str, ty: FieldType, synonyms: &'static [&'static str]) -> FieldSpec {
-    FieldSpec { name, ty, required: false, synonyms }
+const fn opt(name: &'static str, ty: FieldType, meaning: &'static str, synonyms: &'static [&'static str]) -> FieldSpec {
+    FieldSpec { name, ty, required: false, meaning, synonyms }
 }
 
 use FieldType as T;
@@ -164,10 +165,11 @@ const CUSTOMER_ID: &[&str] = &[
 const CURRENCY: &[&str] = &["currency", "currency code", "curr", "ccy", "iso currency"];
 
 static SUBSCRIPTIONS: &[FieldSpec] = &[
-    req("customer_id", T::Id, CUSTOMER_ID),
+    req("customer_id", T::Id, "Who pays. Ids stay text: 00123 and 123 are different customers.", CUSTOMER_ID),
     req(
         "amount",
         T::Money,
+        "Price per billing interval and per unit, before any discount.",
         &[
             "amount",
             "mrr",
@@ -187,6 +189,7 @@ static SUBSCRIPTIONS: &[FieldSpec] = &[
     req(
         "start_date",
         T::Date,
+        "First day the subscription is active.",
         &[
             "start",
             "start date",
@@ -204,6 +207,7 @@ static SUBSCRIPTIONS: &[FieldSpec] = &[
     opt(
         "end_date",
         T::Date,
+        "First day it is no longer active; empty while it runs.",
         &[
             "end",
             "end date",
@@ -222,6 +226,7 @@ static SUBSCRIPTIONS: &[FieldSpec] = &[
     opt(
         "interval",
         T::Interval,
+        "How often it bills: day, week, month, quarter or year (month when empty).",
         &[
             "interval",
             "billing interval",
@@ -233,13 +238,29 @@ static SUBSCRIPTIONS: &[FieldSpec] = &[
             "billing frequency",
         ],
     ),
-    opt("interval_count", T::Integer, &["interval count", "plan interval count", "every"]),
-    opt("plan", T::Text, &["plan", "plan name", "product", "tier", "plan id", "package"]),
-    opt("currency", T::Currency, CURRENCY),
-    opt("quantity", T::Number, &["quantity", "qty", "seats", "units", "licenses"]),
+    opt(
+        "interval_count",
+        T::Integer,
+        "Intervals per bill: 6 with month bills every 6 months (1 when empty).",
+        &["interval count", "plan interval count", "every"],
+    ),
+    opt(
+        "plan",
+        T::Text,
+        "Plan or product, for filters.",
+        &["plan", "plan name", "product", "tier", "plan id", "package"],
+    ),
+    opt("currency", T::Currency, "3-letter code of the amount; empty means the reporting currency.", CURRENCY),
+    opt(
+        "quantity",
+        T::Number,
+        "Seats or units the amount is multiplied by (1 when empty).",
+        &["quantity", "qty", "seats", "units", "licenses"],
+    ),
     opt(
         "discount_pct",
         T::Percent,
+        "Discount in percent (0 to 100) taken off the amount.",
         &[
             "discount",
             "discount pct",
@@ -250,15 +271,26 @@ static SUBSCRIPTIONS: &[FieldSpec] = &[
             "coupon percent",
         ],
     ),
-    opt("status", T::Text, &["status", "state", "subscription status"]),
-    opt("subscription_id", T::Id, &["subscription", "subscription id", "sub id", "sub_id"]),
+    opt(
+        "status",
+        T::Text,
+        "Status in the billing system; past-due ones count until the grace period ends.",
+        &["status", "state", "subscription status"],
+    ),
+    opt(
+        "subscription_id",
+        T::Id,
+        "The subscription's own id, to tell a customer's subscriptions apart.",
+        &["subscription", "subscription id", "sub id", "sub_id"],
+    ),
 ];
 
 static TRANSACTIONS: &[FieldSpec] = &[
-    req("customer_id", T::Id, CUSTOMER_ID),
+    req("customer_id", T::Id, "Who paid. Ids stay text: 00123 and 123 are different customers.", CUSTOMER_ID),
     req(
         "date",
         T::Date,
+        "Day of the invoice or payment; without a service period, its month carries the MRR.",
         &[
             "date",
             "invoice date",
@@ -277,6 +309,7 @@ static TRANSACTIONS: &[FieldSpec] = &[
     req(
         "amount",
         T::Money,
+        "Amount charged; refunds are revenue but never move MRR.",
         &[
             "amount",
             "total",
@@ -293,27 +326,45 @@ static TRANSACTIONS: &[FieldSpec] = &[
             "charge amount",
         ],
     ),
-    opt("currency", T::Currency, CURRENCY),
+    opt("currency", T::Currency, "3-letter code of the amount; empty means the reporting currency.", CURRENCY),
     opt(
         "period_start",
         T::Date,
+        "First day of the service period the charge pays for.",
         &["period start", "service period start", "service start", "line item period start", "from"],
     ),
-    opt("period_end", T::Date, &["period end", "service period end", "service end", "line item period end", "to"]),
-    opt("type", T::TransactionType, &["type", "transaction type", "kind", "charge type", "txn type"]),
+    opt(
+        "period_end",
+        T::Date,
+        "End of that service period.",
+        &["period end", "service period end", "service end", "line item period end", "to"],
+    ),
+    opt(
+        "type",
+        T::TransactionType,
+        "charge or refund (charge when empty).",
+        &["type", "transaction type", "kind", "charge type", "txn type"],
+    ),
     opt(
         "invoice_id",
         T::Id,
+        "The invoice's or payment's own id.",
         &["invoice", "invoice id", "invoice number", "invoice no", "transaction id", "charge id", "receipt", "number"],
     ),
 ];
 
 static CUSTOMERS: &[FieldSpec] = &[
-    req("customer_id", T::Id, CUSTOMER_ID),
-    opt("name", T::Text, &["name", "customer name", "company", "company name", "full name"]),
+    req("customer_id", T::Id, "The customer, with the id its billing rows use.", CUSTOMER_ID),
+    opt(
+        "name",
+        T::Text,
+        "Customer or company name.",
+        &["name", "customer name", "company", "company name", "full name"],
+    ),
     opt(
         "signup_date",
         T::Date,
+        "When the customer signed up; cohorts can start from it.",
         &[
             "signup",
             "signup date",
@@ -328,38 +379,71 @@ static CUSTOMERS: &[FieldSpec] = &[
             "customer since",
         ],
     ),
-    opt("segment", T::Text, &["segment", "customer segment", "tier", "size", "industry"]),
-    opt("plan", T::Text, &["plan", "plan name", "product", "package"]),
-    opt("country", T::Text, &["country", "country code", "nation", "region"]),
-    opt("owner", T::Text, &["owner", "account owner", "csm", "account manager", "rep"]),
-    opt("churned", T::Flag, &["churn", "churned", "is churned", "has churned", "churn flag", "exited"]),
-    opt("churn_date", T::Date, &["churn date", "churned at", "churned on", "cancel date", "cancelled at"]),
+    opt("segment", T::Text, "Segment, for filters.", &["segment", "customer segment", "tier", "size", "industry"]),
+    opt("plan", T::Text, "Plan, for filters.", &["plan", "plan name", "product", "package"]),
+    opt("country", T::Text, "Country, for filters.", &["country", "country code", "nation", "region"]),
+    opt(
+        "owner",
+        T::Text,
+        "Account owner or customer success manager.",
+        &["owner", "account owner", "csm", "account manager", "rep"],
+    ),
+    opt(
+        "churned",
+        T::Flag,
+        "Churn as your data records it: yes/no, or the churn date (provided churn).",
+        &["churn", "churned", "is churned", "has churned", "churn flag", "exited"],
+    ),
+    opt(
+        "churn_date",
+        T::Date,
+        "When the customer churned.",
+        &["churn date", "churned at", "churned on", "cancel date", "cancelled at"],
+    ),
 ];
 
 static ORDERS: &[FieldSpec] = &[
-    req("order_id", T::Id, &["order", "order id", "order number", "order no", "order name", "name", "id"]),
-    req("date", T::Date, &["date", "order date", "created", "created at", "processed at", "date created", "placed at"]),
-    req("total", T::Money, &["total", "order total", "total price", "amount", "grand total", "value", "revenue"]),
-    opt("currency", T::Currency, CURRENCY),
+    req(
+        "order_id",
+        T::Id,
+        "The store's order id; matched to analytics ignoring case, spaces and a leading #.",
+        &["order", "order id", "order number", "order no", "order name", "name", "id"],
+    ),
+    req(
+        "date",
+        T::Date,
+        "Day the order was placed.",
+        &["date", "order date", "created", "created at", "processed at", "date created", "placed at"],
+    ),
+    req(
+        "total",
+        T::Money,
+        "Order total.",
+        &["total", "order total", "total price", "amount", "grand total", "value", "revenue"],
+    ),
+    opt("currency", T::Currency, "3-letter code of the total; empty means the reporting currency.", CURRENCY),
     opt(
         "payment_method",
         T::Text,
+        "Payment method or gateway.",
         &["payment method", "payment", "gateway", "payment gateway", "payment method title", "tender"],
     ),
-    opt("status", T::Text, &["status", "order status", "financial status", "state"]),
-    opt("customer_id", T::Id, CUSTOMER_ID),
+    opt("status", T::Text, "Order status in the store.", &["status", "order status", "financial status", "state"]),
+    opt("customer_id", T::Id, "The customer who ordered.", CUSTOMER_ID),
 ];
 
 static PURCHASES: &[FieldSpec] = &[
     req(
         "transaction_id",
         T::Id,
+        "The purchase's transaction id in analytics (the store's order id).",
         &["transaction", "transaction id", "transactionid", "order id", "order", "ecommerce transaction id"],
     ),
-    req("date", T::Date, &["date", "event date", "purchase date", "day"]),
+    req("date", T::Date, "Day of the purchase event.", &["date", "event date", "purchase date", "day"]),
     req(
         "revenue",
         T::Money,
+        "Purchase revenue.",
         &[
             "revenue",
             "purchase revenue",
@@ -371,10 +455,11 @@ static PURCHASES: &[FieldSpec] = &[
             "total",
         ],
     ),
-    opt("currency", T::Currency, CURRENCY),
+    opt("currency", T::Currency, "3-letter code of the revenue; empty means the reporting currency.", CURRENCY),
     opt(
         "source_medium",
         T::Text,
+        "Traffic source / medium of the session.",
         &["source medium", "source / medium", "sessionsourcemedium", "session source medium", "source", "channel"],
     ),
 ];
@@ -399,6 +484,15 @@ mod tests {
             names.sort_unstable();
             names.dedup();
             assert_eq!(names.len(), fields.len(), "{kind}");
+        }
+    }
+
+    #[test]
+    fn every_field_says_what_it_means() {
+        for kind in DatasetKind::ALL {
+            for field in kind.fields() {
+                assert!(field.meaning.ends_with('.') && field.meaning.len() > 10, "{kind:?}.{}", field.name);
+            }
         }
     }
 }

@@ -178,9 +178,13 @@ table: string, format: TableFormat, chart?: string | null, month?: string | null
 
 export type FieldInfo = { name: string, required: boolean, field_type: string, 
 /**
- * Header names the suggestion recognises, e.g. "Customer ID", "cust".
+ * What the field means, as the metrics read it.
  */
-description: string, };
+meaning: string, 
+/**
+ * Header names the suggestion recognises besides the field's own, e.g. "cust id".
+ */
+synonyms: Array<string>, };
 
 export type FilterValues = { segment: Array<string>, plan: Array<string>, country: Array<string>, };
 

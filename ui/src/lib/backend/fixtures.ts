@@ -86,18 +86,18 @@ export const kindsFixture: KindInfo[] = [
   {
     kind: 'subscriptions', label: 'Subscriptions',
     fields: [
-      { name: 'customer_id', required: true, field_type: 'text', description: 'Who pays' },
-      { name: 'amount', required: true, field_type: 'decimal', description: 'Amount per interval' },
-      { name: 'start_date', required: true, field_type: 'date', description: 'First day covered' },
-      { name: 'end_date', required: false, field_type: 'date', description: 'First day no longer covered' },
-      { name: 'plan', required: false, field_type: 'text', description: 'Plan name' },
+      { name: 'customer_id', required: true, field_type: 'text', meaning: 'Who pays', synonyms: ['customer', 'cust id'] },
+      { name: 'amount', required: true, field_type: 'decimal', meaning: 'Amount per interval', synonyms: ['price', 'mrr'] },
+      { name: 'start_date', required: true, field_type: 'date', meaning: 'First day covered', synonyms: ['start'] },
+      { name: 'end_date', required: false, field_type: 'date', meaning: 'First day no longer covered', synonyms: ['end', 'cancelled at'] },
+      { name: 'plan', required: false, field_type: 'text', meaning: 'Plan name', synonyms: ['product'] },
     ],
   },
   {
     kind: 'customers', label: 'Customers',
     fields: [
-      { name: 'customer_id', required: true, field_type: 'text', description: 'Customer id' },
-      { name: 'segment', required: false, field_type: 'text', description: 'Segment' },
+      { name: 'customer_id', required: true, field_type: 'text', meaning: 'Customer id', synonyms: ['customer', 'cust id'] },
+      { name: 'segment', required: false, field_type: 'text', meaning: 'Segment', synonyms: ['tier'] },
     ],
   },
 ];
