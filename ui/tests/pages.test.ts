@@ -119,9 +119,13 @@ describe('Scenarios page', () => {
     await fireEvent.input(await screen.findByTestId('scenario-name'), { target: { value: 'Growth' } });
     await fireEvent.click(screen.getByTestId('scenario-baseline'));
     await waitFor(() => expect(screen.getByTestId('scenario-churn_pct')).toHaveValue(1.9));
+    // Trailing averages have cents and hundredths of a percent: the form must take them.
+    for (const key of ['new_mrr_per_month', 'expansion_pct', 'contraction_pct', 'churn_pct']) {
+      expect((screen.getByTestId(`scenario-${key}`) as HTMLInputElement).checkValidity(), key).toBe(true);
+    }
     await fireEvent.click(screen.getByTestId('scenario-save'));
     const item = await screen.findByTestId('scenario-Growth');
-    expect(backend.callsOf('save_scenario')[0]!.scenario).toMatchObject({ id: null, name: 'Growth', months: 12, assumptions: { new_mrr_per_month: 750, churn_pct: 1.9 } });
+    expect(backend.callsOf('save_scenario')[0]!.scenario).toMatchObject({ id: null, name: 'Growth', months: 12, assumptions: { new_mrr_per_month: 24391.59, churn_pct: 1.9 } });
     await fireEvent.click(within(item).getByRole('checkbox'));
     await fireEvent.click(screen.getByTestId('scenario-compare'));
     await waitFor(() => expect(screen.getByTestId('chart-scenarios')).toHaveAttribute('data-ready', 'true'));

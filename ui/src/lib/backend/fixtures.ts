@@ -247,7 +247,7 @@ export function demoBackend(): MockBackend {
       table: churnTable(offset, limit, source === 'computed' ? 900 : 1000, source ?? null),
     }),
     list_scenarios: () => [...scenarios],
-    baseline_assumptions: () => ({ new_mrr_per_month: 750, expansion_pct: 2, contraction_pct: 0.8, churn_pct: 1.9 }),
+    baseline_assumptions: () => ({ new_mrr_per_month: 24391.59, expansion_pct: 3.49, contraction_pct: 1.57, churn_pct: 1.9 }),
     save_scenario: ({ scenario }) => {
       const saved = { ...scenario, id: scenario.id ?? id('sc') };
       const i = scenarios.findIndex((s) => s.id === saved.id);
