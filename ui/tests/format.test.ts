@@ -20,6 +20,8 @@ describe('formatMoney', () => {
   });
   it('keeps negative amounts negative', () => {
     expect(formatMoney(-300, 'EUR')).toBe('-€300.00');
+    // A contraction or churn of nothing is drawn below the axis as −0: it reads as zero.
+    expect([formatMoney(-0, null), formatPercent(-0), formatCount(-0), formatRatio(-0)]).toEqual(['0.00', '0.0%', '0', '0.00']);
   });
 });
 

@@ -311,7 +311,8 @@ fn movements_chart(rows: &[MrrRow], currency: Option<&str>, annual: bool) -> Cha
         .map(|&(kind, name, sign)| Series {
             key: kind.as_str().into(),
             name: name.into(),
-            values: rows.iter().map(|r| Some(sign * factor * money(movement(r, kind)))).collect(),
+            // + 0.0: a loss of nothing is 0, not −0 (shown as "-0.00").
+            values: rows.iter().map(|r| Some(sign * factor * money(movement(r, kind)) + 0.0)).collect(),
         })
         .collect();
     ChartSpec {

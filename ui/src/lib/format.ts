@@ -4,14 +4,16 @@ import type { CellValue, ValueUnit } from './contract';
 const DASH = '—';
 const LOCALE = 'en-US';
 
-const numberFormats = new Map<string, Intl.NumberFormat>();
-function nf(key: string, make: () => Intl.NumberFormat): Intl.NumberFormat {
-  let f = numberFormats.get(key);
-  if (!f) {
-    f = make();
-    numberFormats.set(key, f);
+const numberFormats = new Map<string, (value: number) => string>();
+/** A cached number format. Zero is shown unsigned: a contraction of −0 is "0.00", not "-0.00". */
+function nf(key: string, make: () => Intl.NumberFormat): (value: number) => string {
+  let format = numberFormats.get(key);
+  if (!format) {
+    const f = make();
+    format = (value) => f.format(value === 0 ? 0 : value);
+    numberFormats.set(key, format);
   }
-  return f;
+  return format;
 }
 
 /** 12345.6 + "EUR" → "€12,345.60"; no currency → "12,345.60"; whole amounts ≥ 10,000 without cents. */
@@ -27,7 +29,7 @@ export function formatMoney(value: number | null | undefined, currency: string |
         maximumFractionDigits: compact ? 1 : digits,
         ...(compact ? { notation: 'compact' } : {}),
       }),
-    ).format(value);
+    )(value);
   } catch {
     // an unknown currency code: the number, then the code as written
     return `${formatMoney(value, null, compact)} ${currency}`;
@@ -39,12 +41,12 @@ export function formatPercent(fraction: number | null | undefined, digits = 1): 
   if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return DASH;
   return nf(`pct:${digits}`, () =>
     new Intl.NumberFormat(LOCALE, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }),
-  ).format(fraction);
+  )(fraction);
 }
 
 export function formatCount(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return DASH;
-  return nf('count', () => new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 })).format(value);
+  return nf('count', () => new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 }))(value);
 }
 
 /** "1 row", "1,234 rows": a count and its noun (made plural with an s). */
@@ -54,7 +56,7 @@ export function formatCountOf(value: number, noun: string): string {
 
 export function formatRatio(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return DASH;
-  return nf('ratio', () => new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 })).format(value);
+  return nf('ratio', () => new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 }))(value);
 }
 
 export function formatValue(value: number | null | undefined, unit: ValueUnit | null, compact = false): string {
