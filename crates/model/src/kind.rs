@@ -163,6 +163,8 @@ const CUSTOMER_ID: &[&str] = &[
     "e-mail",
 ];
 const CURRENCY: &[&str] = &["currency", "currency code", "curr", "ccy", "iso currency"];
+const AMOUNT_CURRENCY: FieldSpec =
+    opt("currency", T::Currency, "3-letter code of the amount; empty means the reporting currency.", CURRENCY);
 
 static SUBSCRIPTIONS: &[FieldSpec] = &[
     req("customer_id", T::Id, "Who pays. Ids stay text: 00123 and 123 are different customers.", CUSTOMER_ID),
@@ -250,7 +252,7 @@ static SUBSCRIPTIONS: &[FieldSpec] = &[
         "Plan or product, for filters.",
         &["plan", "plan name", "product", "tier", "plan id", "package"],
     ),
-    opt("currency", T::Currency, "3-letter code of the amount; empty means the reporting currency.", CURRENCY),
+    AMOUNT_CURRENCY,
     opt(
         "quantity",
         T::Number,
@@ -326,7 +328,7 @@ static TRANSACTIONS: &[FieldSpec] = &[
             "charge amount",
         ],
     ),
-    opt("currency", T::Currency, "3-letter code of the amount; empty means the reporting currency.", CURRENCY),
+    AMOUNT_CURRENCY,
     opt(
         "period_start",
         T::Date,
