@@ -141,6 +141,8 @@ describe('the app shell', () => {
     expect(await screen.findByTestId('shared-view')).toBeInTheDocument();
     expect(backend.callsOf('open_share_link')).toEqual([{ link: LINK }]);
     expect(screen.queryByTestId('nav-shared')).toBeNull(); // a view, not a page of the side bar
+    // The workspace's filters do not apply to a shared snapshot: they are not offered.
+    expect(screen.queryByTestId('filter-from')).toBeNull();
 
     // What the desktop shell does with a link from a second launch: a new route.
     const other = 'revlens://share/mapping-2?server=https%3A%2F%2Fsync.example.com';
@@ -148,6 +150,9 @@ describe('the app shell', () => {
     window.dispatchEvent(new HashChangeEvent('hashchange'));
     expect(await screen.findByTestId('shared-note')).toHaveTextContent('This mapping has no snapshot to show.');
     expect(backend.callsOf('open_share_link').at(-1)).toEqual({ link: other });
+    location.hash = '#/revenue';
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    expect(await screen.findByTestId('filter-from')).toBeInTheDocument();
     view.unmount();
     app.dispose();
   });
