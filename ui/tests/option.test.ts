@@ -15,6 +15,7 @@ describe('toOption', () => {
     expect(o.series[0]).toMatchObject({ type: 'line', id: 'mrr', name: 'MRR', data: mrr.series[0]!.values });
     expect(o.legend).toBeUndefined();
     expect(o.yAxis.axisLabel.formatter(15000)).toBe('€15K');
+    expect(o.yAxis.scale).toBe(true);
   });
 
   it('maps stacked bars onto one stack, negatives kept as they are', () => {
@@ -25,6 +26,7 @@ describe('toOption', () => {
     expect(churn.data).toEqual([null, -100, -150, -200, -200, -300]);
     expect(o.legend).toBeDefined();
     expect(o.tooltip.valueFormatter(-300)).toBe('-€300.00');
+    expect(o.yAxis.scale).toBe(false);
   });
 
   it('maps a heatmap to [x, y, value] cells with a visualMap, skipping empty cells', () => {

@@ -105,6 +105,9 @@ export function toOption(spec: ChartSpec, colors: ThemeColors = lightColors): EC
     },
     yAxis: {
       type: 'value',
+      // Bars grow from zero; a line's axis fits its values (as in the PNG and SVG exports),
+      // so projections a few percent apart stay apart.
+      scale: !stacked,
       axisLabel: { color: colors.muted, formatter: axisFmt },
       splitLine: { lineStyle: { color: colors.grid } },
     },
