@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changeTone, formatCell, formatChange, formatCount, formatCountOf, formatMoney, formatPercent, formatRatio, formatValue } from '../src/lib/format';
+import { asSentence, changeTone, formatCell, formatChange, formatCount, formatCountOf, formatMoney, formatPercent, formatRatio, formatValue } from '../src/lib/format';
 
 describe('formatMoney', () => {
   it('formats with the currency symbol and cents below 10,000', () => {
@@ -69,5 +69,13 @@ describe('formatCell', () => {
     expect(formatCell('acme', null)).toBe('acme');
     expect(formatCell(1200, { type: 'money', currency: 'EUR' })).toBe('€1,200.00');
     expect(formatCell(42, null)).toBe('42');
+  });
+
+  it('makes a backend message a sentence, leaving names as they are', () => {
+    expect(asSentence("a scenario named 'Base' already exists")).toBe("A scenario named 'Base' already exists");
+    expect(asSentence('customer_id is empty')).toBe('customer_id is empty');
+    expect(asSentence('data.csv: the file is empty')).toBe('data.csv: the file is empty');
+    expect(asSentence('/tmp/x.csv: 2 invalid row(s)')).toBe('/tmp/x.csv: 2 invalid row(s)');
+    expect(asSentence('')).toBe('');
   });
 });

@@ -74,7 +74,7 @@ describe('Shared dashboard view', () => {
     expect(app.problems).toEqual([]); // the banner is for the workspace; this is the link's own problem
 
     await view.rerender({ link: 'revlens://share/tok?server=https%3A%2F%2Foffline.example.com' });
-    await waitFor(() => expect(screen.getByTestId('shared-problem')).toHaveTextContent('cannot reach the sync server https://offline.example.com'));
+    await waitFor(() => expect(screen.getByTestId('shared-problem')).toHaveTextContent('Cannot reach the sync server https://offline.example.com'));
 
     await view.rerender({ link: 'https://sync.example.com/s/tok' });
     await waitFor(() => expect(screen.getByTestId('shared-problem')).toHaveTextContent('not a RevLens share link'));

@@ -49,6 +49,15 @@ export function formatCount(value: number | null | undefined): string {
   return nf('count', () => new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 }))(value);
 }
 
+/**
+ * A backend message (lower-case, to be chained) as a sentence on its own: "a scenario named…"
+ * → "A scenario named…". A first word that is a name (customer_id, data.csv, /path) stays.
+ */
+export function asSentence(message: string): string {
+  const first = message.split(/\s/, 1)[0] ?? '';
+  return /^[a-z]+$/.test(first) ? message.charAt(0).toUpperCase() + message.slice(1) : message;
+}
+
 /** "1 row", "1,234 rows": a count and its noun (made plural with an s). */
 export function formatCountOf(value: number, noun: string): string {
   return `${formatCount(value)} ${noun}${value === 1 ? '' : 's'}`;
