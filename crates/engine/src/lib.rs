@@ -3,4 +3,5 @@
 pub mod metrics;
 pub mod table;
 
+pub use metrics::side_by_side::side_by_side;
 pub use table::{ParquetSink, TableError};

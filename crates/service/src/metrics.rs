@@ -5,6 +5,7 @@ use revlens_engine::metrics::{
     CohortOptions, FxRates, MetricInputs, MetricSettings, OutputFormat, RevenueModel, YearMonth,
     SNAPSHOT_FORMAT_VERSION,
 };
+use revlens_engine::side_by_side;
 use revlens_engine::table::scan_table;
 use revlens_model::{CancelToken, DatasetKind, VersionId};
 use revlens_store::{DatasetVersion, StoreError, Workspace};
@@ -182,17 +183,8 @@ pub(crate) fn load_or_build_with<T>(
         }
     }
     let model = RevenueModel::build(inputs()?, settings)?;
-    let store = || write_cache(snapshot, &model.to_snapshot());
-    let (stored, answer) = std::thread::scope(|scope| {
-        let writer = std::thread::Builder::new().name("snapshot-writer".into()).spawn_scoped(scope, store);
-        let answer = then(&model);
-        let stored = match writer {
-            Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            // No thread to be had: one after the other then.
-            Err(_) => store(),
-        };
-        (stored, answer)
-    });
+    let (stored, answer) =
+        side_by_side("snapshot-writer", || write_cache(snapshot, &model.to_snapshot()), || then(&model));
     let answer = answer?;
     stored?;
     Ok((model, answer))

@@ -67,7 +67,7 @@ mod mrr;
 mod purchases;
 mod render;
 mod settings;
-mod side_by_side;
+pub(crate) mod side_by_side;
 mod snapshot;
 mod spans;
 mod top;

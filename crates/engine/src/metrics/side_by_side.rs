@@ -5,11 +5,7 @@ use std::sync::{Mutex, PoisonError};
 /// Runs `aside` on a second thread called `name` while `here` runs on this one, and gives
 /// both results. With no thread to be had, `aside` runs here afterwards; a panic on the
 /// second thread carries on here.
-pub(crate) fn side_by_side<A: Send, B>(
-    name: &str,
-    aside: impl FnOnce() -> A + Send,
-    here: impl FnOnce() -> B,
-) -> (A, B) {
+pub fn side_by_side<A: Send, B>(name: &str, aside: impl FnOnce() -> A + Send, here: impl FnOnce() -> B) -> (A, B) {
     // Shared, so that whichever thread runs it takes it: a thread that cannot start drops
     // what it was handed.
     let aside = Mutex::new(Some(aside));
