@@ -66,28 +66,24 @@ impl ColumnValues {
 
 /// Which cells of a column are present, as a columnar table keeps it beside the values.
 #[derive(Clone, Debug, Default, PartialEq)]
-struct Presence {
-    present: Vec<bool>,
-    empty: usize,
-}
+struct Presence(Vec<bool>);
 
 impl Presence {
     fn with_capacity(rows: usize) -> Self {
-        Presence { present: Vec::with_capacity(rows), empty: 0 }
+        Presence(Vec::with_capacity(rows))
     }
 
     fn push(&mut self, present: bool) {
-        self.present.push(present);
-        self.empty += usize::from(!present);
+        self.0.push(present);
     }
 
     fn get(&self, index: usize) -> bool {
-        self.present.get(index).copied().unwrap_or(false)
+        self.0.get(index).copied().unwrap_or(false)
     }
 
     /// `None` when every cell is present.
     fn into_mask(self) -> Option<Vec<bool>> {
-        (self.empty > 0).then_some(self.present)
+        self.0.contains(&false).then_some(self.0)
     }
 }
 
