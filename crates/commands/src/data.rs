@@ -28,7 +28,7 @@ pub struct FieldInfo {
     pub field_type: String,
     /// What the field means, as the metrics read it.
     pub meaning: String,
-    /// Header names the suggestion recognises besides the field's own, e.g. "cust id".
+    /// Header names the suggestion recognises, e.g. "customer id", "cust".
     pub synonyms: Vec<String>,
 }
 

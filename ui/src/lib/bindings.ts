@@ -182,7 +182,7 @@ export type FieldInfo = { name: string, required: boolean, field_type: string,
  */
 meaning: string, 
 /**
- * Header names the suggestion recognises besides the field's own, e.g. "cust id".
+ * Header names the suggestion recognises, e.g. "customer id", "cust".
  */
 synonyms: Array<string>, };
 
