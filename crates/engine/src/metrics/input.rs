@@ -130,6 +130,11 @@ pub(crate) struct ColumnView<'a, T: PolarsDataType> {
 }
 
 impl<'a, T: PolarsDataType> ColumnView<'a, T> {
+    /// No cell has a value (or the table has no such column).
+    pub fn is_empty(&self) -> bool {
+        self.array.is_none_or(|array| array.null_count() == array.len())
+    }
+
     /// The non-null values.
     pub fn values(&self) -> impl Iterator<Item = T::Physical<'a>> + 'a {
         self.array.into_iter().flat_map(|array| array.downcast_iter()).flat_map(|chunk| chunk.iter().flatten())

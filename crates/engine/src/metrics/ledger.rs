@@ -138,6 +138,13 @@ impl MrrLedger {
         MrrLedger { offsets, points }
     }
 
+    /// The same ledger over `customers` ids: those past its own have no points.
+    pub fn extended_to(mut self, customers: usize) -> Self {
+        let end = self.points.len();
+        self.offsets.resize(customers.max(self.customers()) + 1, end);
+        self
+    }
+
     pub fn customers(&self) -> usize {
         self.offsets.len().saturating_sub(1)
     }
@@ -193,6 +200,56 @@ impl MrrLedger {
             until: points.get(i + 1).map(|next| next.month),
             mrr: p.mrr,
         })
+    }
+}
+
+/// Builds the ledger month by month when every span covers exactly its own calendar
+/// month (monthly invoices without service periods): a customer's MRR in a month is then
+/// that month's charges, so there are no events to sort, and the points are those
+/// [`MrrLedger::build`] makes of the same charges as spans.
+#[derive(Debug, Default)]
+pub(crate) struct MonthlyLedgerBuilder {
+    ledger: MrrLedger,
+    /// The current customer's MRR and latest month with charges.
+    current: i64,
+    latest: Option<YearMonth>,
+}
+
+impl MonthlyLedgerBuilder {
+    /// Starts the next customer's points: customers come in id order.
+    pub fn start_customer(&mut self) {
+        self.close_customer();
+        self.ledger.offsets.push(self.ledger.points.len());
+    }
+
+    /// The current customer's charges in `month` (months in order), in Money units.
+    pub fn month(&mut self, month: YearMonth, charges: i64) {
+        if let Some(latest) = self.latest.filter(|latest| latest.next() < month) {
+            self.change(latest.next(), 0);
+        }
+        self.change(month, Money(charges.max(0)).round_to_cents().0);
+        self.latest = Some(month);
+    }
+
+    pub fn finish(mut self) -> MrrLedger {
+        self.close_customer();
+        self.ledger.offsets.push(self.ledger.points.len());
+        self.ledger
+    }
+
+    fn change(&mut self, month: YearMonth, mrr: i64) {
+        if mrr != self.current {
+            self.ledger.points.push(Point { month, mrr });
+            self.current = mrr;
+        }
+    }
+
+    /// The charges of a customer's latest month stop at the next month's start.
+    fn close_customer(&mut self) {
+        if let Some(latest) = self.latest.take() {
+            self.change(latest.next(), 0);
+        }
+        self.current = 0;
     }
 }
 

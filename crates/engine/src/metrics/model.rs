@@ -170,7 +170,7 @@ impl RevenueModel {
 
         let (spans, transactions) = match kind {
             BillingKind::Subscriptions => {
-                (subscription_spans(&reader, &mut ids, &converter, settings, last_day)?, None)
+                (Some(subscription_spans(&reader, &mut ids, &converter, settings, last_day)?), None)
             }
             BillingKind::Transactions => {
                 let (spans, transactions) = read_transactions(&reader, &mut ids, &converter, settings)?;
@@ -181,10 +181,12 @@ impl RevenueModel {
         // The table is no longer needed: free it before the grouping passes allocate.
         drop(reader);
         // The two ledgers are independent passes over memory: the purchases on a second
-        // thread while this one reads the customers and builds the MRR ledger. The rows are
-        // freed once grouped.
+        // thread while this one reads the customers and builds the MRR ledger from the
+        // spans — or, without spans, the purchases' pass builds it too. The rows are freed
+        // once grouped.
+        let monthly_mrr = spans.is_none();
         let build_purchases =
-            move || transactions.map(|rows| PurchaseLedger::from_transactions(billed_customers, rows));
+            move || transactions.map(|rows| PurchaseLedger::from_transactions(billed_customers, rows, monthly_mrr));
         let (purchases, built) = side_by_side("purchases", build_purchases, || {
             let profiles = match inputs.customers {
                 Some(frame) => {
@@ -199,10 +201,12 @@ impl RevenueModel {
                 None => None,
             };
             let names = ids.into_names();
-            let ledger = MrrLedger::build(names.len(), spans);
+            let ledger = spans.map(|spans| MrrLedger::build(names.len(), spans));
             Ok::<_, MetricsError>((profiles, names, ledger))
         });
         let (profiles, names, ledger) = built?;
+        let (purchases, monthly_ledger) = purchases.unzip();
+        let ledger = ledger.or(monthly_ledger.flatten()).unwrap_or_default().extended_to(names.len());
         Ok(RevenueModel {
             kind,
             names,

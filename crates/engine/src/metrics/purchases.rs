@@ -8,7 +8,7 @@
 
 use std::num::NonZeroU8;
 
-use super::ledger::group_by_customer;
+use super::ledger::{group_by_customer, MonthlyLedgerBuilder, MrrLedger};
 use super::month::YearMonth;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,24 +79,39 @@ impl PurchaseLedger {
     }
 
     /// Groups converted transactions (read with the spans, in one pass) by customer
-    /// and month. `customers` is the number of customer ids.
-    /// The rows are freed once grouped.
-    pub fn from_transactions(customers: usize, input: CustomerTransactions) -> Self {
+    /// and month. `customers` is the number of customer ids. With `monthly_mrr`, also
+    /// the MRR ledger of a table whose every charge is MRR for its own month only (see
+    /// [`MonthlyLedgerBuilder`]), from the same pass. The rows are freed once grouped.
+    pub fn from_transactions(
+        customers: usize,
+        input: CustomerTransactions,
+        monthly_mrr: bool,
+    ) -> (Self, Option<MrrLedger>) {
         let ids = customers;
         let (row_offsets, mut rows) =
             group_by_customer(ids, input.customers.iter().copied().zip(input.rows.iter().copied()));
         drop(input);
 
+        let mut mrr = monthly_mrr.then(MonthlyLedgerBuilder::default);
         let mut offsets = Vec::with_capacity(ids + 1);
         let mut months: Vec<PurchaseMonth> = Vec::new();
         for customer in 0..ids {
             offsets.push(months.len());
+            if let Some(mrr) = mrr.as_mut() {
+                mrr.start_customer();
+            }
             let own = &mut rows[row_offsets[customer]..row_offsets[customer + 1]];
             own.sort_unstable_by_key(|t| t.month);
             // The day before the current month's first: plus a day of the month, the date.
             let mut day_zero = 0;
+            // The current month's purchases, whose sum is its MRR with `monthly_mrr`.
+            let mut charges = 0;
             for &Transaction { revenue, month, purchase_day_of_month } in own.iter() {
                 if months.len() == offsets[customer] || months.last().map(|m| m.month) != Some(month) {
+                    if let (Some(mrr), Some(done)) = (mrr.as_mut(), months[offsets[customer]..].last()) {
+                        mrr.month(done.month, charges);
+                    }
+                    charges = 0;
                     months.push(PurchaseMonth { month, purchases: 0, revenue: 0, last_purchase_day: None });
                     day_zero = month.first_epoch_day() - 1;
                 }
@@ -106,12 +121,16 @@ impl PurchaseLedger {
                         let day = (day_zero + i64::from(day_of_month.get())) as i32;
                         entry.purchases += 1;
                         entry.last_purchase_day = entry.last_purchase_day.max(Some(day));
+                        charges += revenue;
                     }
                 }
             }
+            if let (Some(mrr), Some(done)) = (mrr.as_mut(), months[offsets[customer]..].last()) {
+                mrr.month(done.month, charges);
+            }
         }
         offsets.push(months.len());
-        PurchaseLedger { offsets, months }
+        (PurchaseLedger { offsets, months }, mrr.map(MonthlyLedgerBuilder::finish))
     }
 
     pub fn months(&self, customer: u32) -> &[PurchaseMonth] {
@@ -135,5 +154,44 @@ impl PurchaseLedger {
             .rev()
             .filter(|m| m.month <= month)
             .find_map(|m| m.last_purchase_day.filter(|&d| d <= day))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::metrics::spans::Span;
+
+    proptest! {
+        /// The ledger built in the purchases' pass equals the one built from the same
+        /// charges as one-month spans (events sorted and summed).
+        #[test]
+        fn monthly_ledger_equals_the_ledger_of_one_month_spans(
+            rows in prop::collection::vec((0u32..6, 0i32..9, 0u8..28, -50_0000i64..80_0000, any::<bool>()), 0..120),
+            extra_customers in 0usize..3,
+        ) {
+            let origin = YearMonth::of_epoch_day(0);
+            let mut input = CustomerTransactions::default();
+            let mut spans = Vec::new();
+            for &(customer, offset, day, amount, refund) in &rows {
+                let month = origin.plus(offset);
+                let date = (month.first_epoch_day() + i64::from(day)) as i32;
+                let revenue = if refund { -amount.abs() } else { amount };
+                let purchase = !refund && amount >= 0;
+                input.customers.push(customer);
+                input.rows.push(Transaction::on(date, month, revenue, purchase));
+                if purchase && amount > 0 {
+                    spans.push(Span { customer, first: month, end: Some(month.next()), units: amount });
+                }
+            }
+            let customers = rows.iter().map(|r| r.0 as usize + 1).max().unwrap_or(0);
+            let (_, monthly) = PurchaseLedger::from_transactions(customers, input, true);
+            let monthly = monthly.expect("asked for").extended_to(customers + extra_customers);
+            let from_spans = MrrLedger::build(customers + extra_customers, spans);
+            prop_assert_eq!(monthly.offsets, from_spans.offsets);
+            prop_assert_eq!(monthly.points, from_spans.points);
+        }
     }
 }

@@ -238,21 +238,27 @@ fn service_period(start: NaiveDate, end: NaiveDate) -> (NaiveDate, PeriodLength)
 /// Invoices/transactions → spans, and every row as a converted [`Transaction`] for the
 /// purchase ledger, in one pass. Refunds never move MRR; zero and negative charges
 /// (credits) are not recurring revenue either. A row converts at its date's month.
+///
+/// No spans (`None`) for monthly invoices without service periods: every charge is then
+/// MRR for its own month only, which the purchase ledger's pass gives directly
+/// ([`crate::metrics::ledger::MonthlyLedgerBuilder`]).
 pub(crate) fn read_transactions(
     reader: &TableReader,
     ids: &mut CustomerIds,
     converter: &Converter<'_>,
     settings: &MetricSettings,
-) -> MetricsResult<(Vec<Span>, CustomerTransactions)> {
+) -> MetricsResult<(Option<Vec<Span>>, CustomerTransactions)> {
     let customer_column = reader.text("customer_id")?;
     let columns = TransactionColumns::of(reader)?;
     let height = reader.height();
+    let spans_needed = settings.invoice_interval != BillingInterval::MONTHLY
+        || !(columns.period_starts.is_empty() || columns.period_ends.is_empty());
     // Interning waits on table lookups row after row: it runs on a second thread while
     // this one converts the other columns, the spans holding their row until then.
     let (customers, converted) = side_by_side(
         "customer-ids",
         || ids.intern_column(&customer_column, height),
-        || convert_transactions(reader, columns, converter, settings),
+        || convert_transactions(reader, columns, converter, settings, spans_needed),
     );
 
     // The first problem in row order; a row's customer is checked before its other cells.
@@ -266,7 +272,7 @@ pub(crate) fn read_transactions(
     for span in &mut spans {
         span.customer = customers[span.customer as usize];
     }
-    Ok((spans, CustomerTransactions { customers, rows }))
+    Ok((spans_needed.then_some(spans), CustomerTransactions { customers, rows }))
 }
 
 /// The columns of a transactions table besides its customers.
@@ -292,13 +298,14 @@ impl<'a> TransactionColumns<'a> {
     }
 }
 
-/// Every row's transaction, and the spans of its recurring charges with the row's index
-/// in place of the customer; an error names its row.
+/// Every row's transaction, and (when `spans_needed`) the spans of its recurring charges
+/// with the row's index in place of the customer; an error names its row.
 fn convert_transactions(
     reader: &TableReader,
     columns: TransactionColumns<'_>,
     converter: &Converter<'_>,
     settings: &MetricSettings,
+    spans_needed: bool,
 ) -> Result<(Vec<Span>, Vec<Transaction>), (usize, MetricsError)> {
     let interval = settings.invoice_interval;
     let (numerator, denominator) = interval.unit.per_month();
@@ -312,7 +319,7 @@ fn convert_transactions(
     let mut period_ends = columns.period_ends.cells();
     let mut types = columns.types.cells();
 
-    let mut spans = Vec::with_capacity(reader.height());
+    let mut spans = Vec::with_capacity(if spans_needed { reader.height() } else { 0 });
     let mut transactions = Vec::with_capacity(reader.height());
     for row in 0..reader.height() {
         let amount = amounts.next().flatten();
@@ -327,7 +334,7 @@ fn convert_transactions(
         let refund = is_refund(kind);
         let signed = if refund { -amount.abs() } else { amount };
         transactions.push(Transaction::on(date, month, (signed as f64 * fx).round() as i64, !refund && amount >= 0));
-        if refund || amount <= 0 {
+        if refund || amount <= 0 || !spans_needed {
             continue;
         }
         let (first, end, per_month) = match period {
