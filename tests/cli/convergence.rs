@@ -306,6 +306,9 @@ impl World {
 
     /// With nothing pending a client's view is what the server confirmed: each object only moves
     /// forward, and the client's own edits are there unless someone replaced them after seeing them.
+    /// An object may be deleted more than once — an edit concurrent with a delete brings it back,
+    /// and a client that sees that edit may delete it again — so an absence counts as going back
+    /// only when no client replaced or deleted the version seen before it.
     fn check_settled(&mut self, r: usize) {
         let view = self.replicas[r].view();
         let replica = &mut self.replicas[r];
@@ -314,8 +317,10 @@ impl World {
             let state = view.get(&id).map(|m| m.signature.clone());
             let seen = replica.settled.entry(id.clone()).or_default();
             if seen.last() != Some(&state) {
+                let deleted_again = state.is_none()
+                    && seen.last().cloned().flatten().is_some_and(|latest| self.model.replaced.contains(&latest));
                 assert!(
-                    !seen.contains(&state),
+                    deleted_again || !seen.contains(&state),
                     "client {r}: object {id} went back to {state:?} after {seen:?} (monotonic reads)"
                 );
                 seen.push(state);
