@@ -125,6 +125,9 @@ describe('Scenarios page', () => {
     }
     await fireEvent.click(screen.getByTestId('scenario-save'));
     const item = await screen.findByTestId('scenario-Growth');
+    expect(screen.getByTestId('scenario-summary-Growth')).toHaveTextContent(
+      /^12 months · 24,392 new\/mo · \+3\.49% expansion · −1\.57% contraction · −1\.90% churn$/,
+    );
     expect(backend.callsOf('save_scenario')[0]!.scenario).toMatchObject({ id: null, name: 'Growth', months: 12, assumptions: { new_mrr_per_month: 24391.59, churn_pct: 1.9 } });
     await fireEvent.click(within(item).getByRole('checkbox'));
     await fireEvent.click(screen.getByTestId('scenario-compare'));
