@@ -210,9 +210,11 @@ impl MrrLedger {
 #[derive(Debug, Default)]
 pub(crate) struct MonthlyLedgerBuilder {
     ledger: MrrLedger,
-    /// The current customer's MRR and latest month with charges.
+    /// The current customer's MRR and latest month with its MRR in the points.
     current: i64,
     latest: Option<YearMonth>,
+    /// The month being summed, and its charges so far.
+    summing: Option<(YearMonth, i64)>,
 }
 
 impl MonthlyLedgerBuilder {
@@ -222,13 +224,16 @@ impl MonthlyLedgerBuilder {
         self.ledger.offsets.push(self.ledger.points.len());
     }
 
-    /// The current customer's charges in `month` (months in order), in Money units.
-    pub fn month(&mut self, month: YearMonth, charges: i64) {
-        if let Some(latest) = self.latest.filter(|latest| latest.next() < month) {
-            self.change(latest.next(), 0);
+    /// A transaction of the current customer in `month` (months in order): `charges` is
+    /// its MRR in Money units, 0 for one that is not a charge.
+    pub fn add(&mut self, month: YearMonth, charges: i64) {
+        match &mut self.summing {
+            Some((summed, sum)) if *summed == month => *sum += charges,
+            _ => {
+                self.close_month();
+                self.summing = Some((month, charges));
+            }
         }
-        self.change(month, Money(charges.max(0)).round_to_cents().0);
-        self.latest = Some(month);
     }
 
     pub fn finish(mut self) -> MrrLedger {
@@ -244,8 +249,20 @@ impl MonthlyLedgerBuilder {
         }
     }
 
+    /// The summed month's charges are its MRR; a month without transactions before it
+    /// had none.
+    fn close_month(&mut self) {
+        let Some((month, charges)) = self.summing.take() else { return };
+        if let Some(latest) = self.latest.filter(|latest| latest.next() < month) {
+            self.change(latest.next(), 0);
+        }
+        self.change(month, Money(charges.max(0)).round_to_cents().0);
+        self.latest = Some(month);
+    }
+
     /// The charges of a customer's latest month stop at the next month's start.
     fn close_customer(&mut self) {
+        self.close_month();
         if let Some(latest) = self.latest.take() {
             self.change(latest.next(), 0);
         }

@@ -104,14 +104,12 @@ impl PurchaseLedger {
             own.sort_unstable_by_key(|t| t.month);
             // The day before the current month's first: plus a day of the month, the date.
             let mut day_zero = 0;
-            // The current month's purchases, whose sum is its MRR with `monthly_mrr`.
-            let mut charges = 0;
             for &Transaction { revenue, month, purchase_day_of_month } in own.iter() {
+                if let Some(mrr) = mrr.as_mut() {
+                    // A purchase's revenue is its charge; refunds and credits are none.
+                    mrr.add(month, if purchase_day_of_month.is_some() { revenue } else { 0 });
+                }
                 if months.len() == offsets[customer] || months.last().map(|m| m.month) != Some(month) {
-                    if let (Some(mrr), Some(done)) = (mrr.as_mut(), months[offsets[customer]..].last()) {
-                        mrr.month(done.month, charges);
-                    }
-                    charges = 0;
                     months.push(PurchaseMonth { month, purchases: 0, revenue: 0, last_purchase_day: None });
                     day_zero = month.first_epoch_day() - 1;
                 }
@@ -121,12 +119,8 @@ impl PurchaseLedger {
                         let day = (day_zero + i64::from(day_of_month.get())) as i32;
                         entry.purchases += 1;
                         entry.last_purchase_day = entry.last_purchase_day.max(Some(day));
-                        charges += revenue;
                     }
                 }
-            }
-            if let (Some(mrr), Some(done)) = (mrr.as_mut(), months[offsets[customer]..].last()) {
-                mrr.month(done.month, charges);
             }
         }
         offsets.push(months.len());
