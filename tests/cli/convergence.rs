@@ -318,7 +318,7 @@ impl World {
             let seen = replica.settled.entry(id.clone()).or_default();
             if seen.last() != Some(&state) {
                 let deleted_again = state.is_none()
-                    && seen.last().cloned().flatten().is_some_and(|latest| self.model.replaced.contains(&latest));
+                    && seen.last().and_then(Option::as_ref).is_some_and(|latest| self.model.replaced.contains(latest));
                 assert!(
                     deleted_again || !seen.contains(&state),
                     "client {r}: object {id} went back to {state:?} after {seen:?} (monotonic reads)"
