@@ -1,0 +1,128 @@
+//! A batch's columns as Parquet pages, each column encoded the way its values call for.
+//!
+//! polars' own writer decides afresh for every row group whether a column is worth a
+//! dictionary (an estimate of its cardinality, then a hash of every value), and compresses
+//! every page. An import knows more: a column that was too varied for a dictionary once
+//! stays so, a column of a few distinct words (a currency, a transaction type) is
+//! dictionary-encoded by comparing against those few words, and dictionary keys, being
+//! bit-packed already, are not worth compressing.
+
+use polars::prelude::{PolarsError, PolarsResult};
+use polars_arrow::array::{Array, BinaryArray, BooleanArray, DictionaryArray, PrimitiveArray};
+use polars_arrow::bitmap::Bitmap;
+use polars_arrow::datatypes::{ArrowDataType, IntegerType};
+use polars_arrow::offset::{Offsets, OffsetsBuffer};
+use polars_arrow::types::NativeType;
+use polars_parquet::parquet::write::compress;
+use polars_parquet::write::{
+    array_to_columns, CompressedPage, CompressionOptions, Encoding, Page, ParquetType, WriteOptions, ZstdLevel,
+};
+use revlens_model::{Cells, ColumnValues, TextValues};
+
+/// Distinct values a text column may have to be dictionary-encoded by comparison.
+const FEW_WORDS: usize = 16;
+
+/// The compression of pages that are not dictionary keys.
+pub(super) fn compression() -> CompressionOptions {
+    CompressionOptions::Zstd(ZstdLevel::try_new(1).ok())
+}
+
+/// One column of a table, across its row groups.
+pub(super) struct ColumnPages {
+    parquet_type: ParquetType,
+    /// Once a row group of this column was too varied for a dictionary, the later ones are
+    /// written plainly without asking again.
+    plain: bool,
+}
+
+impl ColumnPages {
+    pub(super) fn new(parquet_type: ParquetType) -> Self {
+        Self { parquet_type, plain: false }
+    }
+
+    /// The column's pages for one row group.
+    pub(super) fn encode(&mut self, values: ColumnValues, options: WriteOptions) -> PolarsResult<Vec<CompressedPage>> {
+        let dictionary = if self.plain { Encoding::Plain } else { Encoding::RleDictionary };
+        let (array, encoding): (Box<dyn Array>, Encoding) = match values {
+            ColumnValues::Text(text) => {
+                let array = binary_array(text)?;
+                match (!self.plain).then(|| few_words(&array)).flatten() {
+                    Some(words) => (words.boxed(), Encoding::RleDictionary),
+                    None => (array.boxed(), dictionary),
+                }
+            }
+            ColumnValues::Money(cells) | ColumnValues::Integer(cells) => {
+                (primitive_array(cells, ArrowDataType::Int64).boxed(), dictionary)
+            }
+            ColumnValues::Date(cells) => (primitive_array(cells, ArrowDataType::Date32).boxed(), dictionary),
+            ColumnValues::Float(cells) => (primitive_array(cells, ArrowDataType::Float64).boxed(), Encoding::Plain),
+            ColumnValues::Bool(cells) => {
+                let (values, present) = cells.into_parts();
+                let array = BooleanArray::new(ArrowDataType::Boolean, Bitmap::from_iter(values), mask(present));
+                (array.boxed(), Encoding::Plain)
+            }
+        };
+        // A column with no values is only its definition levels (a dictionary of none would
+        // still look at every cell).
+        let encoding = if array.null_count() == array.len() { Encoding::Plain } else { encoding };
+        let pages = array_to_columns(array, self.parquet_type.clone(), options, &[encoding])?
+            .into_iter()
+            .flatten()
+            .collect::<PolarsResult<Vec<Page>>>()?;
+        let has_dictionary = pages.iter().any(|page| matches!(page, Page::Dict(_)));
+        if encoding == Encoding::RleDictionary && !has_dictionary {
+            self.plain = true;
+        }
+        // Every page of a column chunk has the same codec.
+        let codec = if has_dictionary { CompressionOptions::Uncompressed } else { options.compression };
+        pages.into_iter().map(|page| compress(page, Vec::new(), codec).map_err(PolarsError::from)).collect()
+    }
+}
+
+fn mask(present: Option<Vec<bool>>) -> Option<Bitmap> {
+    present.map(Bitmap::from_iter)
+}
+
+/// A text column as Arrow binary over its one buffer and offsets, without a copy (the
+/// text is UTF-8 already; Parquet's string type is its bytes).
+fn binary_array(text: TextValues) -> PolarsResult<BinaryArray<i64>> {
+    let (text, offsets, present) = text.into_parts();
+    let offsets: OffsetsBuffer<i64> = Offsets::try_from(offsets)?.into();
+    BinaryArray::try_new(ArrowDataType::LargeBinary, offsets, text.into_bytes().into(), mask(present))
+}
+
+fn primitive_array<T: NativeType + Default>(cells: Cells<T>, dtype: ArrowDataType) -> PrimitiveArray<T> {
+    let (values, present) = cells.into_parts();
+    PrimitiveArray::new(dtype, values.into(), mask(present))
+}
+
+/// The column as a dictionary when it holds at most [`FEW_WORDS`] distinct values, found
+/// by comparing each value with those seen (cheaper than hashing it).
+fn few_words(array: &BinaryArray<i64>) -> Option<DictionaryArray<u32>> {
+    let mut words: Vec<&[u8]> = Vec::with_capacity(FEW_WORDS);
+    let mut keys = Vec::with_capacity(array.len());
+    for index in 0..array.len() {
+        if !array.is_valid(index) {
+            keys.push(0);
+            continue;
+        }
+        let value = array.value(index);
+        let key = match words.iter().position(|word| *word == value) {
+            Some(key) => key,
+            None if words.len() < FEW_WORDS => {
+                words.push(value);
+                words.len() - 1
+            }
+            None => return None,
+        };
+        keys.push(key as u32);
+    }
+    if words.is_empty() {
+        // An empty dictionary cannot have its absent cells point into it.
+        return None;
+    }
+    let values = BinaryArray::<i64>::from_slice(&words);
+    let keys = PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), array.validity().cloned());
+    let dtype = ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(ArrowDataType::LargeBinary), false);
+    DictionaryArray::try_new(dtype, keys, values.boxed()).ok()
+}
