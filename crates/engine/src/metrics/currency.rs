@@ -104,6 +104,8 @@ pub(crate) fn normalise_currency(code: &str) -> Option<String> {
 pub(crate) struct Converter<'a> {
     reporting: Option<String>,
     rates: Option<&'a FxRates>,
+    /// Every amount of the data is in the reporting currency already.
+    converts_nothing: bool,
 }
 
 impl<'a> Converter<'a> {
@@ -123,11 +125,27 @@ impl<'a> Converter<'a> {
             }
             None => data_currencies.iter().next().cloned(),
         };
-        Ok(Converter { reporting, rates })
+        let converts_nothing = data_currencies.iter().all(|code| Some(code) == reporting.as_ref());
+        Ok(Converter { reporting, rates, converts_nothing })
+    }
+
+    /// No row needs its currency looked at: the passes may skip the column.
+    pub fn converts_nothing(&self) -> bool {
+        self.converts_nothing
     }
 
     pub fn reporting_currency(&self) -> Option<&str> {
         self.reporting.as_deref()
+    }
+
+    /// `amount` times the factor of [`Self::factor`], to the nearest unit; exact when
+    /// the factor is 1.
+    pub fn convert(amount: i64, factor: f64) -> i64 {
+        if factor == 1.0 {
+            amount
+        } else {
+            (amount as f64 * factor).round() as i64
+        }
     }
 
     /// The factor that turns an amount in `currency` set in `month` into the reporting
@@ -169,5 +187,20 @@ mod tests {
         let error = converter.factor(Some("EUR"), "2025-01".parse().unwrap()).unwrap_err().to_string();
         assert!(error.contains("EUR") && error.contains("2025-01"), "{error}");
         assert!(Converter::new(None, None, &currencies).is_err());
+    }
+
+    #[test]
+    fn data_in_the_reporting_currency_converts_nothing() {
+        let set = |codes: &[&str]| codes.iter().map(|c| c.to_string()).collect::<BTreeSet<_>>();
+        assert!(Converter::new(Some("usd"), None, &set(&["USD"])).unwrap().converts_nothing());
+        assert!(Converter::new(None, None, &set(&["EUR"])).unwrap().converts_nothing());
+        assert!(Converter::new(Some("USD"), None, &set(&[])).unwrap().converts_nothing());
+        assert!(!Converter::new(Some("USD"), None, &set(&["EUR", "USD"])).unwrap().converts_nothing());
+        assert!(!Converter::new(Some("EUR"), None, &set(&["USD"])).unwrap().converts_nothing());
+        // Beyond f64's 53 bits a factor of 1 leaves the amount as it is.
+        let big = (1_i64 << 53) + 1;
+        assert_eq!(Converter::convert(big, 1.0), big);
+        assert_eq!(Converter::convert(10_0000, 1.25), 12_5000);
+        assert_eq!(Converter::convert(-3, 0.5), -2);
     }
 }

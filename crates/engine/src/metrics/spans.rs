@@ -314,7 +314,7 @@ fn convert_transactions(
     // Read each column sequentially, one cell per row.
     let mut amounts = columns.amounts.cells();
     let mut dates = columns.dates.cells();
-    let mut currencies = columns.currencies.cells();
+    let mut currencies = (!converter.converts_nothing()).then(|| columns.currencies.cells());
     let mut period_starts = columns.period_starts.cells();
     let mut period_ends = columns.period_ends.cells();
     let mut types = columns.types.cells();
@@ -324,7 +324,7 @@ fn convert_transactions(
     for row in 0..reader.height() {
         let amount = amounts.next().flatten();
         let date = dates.next().flatten();
-        let currency = currencies.next().flatten();
+        let currency = currencies.as_mut().and_then(|cells| cells.next().flatten());
         let period = (period_starts.next().flatten(), period_ends.next().flatten());
         let kind = types.next().flatten();
         let amount = amount.ok_or_else(|| (row, reader.row_error(row, "amount is empty")))?;
@@ -333,7 +333,7 @@ fn convert_transactions(
         let fx = converter.factor(currency, month).map_err(|error| (row, error))?;
         let refund = is_refund(kind);
         let signed = if refund { -amount.abs() } else { amount };
-        transactions.push(Transaction::on(date, month, (signed as f64 * fx).round() as i64, !refund && amount >= 0));
+        transactions.push(Transaction::on(date, month, Converter::convert(signed, fx), !refund && amount >= 0));
         if refund || amount <= 0 || !spans_needed {
             continue;
         }
