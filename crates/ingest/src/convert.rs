@@ -442,7 +442,6 @@ fn convert_value(
 /// Accumulates converted rows column by column until a batch is full.
 pub(crate) struct BatchBuilder {
     names: Vec<String>,
-    storages: Vec<revlens_model::StorageType>,
     values: Vec<ColumnValues>,
     rows: usize,
     capacity: usize,
@@ -451,9 +450,8 @@ pub(crate) struct BatchBuilder {
 impl BatchBuilder {
     pub(crate) fn new(layout: &Layout, capacity: usize) -> Self {
         let names = layout.columns.iter().map(|c| c.output.name.clone()).collect();
-        let storages: Vec<_> = layout.columns.iter().map(|c| c.output.storage).collect();
-        let values = storages.iter().map(|&s| ColumnValues::with_capacity(s, capacity)).collect();
-        BatchBuilder { names, storages, values, rows: 0, capacity }
+        let values = layout.columns.iter().map(|c| ColumnValues::with_capacity(c.output.storage, capacity)).collect();
+        BatchBuilder { names, values, rows: 0, capacity }
     }
 
     pub(crate) fn is_full(&self) -> bool {
@@ -469,11 +467,10 @@ impl BatchBuilder {
         let columns = self
             .names
             .iter()
-            .zip(&self.storages)
             .zip(self.values.iter_mut())
-            .map(|((name, &storage), values)| Column {
-                name: name.clone(),
-                values: std::mem::replace(values, ColumnValues::with_capacity(storage, self.capacity)),
+            .map(|(name, values)| {
+                let next = values.empty_like(self.capacity);
+                Column { name: name.clone(), values: std::mem::replace(values, next) }
             })
             .collect();
         self.rows = 0;

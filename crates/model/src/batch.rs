@@ -37,6 +37,19 @@ impl ColumnValues {
         }
     }
 
+    /// An empty column of the same type for `rows` more rows, with room for as much text
+    /// as this one holds: the next batch of an import does not grow its buffer again.
+    pub fn empty_like(&self, rows: usize) -> Self {
+        match self {
+            ColumnValues::Text(text) => {
+                let mut empty = TextValues::with_capacity(rows);
+                empty.text.reserve(text.text.len());
+                ColumnValues::Text(empty)
+            }
+            other => ColumnValues::with_capacity(other.storage(), rows),
+        }
+    }
+
     pub fn storage(&self) -> StorageType {
         match self {
             ColumnValues::Text(_) => StorageType::Text,
@@ -308,5 +321,14 @@ mod tests {
         assert_eq!(text.get(4), None);
         assert_eq!(text.into_parts(), ("abčd".to_string(), vec![0, 2, 2, 2, 5], Some(vec![true, false, true, true])));
         assert!(TextValues::default().is_empty());
+    }
+
+    #[test]
+    fn an_empty_column_like_another_has_room_for_its_text() {
+        let text: TextValues = [Some("invoice-1"), Some("invoice-2")].into_iter().collect();
+        let ColumnValues::Text(empty) = ColumnValues::Text(text).empty_like(2) else { panic!("not text") };
+        assert!(empty.is_empty() && empty.text.capacity() >= 18);
+        let dates = ColumnValues::Date(vec![Some(1)].into()).empty_like(4);
+        assert_eq!((dates.storage(), dates.len()), (StorageType::Date, 0));
     }
 }
