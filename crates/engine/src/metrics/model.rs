@@ -11,10 +11,10 @@ use super::error::{MetricsError, MetricsResult};
 use super::input::{distinct_currencies, ColumnType, CustomerIds, TableReader};
 use super::ledger::MrrLedger;
 use super::month::{MonthRange, YearMonth};
-use super::purchases::PurchaseLedger;
+use super::purchases::{CustomerTransactions, PurchaseLedger};
 use super::settings::MetricSettings;
 use super::side_by_side::side_by_side;
-use super::spans::{read_transactions, subscription_dates, subscription_spans, DateBounds};
+use super::spans::{read_transactions, subscription_dates, subscription_spans, DateBounds, Span, TransactionMrr};
 
 /// The billing table metrics are computed from, as a canonical frame (see
 /// [`crate::table`]): every canonical column of its kind; absent optional columns read
@@ -30,6 +30,14 @@ pub enum BillingData {
 pub enum BillingKind {
     Subscriptions,
     Transactions,
+}
+
+/// How the billing rows become the MRR and purchase ledgers.
+enum Grouping {
+    /// MRR from spans; a transactions table's purchases grouped beside it.
+    Spans { spans: Vec<Span>, transactions: Option<CustomerTransactions> },
+    /// MRR summed in the same pass that groups the purchases.
+    MonthlyCharges(CustomerTransactions),
 }
 
 /// A model under one set of query-time settings; its methods compute the tables.
@@ -168,26 +176,20 @@ impl RevenueModel {
         };
         let (first_day, last_day) = bounds.get().ok_or(MetricsError::NoData)?;
 
-        let (spans, transactions) = match kind {
-            BillingKind::Subscriptions => {
-                (Some(subscription_spans(&reader, &mut ids, &converter, settings, last_day)?), None)
-            }
-            BillingKind::Transactions => {
-                let (spans, transactions) = read_transactions(&reader, &mut ids, &converter, settings)?;
-                (spans, Some(transactions))
-            }
+        let grouping = match kind {
+            BillingKind::Subscriptions => Grouping::Spans {
+                spans: subscription_spans(&reader, &mut ids, &converter, settings, last_day)?,
+                transactions: None,
+            },
+            BillingKind::Transactions => match read_transactions(&reader, &mut ids, &converter, settings)? {
+                (TransactionMrr::Spans(spans), rows) => Grouping::Spans { spans, transactions: Some(rows) },
+                (TransactionMrr::MonthlyCharges, rows) => Grouping::MonthlyCharges(rows),
+            },
         };
         let billed_customers = ids.len();
         // The table is no longer needed: free it before the grouping passes allocate.
         drop(reader);
-        // The two ledgers are independent passes over memory: the purchases on a second
-        // thread while this one reads the customers and builds the MRR ledger from the
-        // spans — or, without spans, the purchases' pass builds it too. The rows are freed
-        // once grouped.
-        let monthly_mrr = spans.is_none();
-        let build_purchases =
-            move || transactions.map(|rows| PurchaseLedger::from_transactions(billed_customers, rows, monthly_mrr));
-        let (purchases, built) = side_by_side("purchases", build_purchases, || {
+        let read_profiles = |mut ids: CustomerIds| {
             let profiles = match inputs.customers {
                 Some(frame) => {
                     let reader = TableReader::collect(
@@ -200,13 +202,31 @@ impl RevenueModel {
                 }
                 None => None,
             };
-            let names = ids.into_names();
-            let ledger = spans.map(|spans| MrrLedger::build(names.len(), spans));
-            Ok::<_, MetricsError>((profiles, names, ledger))
-        });
-        let (profiles, names, ledger) = built?;
-        let (purchases, monthly_ledger) = purchases.unzip();
-        let ledger = ledger.or(monthly_ledger.flatten()).unwrap_or_default().extended_to(names.len());
+            Ok::<_, MetricsError>((profiles, ids.into_names()))
+        };
+        // The ledgers are independent passes over memory: the purchases on a second
+        // thread while this one reads the customers and builds the MRR ledger from the
+        // spans — or, without spans, the purchases' pass builds it too. The rows are freed
+        // once grouped.
+        let (purchases, ledger, profiles, names) = match grouping {
+            Grouping::Spans { spans, transactions } => {
+                let group = move || transactions.map(|rows| PurchaseLedger::from_transactions(billed_customers, rows));
+                let (purchases, built) = side_by_side("purchases", group, || {
+                    let (profiles, names) = read_profiles(ids)?;
+                    let ledger = MrrLedger::build(names.len(), spans);
+                    Ok::<_, MetricsError>((profiles, names, ledger))
+                });
+                let (profiles, names, ledger) = built?;
+                (purchases, ledger, profiles, names)
+            }
+            Grouping::MonthlyCharges(rows) => {
+                let group = move || PurchaseLedger::with_monthly_mrr(billed_customers, rows);
+                let ((purchases, ledger), built) = side_by_side("purchases", group, || read_profiles(ids));
+                let (profiles, names) = built?;
+                (Some(purchases), ledger, profiles, names)
+            }
+        };
+        let ledger = ledger.extended_to(names.len());
         Ok(RevenueModel {
             kind,
             names,

@@ -79,20 +79,25 @@ impl PurchaseLedger {
     }
 
     /// Groups converted transactions (read with the spans, in one pass) by customer
-    /// and month. `customers` is the number of customer ids. With `monthly_mrr`, also
-    /// the MRR ledger of a table whose every charge is MRR for its own month only (see
-    /// [`MonthlyLedgerBuilder`]), from the same pass. The rows are freed once grouped.
-    pub fn from_transactions(
-        customers: usize,
-        input: CustomerTransactions,
-        monthly_mrr: bool,
-    ) -> (Self, Option<MrrLedger>) {
-        let ids = customers;
+    /// and month. `customers` is the number of customer ids. The rows are freed once
+    /// grouped.
+    pub fn from_transactions(customers: usize, input: CustomerTransactions) -> Self {
+        Self::group(customers, input, None)
+    }
+
+    /// The same, and from the same pass the MRR ledger of a table whose every charge is
+    /// MRR for its own month only (see [`MonthlyLedgerBuilder`]).
+    pub fn with_monthly_mrr(customers: usize, input: CustomerTransactions) -> (Self, MrrLedger) {
+        let mut mrr = MonthlyLedgerBuilder::default();
+        let ledger = Self::group(customers, input, Some(&mut mrr));
+        (ledger, mrr.finish())
+    }
+
+    fn group(ids: usize, input: CustomerTransactions, mut mrr: Option<&mut MonthlyLedgerBuilder>) -> Self {
         let (row_offsets, mut rows) =
             group_by_customer(ids, input.customers.iter().copied().zip(input.rows.iter().copied()));
         drop(input);
 
-        let mut mrr = monthly_mrr.then(MonthlyLedgerBuilder::default);
         let mut offsets = Vec::with_capacity(ids + 1);
         let mut months: Vec<PurchaseMonth> = Vec::new();
         for customer in 0..ids {
@@ -124,7 +129,7 @@ impl PurchaseLedger {
             }
         }
         offsets.push(months.len());
-        (PurchaseLedger { offsets, months }, mrr.map(MonthlyLedgerBuilder::finish))
+        PurchaseLedger { offsets, months }
     }
 
     pub fn months(&self, customer: u32) -> &[PurchaseMonth] {
@@ -181,8 +186,8 @@ mod tests {
                 }
             }
             let customers = rows.iter().map(|r| r.0 as usize + 1).max().unwrap_or(0);
-            let (_, monthly) = PurchaseLedger::from_transactions(customers, input, true);
-            let monthly = monthly.expect("asked for").extended_to(customers + extra_customers);
+            let (_, monthly) = PurchaseLedger::with_monthly_mrr(customers, input);
+            let monthly = monthly.extended_to(customers + extra_customers);
             let from_spans = MrrLedger::build(customers + extra_customers, spans);
             prop_assert_eq!(monthly.offsets, from_spans.offsets);
             prop_assert_eq!(monthly.points, from_spans.points);

@@ -242,12 +242,23 @@ fn service_period(start: NaiveDate, end: NaiveDate) -> (NaiveDate, PeriodLength)
 /// No spans (`None`) for monthly invoices without service periods: every charge is then
 /// MRR for its own month only, which the purchase ledger's pass gives directly
 /// ([`crate::metrics::ledger::MonthlyLedgerBuilder`]).
+/// Where a transactions table's MRR comes from.
+pub(crate) enum TransactionMrr {
+    /// Spans of its recurring charges (service periods, or an interval other than a month).
+    Spans(Vec<Span>),
+    /// Monthly invoices without service periods: every charge is MRR for its own month
+    /// only, summed where the purchases are grouped ([`PurchaseLedger::with_monthly_mrr`]).
+    ///
+    /// [`PurchaseLedger::with_monthly_mrr`]: super::purchases::PurchaseLedger::with_monthly_mrr
+    MonthlyCharges,
+}
+
 pub(crate) fn read_transactions(
     reader: &TableReader,
     ids: &mut CustomerIds,
     converter: &Converter<'_>,
     settings: &MetricSettings,
-) -> MetricsResult<(Option<Vec<Span>>, CustomerTransactions)> {
+) -> MetricsResult<(TransactionMrr, CustomerTransactions)> {
     let customer_column = reader.text("customer_id")?;
     let columns = TransactionColumns::of(reader)?;
     let height = reader.height();
@@ -272,7 +283,8 @@ pub(crate) fn read_transactions(
     for span in &mut spans {
         span.customer = customers[span.customer as usize];
     }
-    Ok((spans_needed.then_some(spans), CustomerTransactions { customers, rows }))
+    let mrr = if spans_needed { TransactionMrr::Spans(spans) } else { TransactionMrr::MonthlyCharges };
+    Ok((mrr, CustomerTransactions { customers, rows }))
 }
 
 /// The columns of a transactions table besides its customers.
@@ -315,8 +327,9 @@ fn convert_transactions(
     let mut amounts = columns.amounts.cells();
     let mut dates = columns.dates.cells();
     let mut currencies = (!converter.converts_nothing()).then(|| columns.currencies.cells());
-    let mut period_starts = columns.period_starts.cells();
-    let mut period_ends = columns.period_ends.cells();
+    // Service periods matter only to spans.
+    let mut period_starts = spans_needed.then(|| columns.period_starts.cells());
+    let mut period_ends = spans_needed.then(|| columns.period_ends.cells());
     let mut types = columns.types.cells();
 
     let mut spans = Vec::with_capacity(if spans_needed { reader.height() } else { 0 });
@@ -325,7 +338,10 @@ fn convert_transactions(
         let amount = amounts.next().flatten();
         let date = dates.next().flatten();
         let currency = currencies.as_mut().and_then(|cells| cells.next().flatten());
-        let period = (period_starts.next().flatten(), period_ends.next().flatten());
+        let period = (
+            period_starts.as_mut().and_then(|cells| cells.next().flatten()),
+            period_ends.as_mut().and_then(|cells| cells.next().flatten()),
+        );
         let kind = types.next().flatten();
         let amount = amount.ok_or_else(|| (row, reader.row_error(row, "amount is empty")))?;
         let date = date.ok_or_else(|| (row, reader.row_error(row, "date is empty")))?;
