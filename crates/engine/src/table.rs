@@ -1,12 +1,14 @@
 //! Canonical tables on disk: one Parquet file per dataset version, written batch by batch.
 
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use polars::prelude::*;
+use polars_parquet::parquet::metadata::FileMetadata;
+use polars_parquet::parquet::statistics::Statistics;
 use polars_parquet::write::WriteOptions;
 use revlens_model::{BatchSink, RowBatch, SinkError, StorageType};
 
@@ -199,6 +201,79 @@ pub fn scan_table(path: &Path) -> Result<LazyFrame, TableError> {
     let polars_error = |source| TableError::Polars { path: path.to_owned(), source };
     let path_ref = PlRefPath::try_from_path(path).map_err(polars_error)?;
     LazyFrame::scan_parquet(path_ref, ScanArgsParquet::default()).map_err(polars_error)
+}
+
+/// What a table file's statistics prove about its columns: those empty in every row, or
+/// holding one text throughout (a single currency). It stays true of any rows selected
+/// from the table, so a reader can take such a column as its one value instead of
+/// decoding it.
+#[derive(Debug, Default, Clone)]
+pub struct ColumnFacts {
+    uniform: Vec<(String, Uniform)>,
+}
+
+impl ColumnFacts {
+    /// The facts of the table at `path`, from its footer.
+    pub fn of_table(path: &Path) -> Result<Self, TableError> {
+        let file = File::open(path).map_err(|source| TableError::Io { path: path.to_owned(), source })?;
+        let metadata = polars_parquet::read::read_metadata(&mut BufReader::new(file))
+            .map_err(|source| TableError::Polars { path: path.to_owned(), source })?;
+        let names = metadata.schema_descr.fields().iter().map(|field| field.name().to_string());
+        let uniform = names.filter_map(|name| Some((name.clone(), uniform_column(&metadata, &name)?))).collect();
+        Ok(ColumnFacts { uniform })
+    }
+
+    /// The column's one value in every row, if the statistics prove there is one
+    /// (`Some(None)`: every row is empty).
+    pub fn uniform_text(&self, column: &str) -> Option<Option<&str>> {
+        self.uniform.iter().find(|(name, _)| name == column).map(|(_, uniform)| match uniform {
+            Uniform::Empty => None,
+            Uniform::Text(text) => Some(text.as_str()),
+        })
+    }
+}
+
+/// What a column's statistics prove about every one of its rows.
+#[derive(Debug, Clone, PartialEq)]
+enum Uniform {
+    Empty,
+    Text(String),
+}
+
+/// The column's rows are all empty, or all the same text, in every row group by its
+/// statistics (which this writer keeps whole, never truncated); `None` when unsure.
+fn uniform_column(metadata: &FileMetadata, name: &str) -> Option<Uniform> {
+    let mut seen = None;
+    for group in &metadata.row_groups {
+        let mut chunks = group.columns_under_root_iter(name)?;
+        let (Some(chunk), None) = (chunks.next(), chunks.next()) else { return None };
+        let rows = i64::try_from(group.num_rows()).ok()?;
+        let this = match chunk.statistics(&metadata.footer_buf)?.ok()? {
+            Statistics::Binary(text) if text.null_count == Some(0) && text.min_value == text.max_value => {
+                Uniform::Text(String::from_utf8(text.min_value?).ok()?)
+            }
+            stats if null_count(&stats) == Some(rows) => Uniform::Empty,
+            _ => return None,
+        };
+        if seen.as_ref().is_some_and(|seen| *seen != this) {
+            return None;
+        }
+        seen = Some(this);
+    }
+    seen
+}
+
+fn null_count(stats: &Statistics) -> Option<i64> {
+    match stats {
+        Statistics::Binary(s) => s.null_count,
+        Statistics::Boolean(s) => s.null_count,
+        Statistics::FixedLen(s) => s.null_count,
+        Statistics::Int32(s) => s.null_count,
+        Statistics::Int64(s) => s.null_count,
+        Statistics::Int96(s) => s.null_count,
+        Statistics::Float(s) => s.null_count,
+        Statistics::Double(s) => s.null_count,
+    }
 }
 
 #[cfg(test)]
@@ -404,6 +479,42 @@ mod tests {
             sink.finish().unwrap();
             let frame = read_table(&path).unwrap();
             prop_assert_eq!(read_text(&frame, "plan"), batches.concat());
+        }
+    }
+
+    #[test]
+    fn statistics_prove_columns_empty_or_of_one_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let columns = [
+            ("currency".to_string(), StorageType::Text),
+            ("type".to_string(), StorageType::Text),
+            ("region".to_string(), StorageType::Text),
+            ("period_start".to_string(), StorageType::Date),
+            ("date".to_string(), StorageType::Date),
+        ];
+        let mut sink = ParquetSink::create(&path, &columns).unwrap();
+        for (region, date) in [("EU", Some(19_000)), ("US", None)] {
+            let batch = RowBatch {
+                columns: vec![
+                    text_column("currency", vec![Some("USD".into()); 3]),
+                    text_column("type", vec![Some("charge".into()), Some("refund".into()), Some("charge".into())]),
+                    text_column("region", vec![Some(region.into()); 3]),
+                    Column { name: "period_start".into(), values: ColumnValues::Date(vec![None; 3].into()) },
+                    Column { name: "date".into(), values: ColumnValues::Date(vec![date, Some(19_001), None].into()) },
+                ],
+            };
+            sink.write_batch(batch).unwrap();
+        }
+        sink.finish().unwrap();
+
+        let facts = ColumnFacts::of_table(&path).unwrap();
+        // One text throughout, or nothing at all; not so when it differs per row group,
+        // or within one.
+        assert_eq!(facts.uniform_text("currency"), Some(Some("USD")));
+        assert_eq!(facts.uniform_text("period_start"), Some(None));
+        for name in ["type", "region", "date", "no_such_column"] {
+            assert_eq!(facts.uniform_text(name), None, "{name}");
         }
     }
 }

@@ -6,7 +6,7 @@ use revlens_engine::metrics::{
     SNAPSHOT_FORMAT_VERSION,
 };
 use revlens_engine::side_by_side;
-use revlens_engine::table::scan_table;
+use revlens_engine::table::{scan_table, ColumnFacts};
 use revlens_model::{CancelToken, DatasetKind, VersionId};
 use revlens_store::{DatasetVersion, StoreError, Workspace};
 use sha2::{Digest, Sha256};
@@ -94,7 +94,8 @@ impl Service {
         let billing_table = self.store.layout().table(billing.id);
         let customers_table = customers.map(|c| self.store.layout().table(c.id));
         let inputs = || {
-            let mut inputs = MetricInputs::for_kind(request.kind, scan_table(&billing_table)?)?;
+            let mut inputs = MetricInputs::for_kind(request.kind, scan_table(&billing_table)?)?
+                .with_billing_facts(ColumnFacts::of_table(&billing_table)?);
             if let Some(customers) = &customers_table {
                 inputs = inputs.with_customers(scan_table(customers)?);
             }

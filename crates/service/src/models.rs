@@ -9,7 +9,7 @@ use std::sync::Arc;
 use revlens_engine::metrics::{
     filter_options, CustomerFilter, FilterOptions, MetricInputs, MetricSettings, RevenueModel,
 };
-use revlens_engine::table::scan_table;
+use revlens_engine::table::{scan_table, ColumnFacts};
 use revlens_model::DatasetKind;
 use revlens_store::{Dataset, Workspace};
 use sha2::{Digest, Sha256};
@@ -98,7 +98,9 @@ impl Service {
                     };
                     let customers = customers_frame()?;
                     let frame = filter.apply(scan_table(table)?, customers.clone())?;
-                    let mut inputs = MetricInputs::for_kind(billing.kind, frame)?;
+                    // The filter selects rows: what the file proves of its columns still holds.
+                    let mut inputs =
+                        MetricInputs::for_kind(billing.kind, frame)?.with_billing_facts(ColumnFacts::of_table(table)?);
                     if let Some(customers) = customers {
                         inputs = inputs.with_customers(customers);
                     }

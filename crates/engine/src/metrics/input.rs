@@ -11,6 +11,7 @@ use polars::prelude::*;
 
 use super::currency::normalise_currency;
 use super::error::{MetricsError, MetricsResult};
+use crate::table::ColumnFacts;
 
 /// The storage type a column is read as (casting whatever the frame holds).
 #[derive(Clone, Copy, Debug)]
@@ -39,16 +40,20 @@ impl ColumnType {
 pub(crate) struct TableReader {
     table: &'static str,
     frame: DataFrame,
+    /// Columns of one value in every row, each as that one value.
+    constants: HashMap<PlSmallStr, Column>,
 }
 
 impl TableReader {
     /// Collects `required` columns (an error when absent) and those of `optional` the
-    /// frame has; the absent optional ones read as all-null.
+    /// frame has; the absent optional ones read as all-null. An optional column that
+    /// `facts` prove to be one value throughout is not read but taken as that value.
     pub fn collect(
         mut frame: LazyFrame,
         table: &'static str,
         required: &[(&str, ColumnType)],
         optional: &[(&str, ColumnType)],
+        facts: &ColumnFacts,
     ) -> MetricsResult<Self> {
         let schema = frame.collect_schema()?;
         let mut exprs = Vec::new();
@@ -58,15 +63,23 @@ impl TableReader {
             }
             exprs.push(col(*name).cast(ty.dtype()));
         }
+        let mut constants = HashMap::new();
         for (name, ty) in optional {
-            if schema.contains(name) {
-                exprs.push(col(*name).cast(ty.dtype()));
+            if !schema.contains(name) {
+                continue;
+            }
+            match facts.uniform_text(name) {
+                Some(text) => {
+                    let one = Series::new((*name).into(), [text]).cast(&ty.dtype())?;
+                    constants.insert(PlSmallStr::from(*name), one.into());
+                }
+                None => exprs.push(col(*name).cast(ty.dtype())),
             }
         }
         // No rechunk: the passes read each column's chunks in order (`cells`), so
         // concatenating them would only copy the table.
         let frame = frame.select(exprs).collect()?;
-        Ok(TableReader { table, frame })
+        Ok(TableReader { table, frame, constants })
     }
 
     pub fn height(&self) -> usize {
@@ -98,13 +111,18 @@ impl TableReader {
         self.view(name, |c| c.bool())
     }
 
+    /// The column as it is read: one of a single value is not repeated for every row.
     fn view<'a, T: PolarsDataType>(
         &'a self,
         name: &str,
         typed: impl Fn(&'a Column) -> PolarsResult<&'a ChunkedArray<T>>,
     ) -> MetricsResult<ColumnView<'a, T>> {
-        let array = self.column(name).map(typed).transpose()?;
-        Ok(ColumnView { array })
+        let cells = match (self.constants.get(name), self.column(name)) {
+            (Some(one), _) => Cells::Constant { one: typed(one)?, rows: self.height() },
+            (None, Some(column)) => Cells::Array(typed(column)?),
+            (None, None) => Cells::Absent,
+        };
+        Ok(ColumnView { cells })
     }
 
     /// An error about row `index` (0-based) of this table, numbered from 1 for people.
@@ -126,28 +144,60 @@ impl TableReader {
 /// A typed, borrowed column; an absent optional column reads as all-null. Values are
 /// read in place (no copy of the column).
 pub(crate) struct ColumnView<'a, T: PolarsDataType> {
-    array: Option<&'a ChunkedArray<T>>,
+    cells: Cells<'a, T>,
+}
+
+enum Cells<'a, T: PolarsDataType> {
+    Absent,
+    Array(&'a ChunkedArray<T>),
+    /// The same cell in each of `rows` rows: `one` holds it.
+    Constant {
+        one: &'a ChunkedArray<T>,
+        rows: usize,
+    },
 }
 
 impl<'a, T: PolarsDataType> ColumnView<'a, T> {
     /// No cell has a value (or the table has no such column).
     pub fn is_empty(&self) -> bool {
-        self.array.is_none_or(|array| array.null_count() == array.len())
+        match self.cells {
+            Cells::Absent => true,
+            Cells::Array(array) => array.null_count() == array.len(),
+            Cells::Constant { one, rows } => rows == 0 || one.null_count() == one.len(),
+        }
+    }
+
+    /// The one value of every row (and their number), when the column has only that.
+    fn constant(&self) -> Option<(Option<T::Physical<'a>>, usize)> {
+        match self.cells {
+            Cells::Constant { one, rows } => Some((one.downcast_iter().flat_map(|chunk| chunk.iter()).next()?, rows)),
+            Cells::Absent | Cells::Array(_) => None,
+        }
+    }
+
+    fn array(&self) -> Option<&'a ChunkedArray<T>> {
+        match self.cells {
+            Cells::Array(array) => Some(array),
+            Cells::Absent | Cells::Constant { .. } => None,
+        }
     }
 
     /// The non-null values.
     pub fn values(&self) -> impl Iterator<Item = T::Physical<'a>> + 'a {
-        self.array.into_iter().flat_map(|array| array.downcast_iter()).flat_map(|chunk| chunk.iter().flatten())
+        let repeated = self.constant().and_then(|(value, rows)| Some(std::iter::repeat_n(value?, rows)));
+        let read = self.array().into_iter().flat_map(|array| array.downcast_iter());
+        read.flat_map(|chunk| chunk.iter().flatten()).chain(repeated.into_iter().flatten())
     }
 
     /// Every cell in row order, `None` for a null — a sequential read, much cheaper
-    /// than [`ColumnView::get`] per row. An absent column yields `Some(None)` without
-    /// end, so take exactly the table's height.
+    /// than reading row by row by index. An absent column, or one of a single value, yields
+    /// its cell without end, so take exactly the table's height.
     pub fn cells(&self) -> impl Iterator<Item = Option<T::Physical<'a>>> + 'a {
-        let mut present = self.array.map(|array| array.downcast_iter().flat_map(|chunk| chunk.iter()));
+        let mut present = self.array().map(|array| array.downcast_iter().flat_map(|chunk| chunk.iter()));
+        let fill = self.constant().and_then(|(value, _)| value);
         std::iter::from_fn(move || match present.as_mut() {
             Some(cells) => cells.next(),
-            None => Some(None),
+            None => Some(fill.clone()),
         })
     }
 }
@@ -156,7 +206,7 @@ impl<'a> ColumnView<'a, StringType> {
     /// The non-null cells, each with its Arrow view as a number when the text is inline
     /// in it (12 bytes or fewer): two such cells with equal numbers hold equal texts.
     fn keyed_values(&self) -> impl Iterator<Item = (Option<u128>, &'a str)> + 'a {
-        self.array.into_iter().flat_map(|array| array.downcast_iter()).flat_map(|chunk| {
+        self.array().into_iter().flat_map(|array| array.downcast_iter()).flat_map(|chunk| {
             chunk
                 .views()
                 .iter()
@@ -244,8 +294,12 @@ impl CustomerIds {
     /// comparing text — string keys missing the cache were, for 5M rows of 250k ids,
     /// the largest cost of building a model.
     pub fn intern_column(&mut self, column: &ColumnView<'_, StringType>, height: usize) -> Vec<u32> {
+        if let Some((text, _)) = column.constant() {
+            let id = text.map(trim).filter(|name| !name.is_empty()).map_or(NO_ID, |name| self.intern(name));
+            return vec![id; height];
+        }
         let mut ids = Vec::with_capacity(height);
-        for chunk in column.array.into_iter().flat_map(|array| array.downcast_iter()) {
+        for chunk in column.array().into_iter().flat_map(|array| array.downcast_iter()) {
             let views = chunk.views();
             for start in (0..chunk.len()).step_by(BATCH) {
                 let end = (start + BATCH).min(chunk.len());
@@ -385,6 +439,9 @@ impl KeyIndex {
 
 /// The distinct currency codes of a column, upper-cased.
 pub(crate) fn distinct_currencies(values: &ColumnView<'_, StringType>) -> BTreeSet<String> {
+    if let Some((code, rows)) = values.constant() {
+        return code.filter(|_| rows > 0).and_then(normalise_currency).into_iter().collect();
+    }
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut last: Option<(Option<u128>, &str)> = None;
     for (key, value) in values.keyed_values() {
@@ -446,7 +503,9 @@ mod tests {
         ];
         let column = Series::new("customer_id".into(), texts.to_vec());
         let frame = DataFrame::new(texts.len(), vec![column.into()]).unwrap();
-        let reader = TableReader::collect(frame.lazy(), "t", &[("customer_id", ColumnType::Text)], &[]).unwrap();
+        let reader =
+            TableReader::collect(frame.lazy(), "t", &[("customer_id", ColumnType::Text)], &[], &ColumnFacts::default())
+                .unwrap();
         let view = reader.text("customer_id").unwrap();
         let mut ids = CustomerIds::default();
         let got = ids.intern_column(&view, texts.len() + 1);
@@ -472,7 +531,9 @@ mod tests {
         column.append(&Series::new("customer_id".into(), tail.to_vec())).unwrap();
         assert_eq!(column.n_chunks(), 2);
         let frame = DataFrame::new(texts.len(), vec![column.into()]).unwrap();
-        let reader = TableReader::collect(frame.lazy(), "t", &[("customer_id", ColumnType::Text)], &[]).unwrap();
+        let reader =
+            TableReader::collect(frame.lazy(), "t", &[("customer_id", ColumnType::Text)], &[], &ColumnFacts::default())
+                .unwrap();
         let mut by_view = CustomerIds::default();
         let got = by_view.intern_column(&reader.text("customer_id").unwrap(), texts.len());
         let mut by_text = CustomerIds::default();
@@ -486,7 +547,9 @@ mod tests {
         let codes = [Some("usd"), Some("USD"), None, Some(" eur "), Some("USD"), Some("eur")];
         let column = Series::new("currency".into(), codes.to_vec());
         let frame = DataFrame::new(codes.len(), vec![column.into()]).unwrap();
-        let reader = TableReader::collect(frame.lazy(), "t", &[("currency", ColumnType::Text)], &[]).unwrap();
+        let reader =
+            TableReader::collect(frame.lazy(), "t", &[("currency", ColumnType::Text)], &[], &ColumnFacts::default())
+                .unwrap();
         let seen = distinct_currencies(&reader.text("currency").unwrap());
         assert_eq!(seen.into_iter().collect::<Vec<_>>(), ["EUR", "USD"]);
     }
@@ -496,5 +559,60 @@ mod tests {
         let mut ids = CustomerIds::default();
         assert_eq!([ids.intern("b"), ids.intern("a"), ids.intern("b"), ids.intern("c")], [0, 1, 0, 2]);
         assert_eq!(ids.into_names(), ["b", "a", "c"]);
+    }
+
+    #[test]
+    fn a_column_of_one_value_reads_as_that_value_in_every_row() {
+        use crate::table::{scan_table, ParquetSink};
+        use revlens_model::{BatchSink, Column as BatchColumn, ColumnValues, RowBatch, StorageType};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let text = |name: &str, cells: Vec<Option<String>>| BatchColumn {
+            name: name.into(),
+            values: ColumnValues::Text(cells.into()),
+        };
+        let storage = [
+            ("amount", StorageType::Money),
+            ("currency", StorageType::Text),
+            ("customer_id", StorageType::Text),
+            ("period_start", StorageType::Date),
+        ];
+        let columns: Vec<_> = storage.iter().map(|(name, storage)| (name.to_string(), *storage)).collect();
+        let mut sink = ParquetSink::create(&path, &columns).unwrap();
+        sink.write_batch(RowBatch {
+            columns: vec![
+                BatchColumn {
+                    name: "amount".into(),
+                    values: ColumnValues::Money(vec![Some(1), Some(2), Some(3)].into()),
+                },
+                text("currency", vec![Some(" usd".into()); 3]),
+                text("customer_id", vec![Some("C7".into()); 3]),
+                BatchColumn { name: "period_start".into(), values: ColumnValues::Date(vec![None; 3].into()) },
+            ],
+        })
+        .unwrap();
+        sink.finish().unwrap();
+
+        let facts = ColumnFacts::of_table(&path).unwrap();
+        let text = ColumnType::Text;
+        let optional = [("currency", text), ("customer_id", text), ("period_start", ColumnType::Date)];
+        let required = [("amount", ColumnType::Int)];
+        let reader = TableReader::collect(scan_table(&path).unwrap(), "t", &required, &optional, &facts).unwrap();
+        assert_eq!(reader.constants.len(), 3, "taken as their one value, not read");
+        assert_eq!(reader.height(), 3);
+
+        let currency = reader.text("currency").unwrap();
+        assert!(!currency.is_empty());
+        assert_eq!(currency.values().collect::<Vec<_>>(), [" usd"; 3]);
+        assert_eq!(currency.cells().take(3).collect::<Vec<_>>(), [Some(" usd"); 3]);
+        assert_eq!(distinct_currencies(&currency).into_iter().collect::<Vec<_>>(), ["USD"]);
+        let mut ids = CustomerIds::default();
+        assert_eq!(ids.intern_column(&reader.text("customer_id").unwrap(), 3), [0, 0, 0]);
+        assert_eq!(ids.into_names(), ["C7"]);
+        let periods = reader.date("period_start").unwrap();
+        assert!(periods.is_empty());
+        assert_eq!(periods.values().count(), 0);
+        assert_eq!(periods.cells().take(3).collect::<Vec<_>>(), [None; 3]);
     }
 }

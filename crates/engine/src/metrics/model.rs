@@ -15,6 +15,7 @@ use super::purchases::{CustomerTransactions, PurchaseLedger};
 use super::settings::MetricSettings;
 use super::side_by_side::side_by_side;
 use super::spans::{read_transactions, subscription_dates, subscription_spans, DateBounds, Span, TransactionMrr};
+use crate::table::ColumnFacts;
 
 /// The billing table metrics are computed from, as a canonical frame (see
 /// [`crate::table`]): every canonical column of its kind; absent optional columns read
@@ -66,6 +67,8 @@ impl ModelView<'_> {
 /// Everything a metric may read.
 pub struct MetricInputs {
     pub billing: BillingData,
+    /// What the billing table's file proves about its columns ([`ColumnFacts::of_table`]).
+    pub billing_facts: ColumnFacts,
     /// The canonical customers table: signup_date for cohorts, churned/churn_date for
     /// provided churn.
     pub customers: Option<LazyFrame>,
@@ -75,11 +78,21 @@ pub struct MetricInputs {
 
 impl MetricInputs {
     pub fn subscriptions(frame: LazyFrame) -> Self {
-        MetricInputs { billing: BillingData::Subscriptions(frame), customers: None, rates: None }
+        MetricInputs {
+            billing: BillingData::Subscriptions(frame),
+            billing_facts: ColumnFacts::default(),
+            customers: None,
+            rates: None,
+        }
     }
 
     pub fn transactions(frame: LazyFrame) -> Self {
-        MetricInputs { billing: BillingData::Transactions(frame), customers: None, rates: None }
+        MetricInputs {
+            billing: BillingData::Transactions(frame),
+            billing_facts: ColumnFacts::default(),
+            customers: None,
+            rates: None,
+        }
     }
 
     /// The inputs for a billing dataset of `kind`; only subscriptions and transactions
@@ -92,6 +105,13 @@ impl MetricInputs {
                 "revenue metrics need a subscriptions or transactions (invoices) dataset, not {other}"
             ))),
         }
+    }
+
+    /// Facts of the file the billing frame reads (or a selection of its rows), so that
+    /// columns of one value are not decoded.
+    pub fn with_billing_facts(mut self, facts: ColumnFacts) -> Self {
+        self.billing_facts = facts;
+        self
     }
 
     pub fn with_customers(mut self, customers: LazyFrame) -> Self {
@@ -151,14 +171,15 @@ impl RevenueModel {
         settings.validate()?;
         let mut ids = CustomerIds::default();
         let rates = inputs.rates.as_ref();
+        let facts = &inputs.billing_facts;
         let (kind, reader) = match inputs.billing {
             BillingData::Subscriptions(frame) => (
                 BillingKind::Subscriptions,
-                TableReader::collect(frame, "subscriptions", &SUBSCRIPTION_REQUIRED, &SUBSCRIPTION_OPTIONAL)?,
+                TableReader::collect(frame, "subscriptions", &SUBSCRIPTION_REQUIRED, &SUBSCRIPTION_OPTIONAL, facts)?,
             ),
             BillingData::Transactions(frame) => (
                 BillingKind::Transactions,
-                TableReader::collect(frame, "transactions", &TRANSACTION_REQUIRED, &TRANSACTION_OPTIONAL)?,
+                TableReader::collect(frame, "transactions", &TRANSACTION_REQUIRED, &TRANSACTION_OPTIONAL, facts)?,
             ),
         };
         let currencies = distinct_currencies(&reader.text("currency")?);
@@ -197,6 +218,7 @@ impl RevenueModel {
                         "customers",
                         &[("customer_id", ColumnType::Text)],
                         &CUSTOMER_COLUMNS,
+                        &ColumnFacts::default(),
                     )?;
                     Some(Profiles::read(&reader, &mut ids)?)
                 }
