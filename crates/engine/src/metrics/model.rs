@@ -10,7 +10,7 @@ use super::customers::{Profiles, CUSTOMER_COLUMNS};
 use super::error::{MetricsError, MetricsResult};
 use super::input::{distinct_currencies, ColumnType, CustomerIds, TableReader};
 use super::ledger::MrrLedger;
-use super::month::{MonthRange, YearMonth};
+use super::month::{Calendar, MonthRange, YearMonth};
 use super::purchases::{CustomerTransactions, PurchaseLedger};
 use super::settings::MetricSettings;
 use super::side_by_side::side_by_side;
@@ -202,10 +202,13 @@ impl RevenueModel {
                 spans: subscription_spans(&reader, &mut ids, &converter, settings, last_day)?,
                 transactions: None,
             },
-            BillingKind::Transactions => match read_transactions(&reader, &mut ids, &converter, settings)? {
-                (TransactionMrr::Spans(spans), rows) => Grouping::Spans { spans, transactions: Some(rows) },
-                (TransactionMrr::MonthlyCharges, rows) => Grouping::MonthlyCharges(rows),
-            },
+            BillingKind::Transactions => {
+                let calendar = Calendar::spanning(first_day, last_day);
+                match read_transactions(&reader, &mut ids, &converter, &calendar, settings)? {
+                    (TransactionMrr::Spans(spans), rows) => Grouping::Spans { spans, transactions: Some(rows) },
+                    (TransactionMrr::MonthlyCharges, rows) => Grouping::MonthlyCharges(rows),
+                }
+            }
         };
         let billed_customers = ids.len();
         // The table is no longer needed: free it before the grouping passes allocate.

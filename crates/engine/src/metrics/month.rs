@@ -204,6 +204,43 @@ pub fn add_days(date: NaiveDate, n: u64) -> NaiveDate {
     date.checked_add_days(Days::new(n)).unwrap_or(NaiveDate::MAX)
 }
 
+/// The month and day of month of each date in a range, looked up instead of computed
+/// for each of a table's rows.
+pub(crate) struct Calendar {
+    first_day: i32,
+    days: Vec<(YearMonth, u8)>,
+}
+
+/// Beyond some three centuries of dates, the table would stop fitting in a cache.
+const CALENDAR_DAYS: i64 = 110_000;
+
+impl Calendar {
+    /// For dates from `first_day` to `last_day` (Date32); any other date is computed.
+    pub fn spanning(first_day: i32, last_day: i32) -> Self {
+        let length = i64::from(last_day) - i64::from(first_day) + 1;
+        let days = if (1..=CALENDAR_DAYS).contains(&length) {
+            (first_day..=last_day).map(month_and_day).collect()
+        } else {
+            Vec::new()
+        };
+        Calendar { first_day, days }
+    }
+
+    /// The date's month and its day in it (1..=31).
+    pub fn month_and_day(&self, day: i32) -> (YearMonth, u8) {
+        let index = usize::try_from(i64::from(day) - i64::from(self.first_day)).ok();
+        match index.and_then(|index| self.days.get(index)) {
+            Some(&known) => known,
+            None => month_and_day(day),
+        }
+    }
+}
+
+fn month_and_day(day: i32) -> (YearMonth, u8) {
+    let month = YearMonth::of_epoch_day(day);
+    (month, (i64::from(day) - month.first_epoch_day() + 1) as u8)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,5 +278,19 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2025, 3, 31).unwrap();
         assert_eq!(date_of_epoch_day(epoch_day_of_date(d)), d);
         assert_eq!(YearMonth::of_epoch_day(epoch_day_of_date(d)).to_string(), "2025-03");
+    }
+
+    #[test]
+    fn the_calendar_looks_up_what_it_would_compute() {
+        let calendar = Calendar::spanning(19_000, 19_800);
+        for day in 18_900..19_900 {
+            let date = date_of_epoch_day(day);
+            let expected = (YearMonth::of_date(date), date.day() as u8);
+            assert_eq!(calendar.month_and_day(day), expected, "day {day}");
+        }
+        // Too long a range is computed, date by date.
+        let wide = Calendar::spanning(i32::MIN / 2, i32::MAX / 2);
+        assert!(wide.days.is_empty());
+        assert_eq!(wide.month_and_day(0), (YearMonth::new(1970, 1).unwrap(), 1));
     }
 }

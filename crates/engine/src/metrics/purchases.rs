@@ -34,10 +34,9 @@ pub(crate) struct Transaction {
 }
 
 impl Transaction {
-    /// A transaction on `date` (Date32), in its `month`; `purchase` when it is one.
-    pub fn on(date: i32, month: YearMonth, revenue: i64, purchase: bool) -> Self {
-        let day_of_month = i64::from(date) - month.first_epoch_day() + 1;
-        let purchase_day_of_month = u8::try_from(day_of_month).ok().and_then(NonZeroU8::new).filter(|_| purchase);
+    /// A transaction on `day_of_month` (1..=31) of `month`; `purchase` when it is one.
+    pub fn on(month: YearMonth, day_of_month: u8, revenue: i64, purchase: bool) -> Self {
+        let purchase_day_of_month = NonZeroU8::new(day_of_month).filter(|_| purchase);
         Transaction { revenue, month, purchase_day_of_month }
     }
 }
@@ -176,11 +175,10 @@ mod tests {
             let mut spans = Vec::new();
             for &(customer, offset, day, amount, refund) in &rows {
                 let month = origin.plus(offset);
-                let date = (month.first_epoch_day() + i64::from(day)) as i32;
                 let revenue = if refund { -amount.abs() } else { amount };
                 let purchase = !refund && amount >= 0;
                 input.customers.push(customer);
-                input.rows.push(Transaction::on(date, month, revenue, purchase));
+                input.rows.push(Transaction::on(month, day + 1, revenue, purchase));
                 if purchase && amount > 0 {
                     spans.push(Span { customer, first: month, end: Some(month.next()), units: amount });
                 }

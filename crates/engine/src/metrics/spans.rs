@@ -13,7 +13,7 @@ use polars::prelude::{Int32Type, Int64Type, StringType};
 use super::currency::Converter;
 use super::error::{MetricsError, MetricsResult};
 use super::input::{trim, ColumnView, CustomerIds, TableReader, NO_ID};
-use super::month::{add_days, add_months, date_of_epoch_day, epoch_day_of_date, YearMonth};
+use super::month::{add_days, add_months, date_of_epoch_day, epoch_day_of_date, Calendar, YearMonth};
 use super::purchases::{CustomerTransactions, Transaction};
 use super::settings::{BillingInterval, DiscountHandling, IntervalUnit, MetricSettings};
 use super::side_by_side::side_by_side;
@@ -257,6 +257,7 @@ pub(crate) fn read_transactions(
     reader: &TableReader,
     ids: &mut CustomerIds,
     converter: &Converter<'_>,
+    calendar: &Calendar,
     settings: &MetricSettings,
 ) -> MetricsResult<(TransactionMrr, CustomerTransactions)> {
     let customer_column = reader.text("customer_id")?;
@@ -269,7 +270,7 @@ pub(crate) fn read_transactions(
     let (customers, converted) = side_by_side(
         "customer-ids",
         || ids.intern_column(&customer_column, height),
-        || convert_transactions(reader, columns, converter, settings, spans_needed),
+        || convert_transactions(reader, columns, converter, calendar, settings, spans_needed),
     );
 
     // The first problem in row order; a row's customer is checked before its other cells.
@@ -316,6 +317,7 @@ fn convert_transactions(
     reader: &TableReader,
     columns: TransactionColumns<'_>,
     converter: &Converter<'_>,
+    calendar: &Calendar,
     settings: &MetricSettings,
     spans_needed: bool,
 ) -> Result<(Vec<Span>, Vec<Transaction>), (usize, MetricsError)> {
@@ -345,11 +347,12 @@ fn convert_transactions(
         let kind = types.next().flatten();
         let amount = amount.ok_or_else(|| (row, reader.row_error(row, "amount is empty")))?;
         let date = date.ok_or_else(|| (row, reader.row_error(row, "date is empty")))?;
-        let month = YearMonth::of_epoch_day(date);
+        let (month, day_of_month) = calendar.month_and_day(date);
         let fx = converter.factor(currency, month).map_err(|error| (row, error))?;
         let refund = is_refund(kind);
         let signed = if refund { -amount.abs() } else { amount };
-        transactions.push(Transaction::on(date, month, Converter::convert(signed, fx), !refund && amount >= 0));
+        let revenue = Converter::convert(signed, fx);
+        transactions.push(Transaction::on(month, day_of_month, revenue, !refund && amount >= 0));
         if refund || amount <= 0 || !spans_needed {
             continue;
         }
