@@ -77,22 +77,16 @@ pub struct MetricInputs {
 }
 
 impl MetricInputs {
+    fn of(billing: BillingData) -> Self {
+        MetricInputs { billing, billing_facts: ColumnFacts::default(), customers: None, rates: None }
+    }
+
     pub fn subscriptions(frame: LazyFrame) -> Self {
-        MetricInputs {
-            billing: BillingData::Subscriptions(frame),
-            billing_facts: ColumnFacts::default(),
-            customers: None,
-            rates: None,
-        }
+        Self::of(BillingData::Subscriptions(frame))
     }
 
     pub fn transactions(frame: LazyFrame) -> Self {
-        MetricInputs {
-            billing: BillingData::Transactions(frame),
-            billing_facts: ColumnFacts::default(),
-            customers: None,
-            rates: None,
-        }
+        Self::of(BillingData::Transactions(frame))
     }
 
     /// The inputs for a billing dataset of `kind`; only subscriptions and transactions

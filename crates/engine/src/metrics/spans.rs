@@ -235,13 +235,6 @@ fn service_period(start: NaiveDate, end: NaiveDate) -> (NaiveDate, PeriodLength)
     }
 }
 
-/// Invoices/transactions → spans, and every row as a converted [`Transaction`] for the
-/// purchase ledger, in one pass. Refunds never move MRR; zero and negative charges
-/// (credits) are not recurring revenue either. A row converts at its date's month.
-///
-/// No spans (`None`) for monthly invoices without service periods: every charge is then
-/// MRR for its own month only, which the purchase ledger's pass gives directly
-/// ([`crate::metrics::ledger::MonthlyLedgerBuilder`]).
 /// Where a transactions table's MRR comes from.
 pub(crate) enum TransactionMrr {
     /// Spans of its recurring charges (service periods, or an interval other than a month).
@@ -253,6 +246,10 @@ pub(crate) enum TransactionMrr {
     MonthlyCharges,
 }
 
+/// Invoices/transactions → spans, and every row as a converted [`Transaction`] for the
+/// purchase ledger, in one pass. Refunds never move MRR; zero and negative charges
+/// (credits) are not recurring revenue either. A row converts at its date's month.
+/// Monthly invoices without service periods make no spans ([`TransactionMrr`]).
 pub(crate) fn read_transactions(
     reader: &TableReader,
     ids: &mut CustomerIds,
