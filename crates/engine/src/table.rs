@@ -276,16 +276,42 @@ fn null_count(stats: &Statistics) -> Option<i64> {
     }
 }
 
+/// Tables written for tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::PathBuf;
+
+    use revlens_model::{BatchSink, Column, ColumnValues, RowBatch};
+
+    use super::ParquetSink;
+
+    pub(crate) fn text_column(name: &str, cells: Vec<Option<String>>) -> Column {
+        Column { name: name.into(), values: ColumnValues::Text(cells.into()) }
+    }
+
+    /// A table of `batches` (its columns those of the first), in a directory that lasts
+    /// as long as the returned guard.
+    pub(crate) fn written_table(batches: Vec<RowBatch>) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let columns: Vec<_> =
+            batches[0].columns.iter().map(|column| (column.name.clone(), column.values.storage())).collect();
+        let mut sink = ParquetSink::create(&path, &columns).unwrap();
+        for batch in batches {
+            sink.write_batch(batch).unwrap();
+        }
+        sink.finish().unwrap();
+        (dir, path)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::testing::{text_column, written_table};
     use super::*;
     use polars_parquet::parquet::compression::Compression;
     use proptest::prelude::*;
     use revlens_model::{Column, ColumnValues};
-
-    fn text_column(name: &str, cells: Vec<Option<String>>) -> Column {
-        Column { name: name.into(), values: ColumnValues::Text(cells.into()) }
-    }
 
     fn read_text(frame: &DataFrame, name: &str) -> Vec<Option<String>> {
         frame.column(name).unwrap().str().unwrap().iter().map(|v| v.map(str::to_owned)).collect()
@@ -398,17 +424,9 @@ mod tests {
 
     #[test]
     fn each_column_is_encoded_as_its_values_call_for() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.parquet");
-        let columns = [
-            ("invoice_id".to_string(), StorageType::Text),
-            ("type".to_string(), StorageType::Text),
-            ("amount".to_string(), StorageType::Money),
-            ("date".to_string(), StorageType::Date),
-        ];
-        let mut sink = ParquetSink::create(&path, &columns).unwrap();
         let rows = 2_000;
         let mut types = Vec::new();
+        let mut batches = Vec::new();
         for batch in 0..3 {
             let ids = (0..rows).map(|row| Some(format!("in_{batch}_{row:06}"))).collect();
             let kinds: Vec<_> = (0..rows)
@@ -421,17 +439,16 @@ mod tests {
             types.extend(kinds.clone());
             let amounts = (0..rows).map(|row| Some(row as i64 * 7_919)).collect::<Vec<_>>();
             let dates = (0..rows).map(|row| Some(19_000 + (row % 90) as i32)).collect::<Vec<_>>();
-            let batch = RowBatch {
+            batches.push(RowBatch {
                 columns: vec![
                     text_column("invoice_id", ids),
                     text_column("type", kinds),
                     Column { name: "amount".into(), values: ColumnValues::Money(amounts.into()) },
                     Column { name: "date".into(), values: ColumnValues::Date(dates.into()) },
                 ],
-            };
-            sink.write_batch(batch).unwrap();
+            });
         }
-        sink.finish().unwrap();
+        let (_dir, path) = written_table(batches);
 
         let metadata = polars_parquet::read::read_metadata(&mut File::open(&path).unwrap()).unwrap();
         assert_eq!(metadata.row_groups.len(), 3);
@@ -470,13 +487,8 @@ mod tests {
         fn text_reads_back_whatever_its_encoding(
             batches in prop::collection::vec(prop_oneof![text_cells(3), text_cells(40), text_cells(100_000)], 1..6)
         ) {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("t.parquet");
-            let mut sink = ParquetSink::create(&path, &[("plan".to_string(), StorageType::Text)]).unwrap();
-            for cells in &batches {
-                sink.write_batch(RowBatch { columns: vec![text_column("plan", cells.clone())] }).unwrap();
-            }
-            sink.finish().unwrap();
+            let written = batches.iter().map(|cells| RowBatch { columns: vec![text_column("plan", cells.clone())] });
+            let (_dir, path) = written_table(written.collect());
             let frame = read_table(&path).unwrap();
             prop_assert_eq!(read_text(&frame, "plan"), batches.concat());
         }
@@ -484,29 +496,16 @@ mod tests {
 
     #[test]
     fn statistics_prove_columns_empty_or_of_one_text() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.parquet");
-        let columns = [
-            ("currency".to_string(), StorageType::Text),
-            ("type".to_string(), StorageType::Text),
-            ("region".to_string(), StorageType::Text),
-            ("period_start".to_string(), StorageType::Date),
-            ("date".to_string(), StorageType::Date),
-        ];
-        let mut sink = ParquetSink::create(&path, &columns).unwrap();
-        for (region, date) in [("EU", Some(19_000)), ("US", None)] {
-            let batch = RowBatch {
-                columns: vec![
-                    text_column("currency", vec![Some("USD".into()); 3]),
-                    text_column("type", vec![Some("charge".into()), Some("refund".into()), Some("charge".into())]),
-                    text_column("region", vec![Some(region.into()); 3]),
-                    Column { name: "period_start".into(), values: ColumnValues::Date(vec![None; 3].into()) },
-                    Column { name: "date".into(), values: ColumnValues::Date(vec![date, Some(19_001), None].into()) },
-                ],
-            };
-            sink.write_batch(batch).unwrap();
-        }
-        sink.finish().unwrap();
+        let batches = [("EU", Some(19_000)), ("US", None)].map(|(region, date)| RowBatch {
+            columns: vec![
+                text_column("currency", vec![Some("USD".into()); 3]),
+                text_column("type", vec![Some("charge".into()), Some("refund".into()), Some("charge".into())]),
+                text_column("region", vec![Some(region.into()); 3]),
+                Column { name: "period_start".into(), values: ColumnValues::Date(vec![None; 3].into()) },
+                Column { name: "date".into(), values: ColumnValues::Date(vec![date, Some(19_001), None].into()) },
+            ],
+        });
+        let (_dir, path) = written_table(batches.into());
 
         let facts = ColumnFacts::of_table(&path).unwrap();
         // One text throughout, or nothing at all; not so when it differs per row group,

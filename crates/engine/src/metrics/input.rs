@@ -563,36 +563,21 @@ mod tests {
 
     #[test]
     fn a_column_of_one_value_reads_as_that_value_in_every_row() {
-        use crate::table::{scan_table, ParquetSink};
-        use revlens_model::{BatchSink, Column as BatchColumn, ColumnValues, RowBatch, StorageType};
+        use crate::table::scan_table;
+        use crate::table::testing::{text_column, written_table};
+        use revlens_model::{Column as BatchColumn, ColumnValues, RowBatch};
 
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.parquet");
-        let text = |name: &str, cells: Vec<Option<String>>| BatchColumn {
-            name: name.into(),
-            values: ColumnValues::Text(cells.into()),
-        };
-        let storage = [
-            ("amount", StorageType::Money),
-            ("currency", StorageType::Text),
-            ("customer_id", StorageType::Text),
-            ("period_start", StorageType::Date),
-        ];
-        let columns: Vec<_> = storage.iter().map(|(name, storage)| (name.to_string(), *storage)).collect();
-        let mut sink = ParquetSink::create(&path, &columns).unwrap();
-        sink.write_batch(RowBatch {
+        let (_dir, path) = written_table(vec![RowBatch {
             columns: vec![
                 BatchColumn {
                     name: "amount".into(),
                     values: ColumnValues::Money(vec![Some(1), Some(2), Some(3)].into()),
                 },
-                text("currency", vec![Some(" usd".into()); 3]),
-                text("customer_id", vec![Some("C7".into()); 3]),
+                text_column("currency", vec![Some(" usd".into()); 3]),
+                text_column("customer_id", vec![Some("C7".into()); 3]),
                 BatchColumn { name: "period_start".into(), values: ColumnValues::Date(vec![None; 3].into()) },
             ],
-        })
-        .unwrap();
-        sink.finish().unwrap();
+        }]);
 
         let facts = ColumnFacts::of_table(&path).unwrap();
         let text = ColumnType::Text;
