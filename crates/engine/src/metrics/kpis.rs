@@ -10,6 +10,7 @@ use super::model::RevenueModel;
 use super::month::{MonthRange, YearMonth};
 use super::movements::monthly_flows;
 use super::settings::MetricSettings;
+use super::side_by_side::side_by_side;
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct KpiRow {
@@ -82,8 +83,11 @@ pub(crate) fn kpi_table(model: &RevenueModel, settings: &MetricSettings) -> Metr
     let range = model.range_for(settings)?;
     // One month more at the front: each month's rates divide by the month before.
     let extended = MonthRange { first: range.first.prev(), last: range.last };
-    let flows = monthly_flows(&model.ledger, extended);
-    let retention = twelve_month_retention(&model.ledger, range);
+    let (retention, flows) = side_by_side(
+        "retention",
+        || twelve_month_retention(&model.ledger, range),
+        || monthly_flows(&model.ledger, extended),
+    );
     let margin = settings.gross_margin_pct / 100.0;
 
     let rows = range

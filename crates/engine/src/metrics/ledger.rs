@@ -10,6 +10,8 @@
 //! the customer's MRR for the month; every total and movement is an integer sum of these
 //! figures, which is why the movement identity holds exactly.
 
+use std::ops::Range;
+
 use revlens_model::Money;
 
 use super::month::YearMonth;
@@ -70,27 +72,67 @@ impl Default for Charge {
     }
 }
 
-/// Groups items by customer in O(n) (a counting sort: customer ids are dense), keeping
-/// each customer's items contiguous; `offsets[c]..offsets[c + 1]` are customer `c`'s.
-pub(crate) fn group_by_customer<T: Copy + Default>(
-    customers: usize,
-    items: impl Iterator<Item = (u32, T)> + Clone,
-) -> (Vec<usize>, Vec<T>) {
+/// Points below which a pass over the ledger stays on one thread.
+const PARALLEL_POINTS: usize = 64 * 1024;
+
+/// Where each customer's items start once grouped: customer `c`'s are
+/// `offsets[c]..offsets[c + 1]`, for the ids below `customers`.
+pub(crate) fn customer_offsets(customers: usize, ids: impl Iterator<Item = u32>) -> Vec<usize> {
     let mut offsets = vec![0usize; customers + 1];
-    for (customer, _) in items.clone() {
+    for customer in ids {
         offsets[customer as usize + 1] += 1;
     }
     for c in 0..customers {
         offsets[c + 1] += offsets[c];
     }
-    let mut next = offsets.clone();
-    let mut grouped = vec![T::default(); offsets[customers]];
+    offsets
+}
+
+/// The items of the customers in `range`, grouped by customer in O(n) (a counting sort:
+/// customer ids are dense), each customer's contiguous and in input order; `offsets` are
+/// [`customer_offsets`] of all the items, which the grouped ones start at
+/// `offsets[range.start]`.
+pub(crate) fn group_customers<T: Copy + Default>(
+    offsets: &[usize],
+    range: Range<usize>,
+    items: impl Iterator<Item = (u32, T)>,
+) -> Vec<T> {
+    let base = offsets[range.start];
+    let mut next: Vec<usize> = offsets[range.clone()].iter().map(|offset| offset - base).collect();
+    let mut grouped = vec![T::default(); offsets[range.end] - base];
     for (customer, item) in items {
-        let slot = &mut next[customer as usize];
-        grouped[*slot] = item;
-        *slot += 1;
+        if let Some(slot) = (customer as usize).checked_sub(range.start).and_then(|c| next.get_mut(c)) {
+            grouped[*slot] = item;
+            *slot += 1;
+        }
     }
+    grouped
+}
+
+/// Groups all items by customer: `offsets[c]..offsets[c + 1]` are customer `c`'s.
+pub(crate) fn group_by_customer<T: Copy + Default>(
+    customers: usize,
+    items: impl Iterator<Item = (u32, T)> + Clone,
+) -> (Vec<usize>, Vec<T>) {
+    let offsets = customer_offsets(customers, items.clone().map(|(customer, _)| customer));
+    let grouped = group_customers(&offsets, 0..customers, items);
     (offsets, grouped)
+}
+
+/// Appends the next customers' grouped items (`more_offsets` from 0, ending with their
+/// count) to those of the customers before them.
+pub(crate) fn append_customers<T: Copy>(
+    offsets: &mut Vec<usize>,
+    items: &mut Vec<T>,
+    more_offsets: &[usize],
+    more: &[T],
+) {
+    let base = items.len();
+    offsets.pop();
+    offsets.extend(more_offsets.iter().map(|offset| offset + base));
+    // One reallocation (a remap of the pages, for a large vector), then one copy of `more`.
+    items.reserve_exact(more.len());
+    items.extend_from_slice(more);
 }
 
 impl MrrLedger {
@@ -138,6 +180,11 @@ impl MrrLedger {
         MrrLedger { offsets, points }
     }
 
+    /// The ledger of its customers followed by those of `next`.
+    pub fn append(&mut self, next: &MrrLedger) {
+        append_customers(&mut self.offsets, &mut self.points, &next.offsets, &next.points);
+    }
+
     /// The same ledger over `customers` ids: those past its own have no points.
     pub fn extended_to(mut self, customers: usize) -> Self {
         let end = self.points.len();
@@ -147,6 +194,18 @@ impl MrrLedger {
 
     pub fn customers(&self) -> usize {
         self.offsets.len().saturating_sub(1)
+    }
+
+    /// The customers in two halves of about equal points, for a pass over each on its own
+    /// core; the upper half is empty for a ledger too small to be worth a second thread.
+    pub fn halves(&self) -> (Range<u32>, Range<u32>) {
+        let customers = self.customers() as u32;
+        if self.points.len() < PARALLEL_POINTS {
+            return (0..customers, customers..customers);
+        }
+        let half = self.points.len() / 2;
+        let middle = (self.offsets.partition_point(|&offset| offset < half) as u32).min(customers);
+        (0..middle, middle..customers)
     }
 
     /// The ledger of these customers only, renumbered in the given order.

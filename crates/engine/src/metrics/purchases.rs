@@ -7,9 +7,11 @@
 //! once to a Money unit; the sums are integer.
 
 use std::num::NonZeroU8;
+use std::ops::Range;
 
-use super::ledger::{group_by_customer, MonthlyLedgerBuilder, MrrLedger};
+use super::ledger::{append_customers, customer_offsets, group_customers, MonthlyLedgerBuilder, MrrLedger};
 use super::month::YearMonth;
+use super::side_by_side::side_by_side;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PurchaseMonth {
@@ -81,39 +83,70 @@ impl PurchaseLedger {
     /// and month. `customers` is the number of customer ids. The rows are freed once
     /// grouped.
     pub fn from_transactions(customers: usize, input: CustomerTransactions) -> Self {
-        Self::group(customers, input, None)
+        Self::group(customers, input, false).0
     }
 
     /// The same, and from the same pass the MRR ledger of a table whose every charge is
     /// MRR for its own month only (see [`MonthlyLedgerBuilder`]).
     pub fn with_monthly_mrr(customers: usize, input: CustomerTransactions) -> (Self, MrrLedger) {
-        let mut mrr = MonthlyLedgerBuilder::default();
-        let ledger = Self::group(customers, input, Some(&mut mrr));
-        (ledger, mrr.finish())
+        let (purchases, mrr) = Self::group(customers, input, true);
+        (purchases, mrr.unwrap_or_default())
     }
 
-    fn group(ids: usize, input: CustomerTransactions, mut mrr: Option<&mut MonthlyLedgerBuilder>) -> Self {
-        let (row_offsets, mut rows) =
-            group_by_customer(ids, input.customers.iter().copied().zip(input.rows.iter().copied()));
+    /// The customers in two halves of about equal rows, each grouped and summed on its
+    /// own thread (the passes are random writes and reads of memory, one core each).
+    fn group(ids: usize, input: CustomerTransactions, monthly_mrr: bool) -> (Self, Option<MrrLedger>) {
+        let offsets = customer_offsets(ids, input.customers.iter().copied());
+        let half = offsets[ids] / 2;
+        let middle = offsets.partition_point(|&offset| offset < half).min(ids);
+        let (lower, upper) = (0..middle, middle..ids);
+        let rows = || input.customers.iter().copied().zip(input.rows.iter().copied());
+        let (upper_rows, lower_rows) = side_by_side(
+            "purchases-upper",
+            || group_customers(&offsets, upper.clone(), rows()),
+            || group_customers(&offsets, lower.clone(), rows()),
+        );
         drop(input);
+        let ((upper, upper_mrr), (mut ledger, mut mrr)) = side_by_side(
+            "purchases-upper",
+            || Self::sum(&offsets, upper, upper_rows, monthly_mrr),
+            || Self::sum(&offsets, lower, lower_rows, monthly_mrr),
+        );
+        append_customers(&mut ledger.offsets, &mut ledger.months, &upper.offsets, &upper.months);
+        if let (Some(mrr), Some(upper_mrr)) = (mrr.as_mut(), upper_mrr) {
+            mrr.append(&upper_mrr);
+        }
+        (ledger, mrr)
+    }
 
-        let mut offsets = Vec::with_capacity(ids + 1);
+    /// The ledger of the customers in `range` (and their MRR ledger when every charge is
+    /// its month's MRR), from their rows grouped by customer; its offsets start at 0.
+    fn sum(
+        offsets: &[usize],
+        range: Range<usize>,
+        mut rows: Vec<Transaction>,
+        monthly_mrr: bool,
+    ) -> (Self, Option<MrrLedger>) {
+        let base = offsets[range.start];
+        let mut mrr = monthly_mrr.then(MonthlyLedgerBuilder::default);
+        let mut own_offsets = Vec::with_capacity(range.len() + 1);
         let mut months: Vec<PurchaseMonth> = Vec::new();
-        for customer in 0..ids {
-            offsets.push(months.len());
+        for customer in range {
+            own_offsets.push(months.len());
             if let Some(mrr) = mrr.as_mut() {
                 mrr.start_customer();
             }
-            let own = &mut rows[row_offsets[customer]..row_offsets[customer + 1]];
+            let own = &mut rows[offsets[customer] - base..offsets[customer + 1] - base];
             own.sort_unstable_by_key(|t| t.month);
             // The day before the current month's first: plus a day of the month, the date.
             let mut day_zero = 0;
+            let first = months.len();
             for &Transaction { revenue, month, purchase_day_of_month } in own.iter() {
                 if let Some(mrr) = mrr.as_mut() {
                     // A purchase's revenue is its charge; refunds and credits are none.
                     mrr.add(month, if purchase_day_of_month.is_some() { revenue } else { 0 });
                 }
-                if months.len() == offsets[customer] || months.last().map(|m| m.month) != Some(month) {
+                if months.len() == first || months.last().map(|m| m.month) != Some(month) {
                     months.push(PurchaseMonth { month, purchases: 0, revenue: 0, last_purchase_day: None });
                     day_zero = month.first_epoch_day() - 1;
                 }
@@ -127,8 +160,8 @@ impl PurchaseLedger {
                 }
             }
         }
-        offsets.push(months.len());
-        PurchaseLedger { offsets, months }
+        own_offsets.push(months.len());
+        (PurchaseLedger { offsets: own_offsets, months }, mrr.map(MonthlyLedgerBuilder::finish))
     }
 
     pub fn months(&self, customer: u32) -> &[PurchaseMonth] {
