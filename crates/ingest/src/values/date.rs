@@ -163,18 +163,50 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 
 /// Days since 1970-01-01 of a valid calendar date (years 1–9999).
 pub(crate) fn days_from_civil(year: i32, month: u32, day: u32) -> Option<i32> {
+    // Nearly every date of a business file falls in the table's years: a lookup instead
+    // of the calendar arithmetic (every date cell is read twice in a one-pass import).
+    if let Some(index) = year.checked_sub(TABLE_FIRST_YEAR).and_then(|y| table_index(y as u32, month)) {
+        let (start, end) = (MONTH_STARTS[index], MONTH_STARTS[index + 1]);
+        return (day >= 1 && day as i32 <= end - start).then(|| start + day as i32 - 1);
+    }
     if !(1..=9999).contains(&year) || day == 0 || day > days_in_month(year, month) {
         return None;
     }
-    // Howard Hinnant's days_from_civil, for the proleptic Gregorian calendar.
+    Some(civil_day_number(year, month, day))
+}
+
+/// Howard Hinnant's days_from_civil, for the proleptic Gregorian calendar (a valid date).
+const fn civil_day_number(year: i32, month: u32, day: u32) -> i32 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let year_of_era = y.rem_euclid(400) as u32;
     let shifted_month = (month + 9) % 12;
     let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    Some(era * 146_097 + day_of_era as i32 - 719_468)
+    era * 146_097 + day_of_era as i32 - 719_468
 }
+
+/// The years of [`MONTH_STARTS`].
+const TABLE_FIRST_YEAR: i32 = 1900;
+const TABLE_YEARS: u32 = 300;
+
+/// Index of a month of the table's years (`years_in`: since its first), if it is one.
+fn table_index(years_in: u32, month: u32) -> Option<usize> {
+    (years_in < TABLE_YEARS && (1..=12).contains(&month)).then(|| (years_in * 12 + month - 1) as usize)
+}
+
+/// The day number of the first of each month from 1900 through 2199, and of 1 January
+/// 2200 after them (so a month's length is the next start minus its own).
+static MONTH_STARTS: [i32; TABLE_YEARS as usize * 12 + 1] = {
+    let mut starts = [0; TABLE_YEARS as usize * 12 + 1];
+    let mut i = 0;
+    while i < starts.len() {
+        let year = TABLE_FIRST_YEAR + (i / 12) as i32;
+        starts[i] = civil_day_number(year, (i % 12) as u32 + 1, 1);
+        i += 1;
+    }
+    starts
+};
 
 /// Two-digit years: 00–68 are 2000–2068, 69–99 are 1969–1999.
 fn full_year(value: u64, digits: u8) -> Option<i32> {
@@ -531,6 +563,23 @@ mod tests {
         assert_eq!(day(2024, 2, 30), None);
         assert_eq!(day(2023, 2, 29), None);
         assert_eq!(day(2024, 13, 1), None);
+    }
+
+    #[test]
+    fn the_month_table_agrees_with_the_calendar_arithmetic() {
+        // Every day, and the invalid ones around them, of the table's years and a few on
+        // either side (which take the arithmetic).
+        for year in TABLE_FIRST_YEAR - 3..TABLE_FIRST_YEAR + TABLE_YEARS as i32 + 3 {
+            for month in 0..=13 {
+                for d in 0..=32 {
+                    let valid = (1..=12).contains(&month) && d >= 1 && d <= days_in_month(year, month);
+                    let expected = valid.then(|| civil_day_number(year, month, d));
+                    assert_eq!(day(year, month, d), expected, "{year}-{month}-{d}");
+                }
+            }
+        }
+        assert_eq!(day(2199, 12, 31).map(|d| d + 1), day(2200, 1, 1));
+        assert_eq!(day(1900, 2, 29), None, "1900 is not a leap year");
     }
 
     #[test]
