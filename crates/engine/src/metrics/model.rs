@@ -10,11 +10,11 @@ use super::customers::{Profiles, CUSTOMER_COLUMNS};
 use super::error::{MetricsError, MetricsResult};
 use super::input::{distinct_currencies, ColumnType, CustomerIds, TableReader};
 use super::ledger::MrrLedger;
-use super::month::{Calendar, MonthRange, YearMonth};
+use super::month::{MonthRange, YearMonth};
 use super::purchases::{CustomerTransactions, PurchaseLedger};
 use super::settings::MetricSettings;
 use super::side_by_side::side_by_side;
-use super::spans::{read_transactions, subscription_dates, subscription_spans, DateBounds, Span, TransactionMrr};
+use super::spans::{read_transactions, subscription_dates, subscription_spans, Span, TransactionMrr};
 use crate::table::ColumnFacts;
 
 /// The billing table metrics are computed from, as a canonical frame (see
@@ -130,14 +130,6 @@ const SUBSCRIPTION_OPTIONAL: [(&str, ColumnType); 7] = [
     ("discount_pct", ColumnType::Float),
     ("status", ColumnType::Text),
 ];
-const TRANSACTION_REQUIRED: [(&str, ColumnType); 3] =
-    [("customer_id", ColumnType::Text), ("date", ColumnType::Date), ("amount", ColumnType::Int)];
-const TRANSACTION_OPTIONAL: [(&str, ColumnType); 4] = [
-    ("currency", ColumnType::Text),
-    ("period_start", ColumnType::Date),
-    ("period_end", ColumnType::Date),
-    ("type", ColumnType::Text),
-];
 
 /// Built once per dataset versions and model settings; every table is then a pass over
 /// it. Cache it under [`MetricSettings::model_key`] plus the dataset version ids (and
@@ -166,47 +158,33 @@ impl RevenueModel {
         let mut ids = CustomerIds::default();
         let rates = inputs.rates.as_ref();
         let facts = &inputs.billing_facts;
-        let (kind, reader) = match inputs.billing {
-            BillingData::Subscriptions(frame) => (
-                BillingKind::Subscriptions,
-                TableReader::collect(frame, "subscriptions", &SUBSCRIPTION_REQUIRED, &SUBSCRIPTION_OPTIONAL, facts)?,
-            ),
-            BillingData::Transactions(frame) => (
-                BillingKind::Transactions,
-                TableReader::collect(frame, "transactions", &TRANSACTION_REQUIRED, &TRANSACTION_OPTIONAL, facts)?,
-            ),
-        };
-        let currencies = distinct_currencies(&reader.text("currency")?);
-        let converter = Converter::new(settings.reporting_currency.as_deref(), rates, &currencies)?;
-
-        let bounds = match kind {
-            BillingKind::Subscriptions => subscription_dates(&reader)?,
-            BillingKind::Transactions => {
-                let mut bounds = DateBounds::default();
-                for day in reader.date("date")?.values() {
-                    bounds.add(day);
-                }
-                bounds
+        let (kind, converter, (first_day, last_day), grouping) = match inputs.billing {
+            BillingData::Subscriptions(frame) => {
+                let reader = TableReader::collect(
+                    frame,
+                    "subscriptions",
+                    &SUBSCRIPTION_REQUIRED,
+                    &SUBSCRIPTION_OPTIONAL,
+                    facts,
+                )?;
+                let currencies = distinct_currencies(&reader.text("currency")?);
+                let converter = Converter::new(settings.reporting_currency.as_deref(), rates, &currencies)?;
+                let (first_day, last_day) = subscription_dates(&reader)?.get().ok_or(MetricsError::NoData)?;
+                let spans = subscription_spans(&reader, &mut ids, &converter, settings, last_day)?;
+                let grouping = Grouping::Spans { spans, transactions: None };
+                (BillingKind::Subscriptions, converter, (first_day, last_day), grouping)
+            }
+            BillingData::Transactions(frame) => {
+                let table = read_transactions(frame, facts, &mut ids, rates, settings)?;
+                let grouping = match table.mrr {
+                    TransactionMrr::Spans(spans) => Grouping::Spans { spans, transactions: Some(table.rows) },
+                    TransactionMrr::MonthlyCharges => Grouping::MonthlyCharges(table.rows),
+                };
+                (BillingKind::Transactions, table.converter, (table.first_day, table.last_day), grouping)
             }
         };
-        let (first_day, last_day) = bounds.get().ok_or(MetricsError::NoData)?;
-
-        let grouping = match kind {
-            BillingKind::Subscriptions => Grouping::Spans {
-                spans: subscription_spans(&reader, &mut ids, &converter, settings, last_day)?,
-                transactions: None,
-            },
-            BillingKind::Transactions => {
-                let calendar = Calendar::spanning(first_day, last_day);
-                match read_transactions(&reader, &mut ids, &converter, &calendar, settings)? {
-                    (TransactionMrr::Spans(spans), rows) => Grouping::Spans { spans, transactions: Some(rows) },
-                    (TransactionMrr::MonthlyCharges, rows) => Grouping::MonthlyCharges(rows),
-                }
-            }
-        };
+        // The table was freed once read, before the grouping passes allocate.
         let billed_customers = ids.len();
-        // The table is no longer needed: free it before the grouping passes allocate.
-        drop(reader);
         let read_profiles = |mut ids: CustomerIds| {
             let profiles = match inputs.customers {
                 Some(frame) => {

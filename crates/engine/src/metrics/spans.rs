@@ -8,15 +8,16 @@
 //! inside one month is never counted.
 
 use chrono::NaiveDate;
-use polars::prelude::{Int32Type, Int64Type, StringType};
+use polars::prelude::{Int32Type, Int64Type, LazyFrame, PolarsError, StringType};
 
-use super::currency::Converter;
+use super::currency::{Converter, FxRates};
 use super::error::{MetricsError, MetricsResult};
-use super::input::{trim, ColumnView, CustomerIds, TableReader, NO_ID};
+use super::input::{distinct_currencies, trim, ColumnType, ColumnView, CustomerIds, TableReader, NO_ID};
 use super::month::{add_days, add_months, date_of_epoch_day, epoch_day_of_date, Calendar, YearMonth};
 use super::purchases::{CustomerTransactions, Transaction};
 use super::settings::{BillingInterval, DiscountHandling, IntervalUnit, MetricSettings};
 use super::side_by_side::side_by_side;
+use crate::table::ColumnFacts;
 
 /// A recurring monthly amount of one customer, active at the end of every month from
 /// `first` up to (not including) `end`; `end: None` is open-ended.
@@ -246,43 +247,101 @@ pub(crate) enum TransactionMrr {
     MonthlyCharges,
 }
 
+/// A transactions table, read: its rows converted, its MRR's source, the currency
+/// converter and its range of dates (Date32).
+pub(crate) struct TransactionTable<'r> {
+    pub mrr: TransactionMrr,
+    pub rows: CustomerTransactions,
+    pub converter: Converter<'r>,
+    pub first_day: i32,
+    pub last_day: i32,
+}
+
+const CUSTOMER_COLUMN: [(&str, ColumnType); 1] = [("customer_id", ColumnType::Text)];
+const TRANSACTION_REQUIRED: [(&str, ColumnType); 2] = [("date", ColumnType::Date), ("amount", ColumnType::Int)];
+const TRANSACTION_OPTIONAL: [(&str, ColumnType); 4] = [
+    ("currency", ColumnType::Text),
+    ("period_start", ColumnType::Date),
+    ("period_end", ColumnType::Date),
+    ("type", ColumnType::Text),
+];
+
 /// Invoices/transactions → spans, and every row as a converted [`Transaction`] for the
 /// purchase ledger, in one pass. Refunds never move MRR; zero and negative charges
 /// (credits) are not recurring revenue either. A row converts at its date's month.
 /// Monthly invoices without service periods make no spans ([`TransactionMrr`]).
-pub(crate) fn read_transactions(
-    reader: &TableReader,
+pub(crate) fn read_transactions<'r>(
+    frame: LazyFrame,
+    facts: &ColumnFacts,
     ids: &mut CustomerIds,
-    converter: &Converter<'_>,
-    calendar: &Calendar,
+    rates: Option<&'r FxRates>,
     settings: &MetricSettings,
-) -> MetricsResult<(TransactionMrr, CustomerTransactions)> {
-    let customer_column = reader.text("customer_id")?;
-    let columns = TransactionColumns::of(reader)?;
-    let height = reader.height();
-    let spans_needed = settings.invoice_interval != BillingInterval::MONTHLY
-        || !(columns.period_starts.is_empty() || columns.period_ends.is_empty());
-    // Interning waits on table lookups row after row: it runs on a second thread while
-    // this one converts the other columns, the spans holding their row until then.
-    let (customers, converted) = side_by_side(
+) -> MetricsResult<TransactionTable<'r>> {
+    // Interning the customers waits on table lookups row after row, the longest pass:
+    // their column is read first and interned on a second thread while the other
+    // columns are read and converted, the spans holding their row until then.
+    let customer_table = TableReader::collect(frame.clone(), "transactions", &CUSTOMER_COLUMN, &[], facts)?;
+    let customer_column = customer_table.text("customer_id")?;
+    let height = customer_table.height();
+    let (customers, others) = side_by_side(
         "customer-ids",
         || ids.intern_column(&customer_column, height),
-        || convert_transactions(reader, columns, converter, calendar, settings, spans_needed),
+        || convert_other_columns(frame, facts, height, rates, settings),
     );
+    let Converted { converter, first_day, last_day, spans_needed, rows: converted } = others?;
 
     // The first problem in row order; a row's customer is checked before its other cells.
     let without_id = customers.iter().position(|&id| id == NO_ID);
     let (mut spans, rows) = match (converted, without_id) {
-        (Err((row, _)), Some(missing)) if missing <= row => return Err(reader.missing_customer(missing)),
+        (Err((row, _)), Some(missing)) if missing <= row => return Err(customer_table.missing_customer(missing)),
         (Err((_, error)), _) => return Err(error),
-        (Ok(_), Some(missing)) => return Err(reader.missing_customer(missing)),
+        (Ok(_), Some(missing)) => return Err(customer_table.missing_customer(missing)),
         (Ok(converted), None) => converted,
     };
     for span in &mut spans {
         span.customer = customers[span.customer as usize];
     }
     let mrr = if spans_needed { TransactionMrr::Spans(spans) } else { TransactionMrr::MonthlyCharges };
-    Ok((mrr, CustomerTransactions { customers, rows }))
+    Ok(TransactionTable { mrr, rows: CustomerTransactions { customers, rows }, converter, first_day, last_day })
+}
+
+/// The columns of a transactions table besides its customers, read and converted.
+struct Converted<'r> {
+    converter: Converter<'r>,
+    first_day: i32,
+    last_day: i32,
+    spans_needed: bool,
+    /// The spans (with their row for a customer) and the transactions, or the first
+    /// problem and its row.
+    rows: Result<(Vec<Span>, Vec<Transaction>), (usize, MetricsError)>,
+}
+
+fn convert_other_columns<'r>(
+    frame: LazyFrame,
+    facts: &ColumnFacts,
+    height: usize,
+    rates: Option<&'r FxRates>,
+    settings: &MetricSettings,
+) -> MetricsResult<Converted<'r>> {
+    let reader = TableReader::collect(frame, "transactions", &TRANSACTION_REQUIRED, &TRANSACTION_OPTIONAL, facts)?;
+    // Two reads of one plan (filters keep the order of rows): the same rows.
+    if reader.height() != height {
+        let message = format!("read {height} customer ids for {} transactions", reader.height());
+        return Err(PolarsError::ShapeMismatch(message.into()).into());
+    }
+    let currencies = distinct_currencies(&reader.text("currency")?);
+    let converter = Converter::new(settings.reporting_currency.as_deref(), rates, &currencies)?;
+    let mut bounds = DateBounds::default();
+    for day in reader.date("date")?.values() {
+        bounds.add(day);
+    }
+    let (first_day, last_day) = bounds.get().ok_or(MetricsError::NoData)?;
+    let calendar = Calendar::spanning(first_day, last_day);
+    let columns = TransactionColumns::of(&reader)?;
+    let spans_needed = settings.invoice_interval != BillingInterval::MONTHLY
+        || !(columns.period_starts.is_empty() || columns.period_ends.is_empty());
+    let rows = convert_transactions(&reader, columns, &converter, &calendar, settings, spans_needed);
+    Ok(Converted { converter, first_day, last_day, spans_needed, rows })
 }
 
 /// The columns of a transactions table besides its customers.
