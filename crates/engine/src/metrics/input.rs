@@ -7,6 +7,10 @@
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
+use bytemuck::{Pod, Zeroable};
+#[cfg(target_os = "linux")]
+use memmap2::Advice;
+use memmap2::MmapMut;
 use polars::prelude::*;
 
 use super::currency::normalise_currency;
@@ -373,10 +377,60 @@ type Key = [u64; 2];
 /// slots (no pointer to follow) — a probe is one cache line.
 #[derive(Debug)]
 struct KeyIndex {
-    slots: Vec<(Key, u32)>,
+    slots: Slots,
     len: usize,
     /// 64 − log2(slots): the hash's top bits pick the slot.
     shift: u32,
+}
+
+/// One slot of a [`KeyIndex`]: a key (all zero when free) and its id.
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+#[repr(C)]
+struct Slot {
+    key: Key,
+    id: u32,
+    padding: u32,
+}
+
+/// Tables from this size on get memory of their own, with huge pages where the system
+/// gives them: megabytes probed at random would otherwise miss the TLB on nearly every
+/// probe (a fifth of the time of interning 5M rows of 250k ids).
+const MAPPED_TABLE_BYTES: usize = 2 << 20;
+
+#[derive(Debug)]
+enum Slots {
+    Heap(Vec<Slot>),
+    Mapped(MmapMut),
+}
+
+impl Slots {
+    fn zeroed(count: usize) -> Self {
+        let bytes = count * std::mem::size_of::<Slot>();
+        if bytes >= MAPPED_TABLE_BYTES {
+            // Anonymous memory is zeroed, and a free slot is all zero.
+            if let Ok(map) = MmapMut::map_anon(bytes) {
+                // Only a hint: without huge pages the table works the same, more slowly.
+                #[cfg(target_os = "linux")]
+                let _ = map.advise(Advice::HugePage);
+                return Slots::Mapped(map);
+            }
+        }
+        Slots::Heap(vec![Slot::zeroed(); count])
+    }
+
+    fn get(&self) -> &[Slot] {
+        match self {
+            Slots::Heap(slots) => slots,
+            Slots::Mapped(map) => bytemuck::cast_slice(map),
+        }
+    }
+
+    fn get_mut(&mut self) -> &mut [Slot] {
+        match self {
+            Slots::Heap(slots) => slots,
+            Slots::Mapped(map) => bytemuck::cast_slice_mut(map),
+        }
+    }
 }
 
 impl Default for KeyIndex {
@@ -387,7 +441,7 @@ impl Default for KeyIndex {
 
 impl KeyIndex {
     fn with_slots(slots: usize) -> Self {
-        KeyIndex { slots: vec![([0, 0], 0); slots], len: 0, shift: 64 - slots.trailing_zeros() }
+        KeyIndex { slots: Slots::zeroed(slots), len: 0, shift: 64 - slots.trailing_zeros() }
     }
 
     fn slot(&self, key: Key) -> usize {
@@ -398,18 +452,19 @@ impl KeyIndex {
 
     /// Reads the key's first slot (for [`BATCH`]): a value only to keep the read.
     fn peek(&self, key: Key) -> u64 {
-        self.slots.get(self.slot(key)).map_or(0, |slot| slot.0[0])
+        self.slots.get().get(self.slot(key)).map_or(0, |slot| slot.key[0])
     }
 
     fn get(&self, key: Key) -> Option<u32> {
-        let mask = self.slots.len() - 1;
+        let slots = self.slots.get();
+        let mask = slots.len() - 1;
         let mut at = self.slot(key);
         loop {
-            let (stored, id) = self.slots[at];
+            let Slot { key: stored, id, .. } = slots[at];
             if stored == key {
                 return Some(id);
             }
-            if stored == [0, 0] {
+            if stored == FREE {
                 return None;
             }
             at = (at + 1) & mask;
@@ -418,24 +473,30 @@ impl KeyIndex {
 
     fn insert(&mut self, key: Key, id: u32) {
         // At most half full, so probes stay short.
-        if (self.len + 1) * 2 > self.slots.len() {
-            let mut grown = Self::with_slots(self.slots.len() * 2);
-            for &(stored, id) in self.slots.iter().filter(|(stored, _)| *stored != [0, 0]) {
-                grown.insert(stored, id);
+        let count = self.slots.get().len();
+        if (self.len + 1) * 2 > count {
+            let mut grown = Self::with_slots(count * 2);
+            for slot in self.slots.get().iter().filter(|slot| slot.key != FREE) {
+                grown.insert(slot.key, slot.id);
             }
             *self = grown;
         }
-        let mask = self.slots.len() - 1;
-        let mut at = self.slot(key);
-        while self.slots[at].0 != [0, 0] && self.slots[at].0 != key {
+        let at = self.slot(key);
+        let slots = self.slots.get_mut();
+        let mask = slots.len() - 1;
+        let mut at = at;
+        while slots[at].key != FREE && slots[at].key != key {
             at = (at + 1) & mask;
         }
-        if self.slots[at].0 == [0, 0] {
+        if slots[at].key == FREE {
             self.len += 1;
         }
-        self.slots[at] = (key, id);
+        slots[at] = Slot { key, id, padding: 0 };
     }
 }
+
+/// The key of a free slot (no interned text has it: see [`key_of`]).
+const FREE: Key = [0, 0];
 
 /// The distinct currency codes of a column, upper-cased.
 pub(crate) fn distinct_currencies(values: &ColumnView<'_, StringType>) -> BTreeSet<String> {
@@ -540,6 +601,23 @@ mod tests {
         let expected: Vec<u32> = texts.iter().map(|t| by_text.intern(t)).collect();
         assert_eq!(got, expected);
         assert_eq!(by_view.into_names(), by_text.into_names());
+    }
+
+    #[test]
+    fn a_large_view_index_in_memory_of_its_own_finds_every_key() {
+        // Grown from the smallest table past the size that is mapped, as interning does.
+        let mut index = KeyIndex::default();
+        assert!(matches!(index.slots, Slots::Heap(_)));
+        let key = |i: u64| [i.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1, i];
+        for i in 0..100_000u64 {
+            index.insert(key(i), i as u32);
+        }
+        assert!(matches!(index.slots, Slots::Mapped(_)), "{} slots", index.slots.get().len());
+        assert_eq!(index.len, 100_000);
+        assert!((0..100_000u64).all(|i| index.get(key(i)) == Some(i as u32)));
+        assert_eq!(index.get(key(100_000)), None);
+        index.insert(key(7), 9);
+        assert_eq!((index.get(key(7)), index.len), (Some(9), 100_000), "a key inserted again is replaced");
     }
 
     #[test]
