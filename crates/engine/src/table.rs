@@ -9,10 +9,10 @@ use std::thread::JoinHandle;
 use polars::prelude::*;
 use polars_parquet::parquet::metadata::FileMetadata;
 use polars_parquet::parquet::statistics::Statistics;
-use polars_parquet::write::WriteOptions;
+use polars_parquet::write::{CompressionOptions, WriteOptions};
 use revlens_model::{BatchSink, RowBatch, SinkError, StorageType};
 
-use self::pages::ColumnPages;
+use self::pages::{ColumnPages, PageCompressor};
 
 mod pages;
 
@@ -62,6 +62,7 @@ struct TableWriter {
     writer: polars::io::parquet::write::BatchedWriter<BufWriter<File>>,
     columns: Vec<ColumnPages>,
     options: WriteOptions,
+    compressor: PageCompressor,
 }
 
 impl TableWriter {
@@ -91,7 +92,7 @@ impl TableWriter {
             .columns
             .into_iter()
             .zip(&mut self.columns)
-            .map(|(column, pages)| pages.encode(column.values, self.options))
+            .map(|(column, pages)| pages.encode(column.values, self.options, &mut self.compressor))
             .collect::<PolarsResult<Vec<_>>>()?;
         self.writer.write_row_group(rows, &pages)
     }
@@ -110,11 +111,14 @@ impl ParquetSink {
         let columns = writer.parquet_schema().fields().iter().cloned().map(ColumnPages::new).collect();
         let options = WriteOptions {
             statistics: StatisticsOptions::default(),
-            compression: pages::compression(),
+            // Pages are compressed by `PageCompressor`, not by polars.
+            compression: CompressionOptions::Uncompressed,
             version: polars_parquet::write::Version::V1,
             data_page_size: None,
         };
-        let table = TableWriter { path: path.to_owned(), schema: schema.clone(), writer, columns, options };
+        let compressor =
+            PageCompressor::new().map_err(|source| TableError::Polars { path: path.to_owned(), source })?;
+        let table = TableWriter { path: path.to_owned(), schema: schema.clone(), writer, columns, options, compressor };
         let (sender, receiver) = sync_channel(QUEUED_BATCHES);
         let worker = std::thread::Builder::new()
             .name("parquet-writer".into())
