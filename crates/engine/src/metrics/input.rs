@@ -481,10 +481,9 @@ impl KeyIndex {
             }
             *self = grown;
         }
-        let at = self.slot(key);
+        let mut at = self.slot(key);
         let slots = self.slots.get_mut();
         let mask = slots.len() - 1;
-        let mut at = at;
         while slots[at].key != FREE && slots[at].key != key {
             at = (at + 1) & mask;
         }

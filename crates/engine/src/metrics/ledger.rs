@@ -72,8 +72,21 @@ impl Default for Charge {
     }
 }
 
-/// Points below which a pass over the ledger stays on one thread.
-const PARALLEL_POINTS: usize = 64 * 1024;
+/// Grouped items below which a pass over them stays on one thread.
+const PARALLEL_ITEMS: usize = 64 * 1024;
+
+/// The customers of grouped items ([`customer_offsets`]) in two halves of about equal
+/// items, for a pass over each on its own core; the upper half is empty when there are
+/// too few items to be worth a second thread.
+pub(crate) fn halves(offsets: &[usize]) -> (Range<usize>, Range<usize>) {
+    let customers = offsets.len().saturating_sub(1);
+    let items = offsets.last().copied().unwrap_or(0);
+    if items < PARALLEL_ITEMS {
+        return (0..customers, customers..customers);
+    }
+    let middle = offsets.partition_point(|&offset| offset < items / 2).min(customers);
+    (0..middle, middle..customers)
+}
 
 /// Where each customer's items start once grouped: customer `c`'s are
 /// `offsets[c]..offsets[c + 1]`, for the ids below `customers`.
@@ -196,16 +209,11 @@ impl MrrLedger {
         self.offsets.len().saturating_sub(1)
     }
 
-    /// The customers in two halves of about equal points, for a pass over each on its own
-    /// core; the upper half is empty for a ledger too small to be worth a second thread.
+    /// The customers in two [`halves`] of about equal points.
     pub fn halves(&self) -> (Range<u32>, Range<u32>) {
-        let customers = self.customers() as u32;
-        if self.points.len() < PARALLEL_POINTS {
-            return (0..customers, customers..customers);
-        }
-        let half = self.points.len() / 2;
-        let middle = (self.offsets.partition_point(|&offset| offset < half) as u32).min(customers);
-        (0..middle, middle..customers)
+        let ids = |range: Range<usize>| range.start as u32..range.end as u32;
+        let (lower, upper) = halves(&self.offsets);
+        (ids(lower), ids(upper))
     }
 
     /// The ledger of these customers only, renumbered in the given order.

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::ledger::MrrLedger;
 use super::month::{MonthRange, YearMonth};
-use super::side_by_side::side_by_side;
+use super::side_by_side::side_by_side_if;
 
 /// What happened to a customer's MRR in a month, against the month before.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -104,13 +104,8 @@ impl MonthFlows {
 pub(crate) fn monthly_flows(ledger: &MrrLedger, range: MonthRange) -> Vec<MonthFlows> {
     // The customers' flows add up: a large ledger is summed in halves, one per core.
     let (lower, upper) = ledger.halves();
-    let (mut sums, upper) = if upper.is_empty() {
-        (FlowSums::of(ledger, range, lower), None)
-    } else {
-        let (upper, lower) =
-            side_by_side("flows", || FlowSums::of(ledger, range, upper), || FlowSums::of(ledger, range, lower));
-        (lower, Some(upper))
-    };
+    let aside = (!upper.is_empty()).then_some(move || FlowSums::of(ledger, range, upper));
+    let (upper, mut sums) = side_by_side_if("flows", aside, || FlowSums::of(ledger, range, lower));
     if let Some(upper) = upper {
         sums.add(&upper);
     }

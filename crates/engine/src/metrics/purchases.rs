@@ -9,9 +9,9 @@
 use std::num::NonZeroU8;
 use std::ops::Range;
 
-use super::ledger::{append_customers, customer_offsets, group_customers, MonthlyLedgerBuilder, MrrLedger};
+use super::ledger::{append_customers, customer_offsets, group_customers, halves, MonthlyLedgerBuilder, MrrLedger};
 use super::month::YearMonth;
-use super::side_by_side::side_by_side;
+use super::side_by_side::side_by_side_if;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PurchaseMonth {
@@ -93,28 +93,28 @@ impl PurchaseLedger {
         (purchases, mrr.unwrap_or_default())
     }
 
-    /// The customers in two halves of about equal rows, each grouped and summed on its
+    /// The customers in two [`halves`] of about equal rows, each grouped and summed on its
     /// own thread (the passes are random writes and reads of memory, one core each).
     fn group(ids: usize, input: CustomerTransactions, monthly_mrr: bool) -> (Self, Option<MrrLedger>) {
-        let offsets = customer_offsets(ids, input.customers.iter().copied());
-        let half = offsets[ids] / 2;
-        let middle = offsets.partition_point(|&offset| offset < half).min(ids);
-        let (lower, upper) = (0..middle, middle..ids);
+        let offsets = &customer_offsets(ids, input.customers.iter().copied());
+        let (lower, upper) = halves(offsets);
         let rows = || input.customers.iter().copied().zip(input.rows.iter().copied());
-        let (upper_rows, lower_rows) = side_by_side(
+        let (upper_rows, lower_rows) = side_by_side_if(
             "purchases-upper",
-            || group_customers(&offsets, upper.clone(), rows()),
-            || group_customers(&offsets, lower.clone(), rows()),
+            (!upper.is_empty()).then_some(|| group_customers(offsets, upper.clone(), rows())),
+            || group_customers(offsets, lower.clone(), rows()),
         );
         drop(input);
-        let ((upper, upper_mrr), (mut ledger, mut mrr)) = side_by_side(
+        let (upper_sums, (mut ledger, mut mrr)) = side_by_side_if(
             "purchases-upper",
-            || Self::sum(&offsets, upper, upper_rows, monthly_mrr),
-            || Self::sum(&offsets, lower, lower_rows, monthly_mrr),
+            upper_rows.map(|rows| move || Self::sum(offsets, upper, rows, monthly_mrr)),
+            || Self::sum(offsets, lower, lower_rows, monthly_mrr),
         );
-        append_customers(&mut ledger.offsets, &mut ledger.months, &upper.offsets, &upper.months);
-        if let (Some(mrr), Some(upper_mrr)) = (mrr.as_mut(), upper_mrr) {
-            mrr.append(&upper_mrr);
+        if let Some((upper, upper_mrr)) = upper_sums {
+            append_customers(&mut ledger.offsets, &mut ledger.months, &upper.offsets, &upper.months);
+            if let (Some(mrr), Some(upper_mrr)) = (mrr.as_mut(), upper_mrr) {
+                mrr.append(&upper_mrr);
+            }
         }
         (ledger, mrr)
     }
@@ -194,6 +194,44 @@ mod tests {
 
     use super::*;
     use crate::metrics::spans::Span;
+
+    #[test]
+    fn rows_grouped_in_halves_give_the_ledgers_of_one_pass() {
+        // 100,000 rows of 3,000 customers: above the threshold for halves.
+        let origin = YearMonth::of_epoch_day(19_000);
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |bound: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % bound
+        };
+        let mut input = CustomerTransactions::default();
+        for _ in 0..100_000 {
+            let refund = next(10) == 0;
+            let amount = next(50_0000) as i64 - 5_0000;
+            input.customers.push(next(3_000) as u32);
+            let revenue = if refund { -amount.abs() } else { amount };
+            input.rows.push(Transaction::on(
+                origin.plus(next(30) as i32),
+                next(28) as u8 + 1,
+                revenue,
+                !refund && amount >= 0,
+            ));
+        }
+        let customers = 3_000;
+        let offsets = customer_offsets(customers, input.customers.iter().copied());
+        let (_, upper) = halves(&offsets);
+        assert!(!upper.is_empty(), "the rows are grouped in halves");
+        let rows = input.customers.iter().copied().zip(input.rows.iter().copied());
+        let (whole, whole_mrr) =
+            PurchaseLedger::sum(&offsets, 0..customers, group_customers(&offsets, 0..customers, rows), true);
+
+        let (purchases, mrr) = PurchaseLedger::with_monthly_mrr(customers, input);
+        assert_eq!((purchases.offsets, purchases.months), (whole.offsets, whole.months));
+        let whole_mrr = whole_mrr.unwrap_or_default();
+        assert_eq!((mrr.offsets, mrr.points), (whole_mrr.offsets, whole_mrr.points));
+    }
 
     proptest! {
         /// The ledger built in the purchases' pass equals the one built from the same

@@ -21,6 +21,21 @@ pub fn side_by_side<A: Send, B>(name: &str, aside: impl FnOnce() -> A + Send, he
     })
 }
 
+/// [`side_by_side`] when there is work aside; otherwise only the work here.
+pub fn side_by_side_if<A: Send, B>(
+    name: &str,
+    aside: Option<impl FnOnce() -> A + Send>,
+    here: impl FnOnce() -> B,
+) -> (Option<A>, B) {
+    match aside {
+        Some(aside) => {
+            let (aside, here) = side_by_side(name, aside, here);
+            (Some(aside), here)
+        }
+        None => (None, here()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

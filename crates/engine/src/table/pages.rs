@@ -34,14 +34,12 @@ pub(super) struct PageCompressor {
 
 impl PageCompressor {
     pub(super) fn new() -> PolarsResult<Self> {
-        let zstd =
-            zstd::bulk::Compressor::new(ZSTD_LEVEL).map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
-        Ok(Self { zstd })
+        Ok(Self { zstd: zstd::bulk::Compressor::new(ZSTD_LEVEL).map_err(zstd_error)? })
     }
 
     fn zstd(&mut self, bytes: &[u8], out: &mut Vec<u8>) -> PolarsResult<()> {
         out.reserve(zstd::zstd_safe::compress_bound(bytes.len()));
-        self.zstd.compress_to_buffer(bytes, out).map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
+        self.zstd.compress_to_buffer(bytes, out).map_err(zstd_error)?;
         Ok(())
     }
 
@@ -88,6 +86,10 @@ impl PageCompressor {
             }
         })
     }
+}
+
+fn zstd_error(error: std::io::Error) -> PolarsError {
+    PolarsError::ComputeError(format!("compressing a page: {error}").into())
 }
 
 /// One column of a table, across its row groups.
