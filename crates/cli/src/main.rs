@@ -12,7 +12,11 @@ use clap::Parser;
 
 use crate::cli::Cli;
 
+#[global_allocator]
+static ALLOCATOR: revlens_alloc::MiMalloc = revlens_alloc::MiMalloc;
+
 fn main() -> ExitCode {
+    revlens_alloc::return_freed_memory_at_once();
     // A panic is a bug: say so in one line, without a backtrace. A panic contained inside a
     // third-party parser is not: the import reports it as a broken file.
     std::panic::set_hook(Box::new(|info| {
