@@ -3,7 +3,7 @@
 //! polars' own writer decides afresh for every row group whether a column is worth a
 //! dictionary (an estimate of its cardinality, then a hash of every value), and compresses
 //! every page. An import knows more: a column that was too varied for a dictionary once
-//! stays so, a column of a few distinct words (a currency, a transaction type) is
+//! stays so (text then written DELTA_LENGTH_BYTE_ARRAY), a column of a few distinct words (a currency, a transaction type) is
 //! dictionary-encoded by comparing against those few words, and dictionary keys, being
 //! bit-packed already, are not worth compressing.
 
@@ -118,6 +118,9 @@ impl ColumnPages {
                 let array = binary_array(text)?;
                 match (!self.plain).then(|| few_words(&array)).flatten() {
                     Some(words) => (words.boxed(), Encoding::RleDictionary),
+                    // Varied text has its lengths bit-packed apart from its bytes: less for zstd
+                    // to compress than 4-byte prefixes, and polars reads it with less memory.
+                    None if self.plain => (array.boxed(), Encoding::DeltaLengthByteArray),
                     None => (array.boxed(), dictionary),
                 }
             }
@@ -195,4 +198,45 @@ fn few_words(array: &BinaryArray<i64>) -> Option<DictionaryArray<u32>> {
     let keys = PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), array.validity().cloned());
     let dtype = ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(ArrowDataType::LargeBinary), false);
     DictionaryArray::try_new(dtype, keys, values.boxed()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use polars_arrow::datatypes::Field;
+    use polars_parquet::write::{to_parquet_type, CompressionOptions, StatisticsOptions, Version};
+
+    use super::super::testing::text_column;
+    use super::*;
+
+    fn data_page_encodings(pages: &[CompressedPage]) -> Vec<Encoding> {
+        pages
+            .iter()
+            .filter_map(|page| match page {
+                CompressedPage::Data(page) => Encoding::try_from(page.header().encoding()).ok(),
+                CompressedPage::Dict(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn varied_text_is_delta_length_encoded_once_a_dictionary_did_not_fit() {
+        let field = Field::new("invoice_id".into(), ArrowDataType::LargeBinary, true);
+        let mut column = ColumnPages::new(to_parquet_type(&field).unwrap());
+        let options = WriteOptions {
+            statistics: StatisticsOptions::default(),
+            compression: CompressionOptions::Uncompressed,
+            version: Version::V1,
+            data_page_size: None,
+        };
+        let mut compressor = PageCompressor::new().unwrap();
+        let encodings: Vec<_> = (0..3)
+            .map(|batch| {
+                let ids = (0..5_000).map(|row| Some(format!("in_{batch}_{row:06}"))).collect();
+                let pages = column.encode(text_column("invoice_id", ids).values, options, &mut compressor).unwrap();
+                data_page_encodings(&pages)
+            })
+            .collect();
+        let delta = vec![Encoding::DeltaLengthByteArray];
+        assert_eq!(encodings, [vec![Encoding::Plain], delta.clone(), delta]);
+    }
 }
