@@ -2,10 +2,10 @@
 //! the system as soon as it is freed.
 //!
 //! Why not the system's: building the model of 5M transactions, glibc's malloc took some
-//! 230,000 page faults (half a second of kernel time on two cores) where mimalloc, whose
-//! arenas sit on transparent huge pages, takes a fifth as many; the bench's MRR step went
-//! from 1.01 s to 0.69 s (medians of 8 alternating runs), the KPI and cohort steps from
-//! about 0.2 s to 0.15 s. Why purge at once: with mimalloc's default delay, memory freed
+//! 230,000 page faults (half a second of kernel time on two cores) where mimalloc, reusing
+//! what was freed, takes a fifth as many; the bench's MRR step went from 1.01 s to 0.69 s
+//! (medians of 8 alternating runs), the KPI and cohort steps, which load the model's
+//! snapshot, from about 0.2 s to 0.1 s. Why purge at once: with mimalloc's default delay, memory freed
 //! between the build's stages stays resident and the step's peak rose from 470 MB to
 //! 860 MB; purged at free it is 550 MB, no slower.
 //!

@@ -3,9 +3,9 @@
 //! polars' own writer decides afresh for every row group whether a column is worth a
 //! dictionary (an estimate of its cardinality, then a hash of every value), and compresses
 //! every page. An import knows more: a column that was too varied for a dictionary once
-//! stays so (text then written DELTA_LENGTH_BYTE_ARRAY), a column of a few distinct words (a currency, a transaction type) is
-//! dictionary-encoded by comparing against those few words, and dictionary keys, being
-//! bit-packed already, are not worth compressing.
+//! stays so (text is then written DELTA_LENGTH_BYTE_ARRAY), a column of a few distinct
+//! words (a currency, a transaction type) is dictionary-encoded by comparing against those
+//! few words, and dictionary keys, being bit-packed already, are not worth compressing.
 
 use polars::prelude::{PolarsError, PolarsResult};
 use polars_arrow::array::{Array, BinaryArray, BooleanArray, DictionaryArray, PrimitiveArray};
@@ -96,7 +96,7 @@ fn zstd_error(error: std::io::Error) -> PolarsError {
 pub(super) struct ColumnPages {
     parquet_type: ParquetType,
     /// Once a row group of this column was too varied for a dictionary, the later ones are
-    /// written plainly without asking again.
+    /// written without one (plain, or delta lengths for text) without asking again.
     plain: bool,
 }
 
