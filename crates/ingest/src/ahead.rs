@@ -70,10 +70,10 @@ fn parse_ahead(
         rows.resize_with(CHUNK_ROWS, Row::default);
         let mut filled = 0;
         let mut failure = None;
-        for slot in &mut rows {
-            match source.next_row(slot) {
-                Ok(true) => filled += 1,
-                Ok(false) => break,
+        while let Some(rest) = rows.get_mut(filled..).filter(|rest| !rest.is_empty()) {
+            match source.next_rows(rest) {
+                Ok(0) => break,
+                Ok(read) => filled += read,
                 Err(error) => {
                     failure = Some(error);
                     break;

@@ -5,7 +5,8 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use crate::source::{csv_reader, LineIndexed, Row};
+use crate::decode::Counting;
+use crate::source::{CsvRecords, RecordSource, Row};
 use crate::values::{looks_like_date, looks_numeric};
 use crate::{ImportError, TextEncoding, WorkbookKind};
 
@@ -153,20 +154,12 @@ pub(crate) fn decode_sample(bytes: &[u8], encoding: TextEncoding) -> String {
 
 /// Parses the records of a decoded sample; a record cut by the sample's end is dropped.
 pub(crate) fn sample_rows(text: &str, delimiter: u8, complete: bool, limit: usize) -> Vec<Row> {
-    let mut reader = csv_reader(LineIndexed::new(text.as_bytes()), delimiter, SMALL_BUFFER);
-    let mut record = csv::ByteRecord::new();
+    let input = Counting::new(text.as_bytes());
+    let mut records = CsvRecords::with_buffer(input, delimiter, Path::new(""), SMALL_BUFFER);
     let mut rows = Vec::new();
-    while rows.len() < limit {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {
-                let mut row = Row::default();
-                let position = record.position().map_or(0, csv::Position::byte);
-                row.clear(reader.get_mut().line_at(position));
-                record.iter().for_each(|f| row.push_bytes(f));
-                rows.push(row);
-            }
-            Ok(false) | Err(_) => break,
-        }
+    let mut row = Row::default();
+    while rows.len() < limit && matches!(records.next_row(&mut row), Ok(true)) {
+        rows.push(row.clone());
     }
     if !complete && rows.len() < limit {
         rows.pop();
