@@ -482,9 +482,11 @@ mod tests {
         assert_eq!(amounts[rows * 2 + 3], Some(3 * 2_654_435_761 % 100_003 * 100));
     }
 
-    /// A text column's cells: drawn from `distinct` words (few or many), some absent.
+    /// A text column's cells: drawn from `distinct` words (few or many), some absent; half
+    /// the words long, with the same first eight bytes.
     fn text_cells(distinct: usize) -> impl Strategy<Value = Vec<Option<String>>> {
-        prop::collection::vec(prop::option::weighted(0.9, (0..distinct).prop_map(|word| format!("w{word}"))), 0..300)
+        let word = |word: usize| if word % 2 == 0 { format!("w{word}") } else { format!("same-start-w{word}") };
+        prop::collection::vec(prop::option::weighted(0.9, (0..distinct).prop_map(word)), 0..300)
     }
 
     proptest! {

@@ -106,12 +106,16 @@ impl Row {
     }
 
     pub(crate) fn is_blank(&self) -> bool {
-        // A byte that no trim removes settles it at once; only rows of nothing but
-        // whitespace (or non-ASCII text) need their fields trimmed.
-        if (0..self.len()).any(|i| self.raw(i).bytes().any(|b| b.is_ascii_graphic())) {
+        // A field starting with a byte that no trim removes settles it at once (the first
+        // one, in nearly every row); only rows of nothing but whitespace (or non-ASCII
+        // text) need their fields trimmed.
+        let visible = |&(start, end): &(usize, usize)| {
+            start < end && self.text.as_bytes().get(start).is_some_and(u8::is_ascii_graphic)
+        };
+        if self.fields.first().is_some_and(visible) {
             return false;
         }
-        self.fields().all(str::is_empty)
+        (0..self.len()).all(|i| self.get(i).is_empty())
     }
 
     /// Fields up to and including the last non-empty one.
@@ -710,6 +714,11 @@ mod tests {
         assert!(!row.is_blank());
         row.split_line(8, b" ,\t, ", b',');
         assert!(row.is_blank());
+        // The delimiters kept in the row's text are no content.
+        row.split_line(8, b",,", b',');
+        assert!(row.is_blank());
+        row.split_line(8, b",,x", b',');
+        assert!(!row.is_blank());
         // Not UTF-8: each field read as Windows-1252.
         row.split_line(9, b"caf\xe9;x", b';');
         assert_eq!((row.raw(0), row.raw(1)), ("café", "x"));
