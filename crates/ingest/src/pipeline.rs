@@ -1,11 +1,12 @@
 //! The two passes of an import, and inspection. Pass 1 copies and hashes the file,
-//! settles the encoding and gathers column evidence; pass 2 converts, validates and
+//! settles the encoding and gathers column evidence (where the records are parsed); pass 2 converts, validates and
 //! writes batches. Both read records through [`RecordSource`], so text files and
 //! workbooks share everything after the reader.
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
+use std::sync::OnceLock;
 
 use revlens_model::{BatchSink, SinkError};
 use sha2::{Digest, Sha256};
@@ -150,24 +151,107 @@ pub(crate) fn inspect(path: &Path, options: &SourceOptions) -> Result<Inspection
     }
 }
 
-/// Pass 1 over records: counts data rows and gathers evidence.
+/// The first data rows, by count or by bytes, whose evidence decides a provisional reading.
+#[derive(Default)]
+struct FirstRows {
+    rows: usize,
+    bytes: usize,
+}
+
+impl FirstRows {
+    fn complete(&self) -> bool {
+        self.rows >= PROVISIONAL_ROWS || self.bytes >= PROVISIONAL_BYTES
+    }
+
+    /// Counts `row` in; true when it is the one that completes the first rows.
+    fn completed_by(&mut self, row: &Row) -> bool {
+        if self.complete() {
+            return false;
+        }
+        self.rows += 1;
+        self.bytes += row.text_len();
+        self.complete()
+    }
+}
+
+/// Pass 1's records: the data rows of `source` (none above the header, none blank), each
+/// observed as evidence where it is read, on the parser's thread when parsing ahead. As the
+/// first rows complete, their evidence is left in `early` for a provisional reading.
+struct Observed<'e, S> {
+    source: S,
+    header_line: u64,
+    evidence: Evidence,
+    first_rows: FirstRows,
+    early: &'e OnceLock<Evidence>,
+}
+
+impl<'e, S: RecordSource> Observed<'e, S> {
+    fn new(source: S, header_line: u64, evidence: Evidence, early: &'e OnceLock<Evidence>) -> Self {
+        Observed { source, header_line, evidence, first_rows: FirstRows::default(), early }
+    }
+
+    fn is_data(&self, row: &Row) -> bool {
+        row.line > self.header_line && !row.is_blank()
+    }
+
+    fn observe(&mut self, row: &Row) {
+        self.evidence.observe(row);
+        if self.first_rows.completed_by(row) {
+            let _ = self.early.set(self.evidence.clone());
+        }
+    }
+}
+
+impl<S: RecordSource> RecordSource for Observed<'_, S> {
+    fn next_row(&mut self, row: &mut Row) -> Result<bool, ImportError> {
+        while self.source.next_row(row)? {
+            if self.is_data(row) {
+                self.observe(row);
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn next_rows(&mut self, rows: &mut [Row]) -> Result<usize, ImportError> {
+        loop {
+            let read = self.source.next_rows(rows)?;
+            if read == 0 {
+                return Ok(0);
+            }
+            let mut kept = 0;
+            for index in 0..read {
+                let Some(row) = rows.get(index) else { break };
+                if self.is_data(row) {
+                    self.observe(row);
+                    rows.swap(kept, index);
+                    kept += 1;
+                }
+            }
+            if kept > 0 {
+                return Ok(kept);
+            }
+        }
+    }
+
+    fn bytes_done(&self) -> u64 {
+        self.source.bytes_done()
+    }
+}
+
+/// Pass 1 over observed records: counts them (and imports them provisionally).
 fn scan(
     records: &mut dyn RecordSource,
-    header_line: u64,
-    evidence: &mut Evidence,
+    early: &OnceLock<Evidence>,
     pacer: &mut Pacer<'_>,
     mut provisional: Option<&mut Provisional<'_, '_>>,
 ) -> Result<u64, ImportError> {
     let mut row = Row::default();
     let mut data_rows = 0;
     while records.next_row(&mut row)? {
-        if row.line <= header_line || row.is_blank() {
-            continue;
-        }
         data_rows += 1;
-        evidence.observe(&row);
         if let Some(provisional) = provisional.as_deref_mut() {
-            provisional.take(&row, evidence);
+            provisional.take(&row, early);
         }
         pacer.tick(data_rows, records.bytes_done())?;
     }
@@ -183,7 +267,7 @@ struct Provisional<'l, 'e> {
     semicolon: bool,
     /// The first data rows, until the reading is decided.
     pending: Vec<Row>,
-    pending_bytes: usize,
+    first_rows: FirstRows,
     formats: Option<Formats>,
     converter: Option<Converter<'l>>,
     emitter: Emitter<'e>,
@@ -198,7 +282,7 @@ impl<'l, 'e> Provisional<'l, 'e> {
             layout,
             semicolon,
             pending: Vec::new(),
-            pending_bytes: 0,
+            first_rows: FirstRows::default(),
             formats: None,
             converter: None,
             emitter,
@@ -206,7 +290,8 @@ impl<'l, 'e> Provisional<'l, 'e> {
         }
     }
 
-    fn take(&mut self, row: &Row, evidence: &Evidence) {
+    /// Takes the next data row; `early` has the evidence of the first rows once they are in.
+    fn take(&mut self, row: &Row, early: &OnceLock<Evidence>) {
         if self.abandoned {
             return;
         }
@@ -214,10 +299,12 @@ impl<'l, 'e> Provisional<'l, 'e> {
             self.convert(row);
             return;
         }
-        self.pending_bytes += row.text_len();
         self.pending.push(row.clone());
-        if self.pending.len() >= PROVISIONAL_ROWS || self.pending_bytes >= PROVISIONAL_BYTES {
-            self.decide(evidence);
+        if self.first_rows.completed_by(row) {
+            match early.get() {
+                Some(evidence) => self.decide(evidence),
+                None => self.abandon(),
+            }
         }
     }
 
@@ -229,7 +316,6 @@ impl<'l, 'e> Provisional<'l, 'e> {
         for row in std::mem::take(&mut self.pending) {
             self.convert(&row);
         }
-        self.pending_bytes = 0;
     }
 
     fn convert(&mut self, row: &Row) {
@@ -442,7 +528,7 @@ fn import_text(
     let layout = Layout::plan(path, plan.kind, &plan.mapping, &text.headers)?;
     let open = || File::open(path).map_err(io_error(path));
     let semicolon = text.delimiter == b';';
-    let mut evidence = Evidence::new(&layout);
+    let early = OnceLock::new();
     let mut pacer = Pacer::new(&mut *io.progress, io.cancel, sample.file_len);
     let one_pass = io.rows.can_reset();
     let emitter = Emitter::new(&mut *io.rows, &mut *io.rejected, plan.skip_invalid, &layout);
@@ -459,14 +545,15 @@ fn import_text(
             let tee = Tee::new(open()?, keeper, check_bytes);
             let input = TextInput::new(tee, text.encoding).map_err(io_error(path))?;
             let records = CsvRecords::new(input, text.delimiter, path);
+            let observed = Observed::new(records, text.header_line, Evidence::new(&layout), &early);
             let provisional = one_pass.then_some(&mut provisional);
-            let (data_rows, records) =
-                read_ahead(records, |records| scan(records, text.header_line, &mut evidence, &mut pacer, provisional))?;
-            let tee = match records.into_input() {
+            let (data_rows, observed) = read_ahead(observed, |records| scan(records, &early, &mut pacer, provisional))?;
+            let tee = match observed.source.into_input() {
                 TextInput::Plain(tee) => tee,
                 TextInput::Decoded(decoder) => decoder.into_inner(),
             };
-            Ok((data_rows, tee.bytes, tee.utf8.is_none_or(|mut check| check.finish())))
+            let utf8_everywhere = tee.utf8.is_none_or(|mut check| check.finish());
+            Ok((data_rows, observed.evidence, tee.bytes, utf8_everywhere))
         })();
         // The keeper has had every chunk (the tee is gone); its failure is the cause of any
         // read error, so it comes first.
@@ -476,7 +563,7 @@ fn import_text(
             .map_err(|e| ImportError::Sink(Box::new(e)))?;
         Ok::<_, ImportError>((first_pass, sha256))
     })?;
-    let (data_rows, bytes, utf8_everywhere) = first_pass?;
+    let (data_rows, evidence, bytes, utf8_everywhere) = first_pass?;
     pacer.report(data_rows, bytes)?;
     if data_rows == 0 {
         return Err(ImportError::NoRows { path: path.to_path_buf(), header_line: text.header_line });
@@ -543,13 +630,14 @@ fn import_workbook(
     let header_line = found.line;
     let layout = Layout::plan(path, plan.kind, &plan.mapping, &found.headers)?;
 
-    let mut evidence = Evidence::new(&layout);
-    let mut records = SheetRecords::new(&sheet.values, file_bytes);
-    let data_rows = scan(&mut records, header_line, &mut evidence, &mut pacer, None)?;
+    let early = OnceLock::new();
+    let records = SheetRecords::new(&sheet.values, file_bytes);
+    let mut observed = Observed::new(records, header_line, Evidence::new(&layout), &early);
+    let data_rows = scan(&mut observed, &early, &mut pacer, None)?;
     if data_rows == 0 {
         return Err(ImportError::NoRows { path: path.to_path_buf(), header_line });
     }
-    let formats = evidence.decide(&layout, false);
+    let formats = observed.evidence.decide(&layout, false);
 
     pacer.start(Phase::Importing)?;
     let mut records = SheetRecords::new(&sheet.values, file_bytes);

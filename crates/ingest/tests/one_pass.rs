@@ -59,11 +59,26 @@ fn a_late_row_that_settles_day_and_month_redoes_the_import() {
     assert!(imported.outcome.warnings.is_empty(), "{:?}", imported.outcome.warnings);
     assert_eq!(imported.outcome.rows, 70_001);
     // The provisional batches were discarded: every row is in the table once.
+    assert_eq!(imported.resets, 1);
     assert_eq!(imported.batches.iter().map(|b| b.rows()).sum::<usize>(), 70_001);
     let starts = imported.dates("start_date");
     assert_eq!(starts.len(), 70_001);
     // "01/02/2024" is the 1st of February, read day first.
     assert_eq!(starts[12], Some(19_754));
+}
+
+#[test]
+fn a_file_its_first_rows_settle_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("customer,amount,start\n");
+    // More rows than the provisional sample, all read alike.
+    for i in 0..70_000u32 {
+        text.push_str(&format!("c{i},{}.50,2024-{:02}-{:02}\n", i % 97, i % 12 + 1, i % 28 + 1));
+    }
+    let path = write(dir.path(), "settled.csv", &text);
+    let imported = Run::new(DatasetKind::Subscriptions).import(&path).unwrap();
+    assert_eq!((imported.outcome.rows, imported.resets), (70_000, 0));
+    assert_eq!(imported.batches.iter().map(|b| b.rows()).sum::<usize>(), 70_000);
 }
 
 #[test]

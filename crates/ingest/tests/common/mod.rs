@@ -22,6 +22,9 @@ pub struct Imported {
     pub rejected: Vec<RowError>,
     pub original: Vec<u8>,
     pub progress: Vec<Progress>,
+    /// How often the importer discarded what it had written (a provisional reading that
+    /// did not stand).
+    pub resets: usize,
 }
 
 /// How to run one import.
@@ -35,12 +38,30 @@ pub struct Run<'a> {
     pub two_pass: bool,
 }
 
-/// A sink without `reset`: the importer must not write a batch it is not sure of.
-struct NoReset<'a>(&'a mut Vec<RowBatch>);
+/// The import's sink: batches in memory. Without `reset` (`resettable` false) the
+/// importer must not write a batch it is not sure of; with it, how often it started over
+/// is counted.
+struct Sink {
+    batches: Vec<RowBatch>,
+    resettable: bool,
+    resets: usize,
+}
 
-impl BatchSink for NoReset<'_> {
+impl BatchSink for Sink {
     fn write_batch(&mut self, batch: RowBatch) -> Result<(), SinkError> {
-        self.0.write_batch(batch)
+        self.batches.write_batch(batch)
+    }
+
+    fn can_reset(&self) -> bool {
+        self.resettable
+    }
+
+    fn reset(&mut self) -> Result<(), SinkError> {
+        if !self.resettable {
+            return Err("this sink cannot discard its batches".into());
+        }
+        self.resets += 1;
+        self.batches.reset()
     }
 }
 
@@ -95,9 +116,7 @@ impl<'a> Run<'a> {
             skip_invalid: self.skip_invalid,
             source: self.source.clone(),
         };
-        let mut batches: Vec<RowBatch> = Vec::new();
-        let mut no_reset = NoReset(&mut batches);
-        let rows: &mut dyn BatchSink = if self.two_pass { &mut no_reset } else { no_reset.0 };
+        let mut sink = Sink { batches: Vec::new(), resettable: !self.two_pass, resets: 0 };
         let mut rejected = Vec::new();
         let mut original = Vec::new();
         let mut progress = Vec::new();
@@ -105,7 +124,7 @@ impl<'a> Run<'a> {
             path,
             &plan,
             ImportIo {
-                rows,
+                rows: &mut sink,
                 rejected: &mut |e: &RowError| {
                     rejected.push(e.clone());
                     Ok(())
@@ -115,7 +134,7 @@ impl<'a> Run<'a> {
                 cancel: &self.cancel,
             },
         )?;
-        Ok(Imported { outcome, batches, rejected, original, progress })
+        Ok(Imported { outcome, batches: sink.batches, rejected, original, progress, resets: sink.resets })
     }
 }
 
