@@ -485,7 +485,8 @@ mod tests {
     /// A text column's cells: drawn from `distinct` words (few or many), some absent; half
     /// the words long, with the same first eight bytes.
     fn text_cells(distinct: usize) -> impl Strategy<Value = Vec<Option<String>>> {
-        let word = |word: usize| if word % 2 == 0 { format!("w{word}") } else { format!("same-start-w{word}") };
+        let word =
+            |word: usize| if word.is_multiple_of(2) { format!("w{word}") } else { format!("same-start-w{word}") };
         prop::collection::vec(prop::option::weighted(0.9, (0..distinct).prop_map(word)), 0..300)
     }
 
