@@ -86,6 +86,7 @@ impl Presence {
         Presence(Vec::with_capacity(rows))
     }
 
+    #[inline]
     fn push(&mut self, present: bool) {
         self.0.push(present);
     }
@@ -114,6 +115,7 @@ impl<T: Copy + Default> Cells<T> {
         Cells { values: Vec::with_capacity(rows), presence: Presence::with_capacity(rows) }
     }
 
+    #[inline]
     pub fn push(&mut self, cell: Option<T>) {
         self.values.push(cell.unwrap_or_default());
         self.presence.push(cell.is_some());
@@ -187,6 +189,7 @@ impl TextValues {
         TextValues { text: String::new(), offsets, presence: Presence::with_capacity(rows) }
     }
 
+    #[inline]
     pub fn push(&mut self, value: Option<&str>) {
         if let Some(value) = value {
             self.text.push_str(value);
