@@ -474,6 +474,12 @@ mod tests {
                     (true, Compression::Uncompressed)
                 ]
             );
+            // Ids written with delta lengths (after the first group) keep only their gaps.
+            let Ok(Statistics::Binary(ids)) = chunks[0].statistics(&metadata.footer_buf).unwrap() else {
+                panic!("no text statistics")
+            };
+            let bounded = (ids.min_value.is_some(), ids.max_value.is_some());
+            assert_eq!((ids.null_count, bounded), (Some(0), if index == 0 { (true, true) } else { (false, false) }));
         }
         let frame = read_table(&path).unwrap();
         assert_eq!(read_text(&frame, "type"), types);
