@@ -1,7 +1,7 @@
 //! The two passes of an import, and inspection. Pass 1 copies and hashes the file,
-//! settles the encoding and gathers column evidence (where the records are parsed); pass 2 converts, validates and
-//! writes batches. Both read records through [`RecordSource`], so text files and
-//! workbooks share everything after the reader.
+//! settles the encoding and gathers column evidence (where the records are parsed);
+//! pass 2 converts, validates and writes batches. Both read records through
+//! [`RecordSource`], so text files and workbooks share everything after the reader.
 
 use std::fs::File;
 use std::io::{self, Read};
