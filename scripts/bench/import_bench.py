@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 
-from benchlib import run
+from benchlib import cache_file, run
 
 PEERS = {
     "duckdb read_csv": (
@@ -42,6 +42,7 @@ def main():
     args.add_argument("--repeat", type=int, default=1)
     a = args.parse_args()
     size_mb = os.path.getsize(a.csv) / 1e6
+    cache_file(a.csv)
     results = {}
 
     for _ in range(a.repeat):

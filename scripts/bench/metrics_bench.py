@@ -15,7 +15,7 @@ import os
 import shutil
 import sys
 
-from benchlib import run
+from benchlib import cache_file, run
 
 DUCKDB = r"""
 import duckdb, sys, time
@@ -151,6 +151,7 @@ def main():
     args.add_argument("--work", required=True)
     a = args.parse_args()
 
+    cache_file(a.csv)
     results = {}
     steps, peak, warm, totals = ours(a.revlens, a.csv, a.work)
     results["revlens"] = (steps, peak, totals)
