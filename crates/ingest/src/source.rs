@@ -162,6 +162,14 @@ pub(crate) const MAX_RECORD_BYTES: u64 = 64 * 1024 * 1024;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// Where the first byte that only csv_core reads right is in `bytes`: a quote, or a CR that
+/// no line feed follows here (a lone CR ends a record; one at the end may still be a CRLF's).
+fn special_in(bytes: &[u8]) -> usize {
+    memchr::memchr2_iter(b'"', b'\r', bytes)
+        .find(|&at| bytes.get(at) == Some(&b'"') || bytes.get(at + 1) != Some(&b'\n'))
+        .unwrap_or(bytes.len())
+}
+
 /// Delimited text records in the csv crate's grammar: fields may be quoted (holding
 /// delimiters, line breaks and doubled quotes), CR, LF and CRLF end a record, and blank
 /// lines are none. Runs of lines without a quote or a lone CR, nearly all of an export,
@@ -174,8 +182,10 @@ pub(crate) struct CsvRecords<R> {
     /// The unread bytes are `buffer[start..filled]`.
     start: usize,
     filled: usize,
-    /// Where the first quote at or after `start` is (`filled`: none before it), if known.
-    quote: Option<usize>,
+    /// Where the first byte csv_core must read at or after `start` is (see [`special_in`];
+    /// `filled`: none before it), if known. Kept between calls so that every byte is searched
+    /// once, whatever the lines are like.
+    special: Option<usize>,
     /// Whether a leading byte-order mark has been looked for.
     began: bool,
     eof: bool,
@@ -203,7 +213,7 @@ impl<R: Read + InputStats> CsvRecords<R> {
             buffer: vec![0; buffer.max(UTF8_BOM.len())].into_boxed_slice(),
             start: 0,
             filled: 0,
-            quote: None,
+            special: None,
             began: false,
             eof: false,
             line: 1,
@@ -241,7 +251,7 @@ impl<R: Read + InputStats> CsvRecords<R> {
         if self.start > 0 {
             self.buffer.copy_within(self.start..self.filled, 0);
             self.filled -= self.start;
-            self.quote = self.quote.filter(|&at| at >= self.start).map(|at| at - self.start);
+            self.special = self.special.filter(|&at| at >= self.start).map(|at| at - self.start);
             self.start = 0;
         }
         let Some(free) = self.buffer.get_mut(self.filled..).filter(|free| !free.is_empty()) else {
@@ -257,10 +267,10 @@ impl<R: Read + InputStats> CsvRecords<R> {
         let searched = self.filled;
         self.filled += read;
         self.eof = read == 0;
-        if self.quote == Some(searched) {
+        if self.special == Some(searched) {
             // None before the old end: the new bytes are still to be searched.
             let new = self.buffer.get(searched..self.filled).unwrap_or_default();
-            self.quote = Some(searched + memchr::memchr(b'"', new).unwrap_or(new.len()));
+            self.special = Some(searched + special_in(new));
         }
         Ok(read > 0)
     }
@@ -291,27 +301,27 @@ impl<R: Read + InputStats> CsvRecords<R> {
         }
     }
 
-    fn next_quote(&mut self) -> usize {
-        match self.quote {
+    fn next_special(&mut self) -> usize {
+        match self.special {
             Some(at) if at >= self.start => at,
             _ => {
-                let at = self.start + memchr::memchr(b'"', self.unread()).unwrap_or(self.filled - self.start);
-                self.quote = Some(at);
+                let at = self.start + special_in(self.unread());
+                self.special = Some(at);
                 at
             }
         }
     }
 
-    /// The unread lines before the next quote, up to the last complete one, when they are
-    /// UTF-8: split into `rows` until a lone CR (which csv_core must read) or until `rows`
-    /// are full. How many rows were filled (blank lines fill none).
+    /// The unread lines before the next special byte, up to the last complete one, when
+    /// they are UTF-8: split into `rows` until they are full. How many rows were filled
+    /// (blank lines fill none).
     fn plain_lines(&mut self, rows: &mut [Row]) -> usize {
-        let quote = self.next_quote();
-        let before_quote = self.buffer.get(self.start..quote).unwrap_or_default();
-        let Some(last_feed) = memchr::memrchr(b'\n', before_quote) else {
+        let special = self.next_special();
+        let plain = self.buffer.get(self.start..special).unwrap_or_default();
+        let Some(last_feed) = memchr::memrchr(b'\n', plain) else {
             return 0;
         };
-        let lines = before_quote.get(..=last_feed).unwrap_or_default();
+        let lines = plain.get(..=last_feed).unwrap_or_default();
         let text = match std::str::from_utf8(lines) {
             Ok(text) => text,
             Err(e) => {
@@ -332,22 +342,21 @@ impl<R: Read + InputStats> CsvRecords<R> {
     /// if any) and where the next line starts.
     fn plain_line(&mut self) -> Result<Option<(usize, usize)>, ImportError> {
         loop {
-            if let Some(at) = memchr::memchr(b'\n', self.unread()) {
+            let special = self.next_special();
+            let plain = self.buffer.get(self.start..special).unwrap_or_default();
+            if let Some(at) = memchr::memchr(b'\n', plain) {
                 let feed = self.start + at;
                 let carriage = feed > self.start && self.buffer.get(feed - 1) == Some(&b'\r');
-                let end = if carriage { feed - 1 } else { feed };
-                return Ok(self.unquoted(end).then_some((end, feed + 1)));
+                return Ok(Some((if carriage { feed - 1 } else { feed }, feed + 1)));
+            }
+            if special < self.filled {
+                return Ok(None);
             }
             if !self.fill()? {
                 // The last line, with no line feed; or a line longer than the buffer.
-                return Ok((self.eof && self.unquoted(self.filled)).then_some((self.filled, self.filled)));
+                return Ok(self.eof.then_some((self.filled, self.filled)));
             }
         }
-    }
-
-    /// True when `buffer[start..end]` has no quote and no CR.
-    fn unquoted(&self, end: usize) -> bool {
-        memchr::memchr2(b'"', b'\r', self.buffer.get(self.start..end).unwrap_or_default()).is_none()
     }
 
     /// Reads one record with csv_core, its line breaks counted as it goes.
@@ -441,22 +450,14 @@ impl<R: Read + InputStats> CsvRecords<R> {
 /// Bytes looked at together when splitting lines: one bit each in a mask.
 const MASK_BYTES: usize = 64;
 
-/// Which bytes of a whole block are delimiters or line feeds, and which are CRs, one bit
-/// each. Compared into bytes of 0 or 1 first (which compiles to vector compares), then
-/// packed eight at a time by a multiplication: three times faster than testing and
-/// shifting byte by byte.
-fn masks(block: &[u8; MASK_BYTES], delimiter: u8) -> (u64, u64) {
-    let mut breaks = [0u8; MASK_BYTES];
-    let mut carriages = [0u8; MASK_BYTES];
-    for ((byte, is_break), is_carriage) in block.iter().zip(&mut breaks).zip(&mut carriages) {
-        *is_break = u8::from((*byte == delimiter) | (*byte == b'\n'));
-        *is_carriage = u8::from(*byte == b'\r');
+/// Which bytes of a whole block are delimiters or line feeds, one bit each. Compared into
+/// bytes of 0 or 1 first (which compiles to vector compares), then packed eight at a time by
+/// a multiplication: three times faster than testing and shifting byte by byte.
+fn breaks(block: &[u8; MASK_BYTES], delimiter: u8) -> u64 {
+    let mut flags = [0u8; MASK_BYTES];
+    for (byte, flag) in block.iter().zip(&mut flags) {
+        *flag = u8::from((*byte == delimiter) | (*byte == b'\n'));
     }
-    (packed(&breaks), packed(&carriages))
-}
-
-/// Bytes of 0 or 1 as the bits of a mask, the first byte the lowest bit.
-fn packed(flags: &[u8; MASK_BYTES]) -> u64 {
     let mut mask = 0;
     for (index, eight) in flags.chunks_exact(8).enumerate() {
         let word = <[u8; 8]>::try_from(eight).map_or(0, u64::from_le_bytes);
@@ -466,18 +467,17 @@ fn packed(flags: &[u8; MASK_BYTES]) -> u64 {
     mask
 }
 
-/// [`masks`] of a block shorter than [`MASK_BYTES`], the end of the text.
-fn tail_masks(block: &[u8], delimiter: u8) -> (u64, u64) {
+/// [`breaks`] of a block shorter than [`MASK_BYTES`], the end of the text.
+fn tail_breaks(block: &[u8], delimiter: u8) -> u64 {
     let mut whole = [0u8; MASK_BYTES];
     whole.iter_mut().zip(block).for_each(|(to, from)| *to = *from);
-    let (breaks, carriages) = masks(&whole, delimiter);
     let within = u64::MAX >> (MASK_BYTES - block.len().min(MASK_BYTES)).min(63);
-    (breaks & within, carriages & within)
+    breaks(&whole, delimiter) & within
 }
 
-/// Splits the complete UTF-8 lines of `text` into `rows`, the first at `line`; stops
-/// before a line with a lone CR. Gives the bytes consumed, the rows filled and the lines
-/// read (blank ones included).
+/// Splits the complete UTF-8 lines of `text` (no quote, no lone CR) into `rows`, the first
+/// at `line`. Gives the bytes consumed, the rows filled and the lines read (blank ones
+/// included).
 fn split_lines(text: &str, delimiter: u8, mut line: u64, rows: &mut [Row]) -> (usize, usize, u64) {
     let bytes = text.as_bytes();
     let first_line = line;
@@ -491,26 +491,13 @@ fn split_lines(text: &str, delimiter: u8, mut line: u64, rows: &mut [Row]) -> (u
     row.clear(line);
     for (index, block) in bytes.chunks(MASK_BYTES).enumerate() {
         let base = index * MASK_BYTES;
-        let (mut breaks, mut carriages) = match <&[u8; MASK_BYTES]>::try_from(block) {
-            Ok(whole) => masks(whole, delimiter),
-            Err(_) => tail_masks(block, delimiter),
+        let mut found = match <&[u8; MASK_BYTES]>::try_from(block) {
+            Ok(whole) => breaks(whole, delimiter),
+            Err(_) => tail_breaks(block, delimiter),
         };
-        // A lone CR ends a record in csv: its line is csv_core's to read.
-        let mut lone_carriage = usize::MAX;
-        while carriages != 0 {
-            let at = base + carriages.trailing_zeros() as usize;
-            carriages &= carriages - 1;
-            if bytes.get(at + 1) != Some(&b'\n') {
-                lone_carriage = at;
-                break;
-            }
-        }
-        while breaks != 0 {
-            let at = base + breaks.trailing_zeros() as usize;
-            breaks &= breaks - 1;
-            if at > lone_carriage {
-                break;
-            }
+        while found != 0 {
+            let at = base + found.trailing_zeros() as usize;
+            found &= found - 1;
             if bytes.get(at) != Some(&b'\n') {
                 row.fields.push((field_start - line_start, at - line_start));
                 field_start = at + 1;
@@ -530,9 +517,6 @@ fn split_lines(text: &str, delimiter: u8, mut line: u64, rows: &mut [Row]) -> (u
             row.clear(line);
             line_start = at + 1;
             field_start = at + 1;
-        }
-        if lone_carriage != usize::MAX {
-            break;
         }
     }
     row.clear(line);
@@ -686,6 +670,15 @@ mod tests {
         assert!(!row_of(&["", " ", "\u{a0}x"]).is_blank());
         assert!(!row_of(&["", "é"]).is_blank());
         assert!(!row_of(&[" ", "", "-"]).is_blank());
+    }
+
+    #[test]
+    fn special_bytes_are_quotes_and_lone_carriage_returns() {
+        assert_eq!(special_in(b"a,b\r\nc,d\r\n"), 10);
+        assert_eq!(special_in(b"a,b\r\nc,\"d\""), 7);
+        assert_eq!(special_in(b"a,b\r\nc\rd\n"), 6);
+        // A CR at the end may be the first half of a CRLF: csv_core decides.
+        assert_eq!(special_in(b"a,b\r"), 3);
     }
 
     #[test]
