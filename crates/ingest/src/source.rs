@@ -189,8 +189,12 @@ pub(crate) struct CsvRecords<R> {
     /// Whether a leading byte-order mark has been looked for.
     began: bool,
     eof: bool,
-    /// 1-based physical line of `buffer[start]`: line feeds before it, plus one.
+    /// 1-based physical line of `buffer[start]`: line breaks before it (LF, CRLF or a lone
+    /// CR, as old Mac exports end their lines), plus one.
     line: u64,
+    /// The last byte consumed was a CR whose next byte was not read yet: a lone CR, or the
+    /// first half of a CRLF.
+    carriage_pending: bool,
     /// The line of the last record read, for an error about the one after it.
     last_line: u64,
     /// An error met after some rows of [`RecordSource::next_rows`], for its next call.
@@ -217,6 +221,7 @@ impl<R: Read + InputStats> CsvRecords<R> {
             began: false,
             eof: false,
             line: 1,
+            carriage_pending: false,
             last_line: 0,
             failed: None,
             delimiter,
@@ -288,13 +293,41 @@ impl<R: Read + InputStats> CsvRecords<R> {
         Ok(())
     }
 
+    /// Counts the line breaks in the next `consumed` unread bytes and moves past them. A CR
+    /// counts when the byte after it is not a line feed; at the end of what was read, that is
+    /// settled once the next byte is in.
+    fn consume(&mut self, consumed: usize) {
+        if consumed > 0 {
+            self.settle_carriage();
+        }
+        let bytes = self.buffer.get(self.start..self.start + consumed).unwrap_or_default();
+        if !bytes.is_empty() {
+            let feeds = memchr::memchr_iter(b'\n', bytes).count();
+            let lone = memchr::memchr_iter(b'\r', bytes).filter(|&at| bytes.get(at + 1).is_some_and(|&b| b != b'\n'));
+            self.line += (feeds + lone.count()) as u64;
+            self.carriage_pending = bytes.last() == Some(&b'\r');
+            self.start += consumed;
+        }
+        self.settle_carriage();
+    }
+
+    /// Counts a pending CR once the byte after it is in: a line break unless a line feed
+    /// (counted itself) follows.
+    fn settle_carriage(&mut self) {
+        if self.carriage_pending {
+            if let Some(&next) = self.unread().first() {
+                self.carriage_pending = false;
+                self.line += u64::from(next != b'\n');
+            }
+        }
+    }
+
     /// Skips line breaks before a record (blank lines are no records, as in csv).
     fn skip_breaks(&mut self) -> Result<(), ImportError> {
         loop {
-            let unread = self.unread();
-            let breaks = unread.iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
-            self.line += memchr::memchr_iter(b'\n', unread.get(..breaks).unwrap_or_default()).count() as u64;
-            self.start += breaks;
+            let breaks = self.unread().iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
+            self.consume(breaks);
+            self.settle_carriage();
             if self.start < self.filled || !self.fill()? {
                 return Ok(());
             }
@@ -368,8 +401,7 @@ impl<R: Read + InputStats> CsvRecords<R> {
             let output = self.output.get_mut(written..).unwrap_or_default();
             let ends = self.ends.get_mut(ended..).unwrap_or_default();
             let (result, read, wrote, ends_wrote) = self.quoted.read_record(input, output, ends);
-            self.line += memchr::memchr_iter(b'\n', input.get(..read).unwrap_or_default()).count() as u64;
-            self.start += read;
+            self.consume(read);
             written += wrote;
             ended += ends_wrote;
             match result {
@@ -597,7 +629,10 @@ mod tests {
                 position = UTF8_BOM.len();
             }
             let breaks = bytes[position..].iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
-            let line = 1 + bytes[..position + breaks].iter().filter(|&&b| b == b'\n').count() as u64;
+            // Line breaks before the record: line feeds, and CRs no line feed follows.
+            let before = &bytes[..position + breaks];
+            let lone = (0..before.len()).filter(|&i| before[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+            let line = 1 + (before.iter().filter(|&&b| b == b'\n').count() + lone.count()) as u64;
             let mut row = Row::default();
             record.iter().for_each(|field| row.push_bytes(field));
             read.push((line, (0..row.len()).map(|i| row.raw(i).to_string()).collect()));
@@ -638,6 +673,8 @@ mod tests {
         assert_eq!(lines("a,b\n\nc,\"x\ny\"\ne,f\n"), [1, 3, 5]);
         assert_eq!(lines("a,b\r\n\r\nc,\"x\r\ny\"\r\ne,f\r\n"), [1, 3, 5]);
         assert_eq!(lines("\n\na,b\n  \n,,\nc\n"), [3, 4, 5, 6]);
+        // Old Mac exports end lines with a CR alone.
+        assert_eq!(lines("a,b\rc,d\r\re,\"x\ry\"\rf"), [1, 2, 4, 6]);
     }
 
     #[test]

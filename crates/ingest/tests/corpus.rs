@@ -610,6 +610,19 @@ fn a_one_megabyte_cell() {
 }
 
 #[test]
+fn lines_ended_by_a_lone_cr_as_old_mac_exports_end_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mac.csv");
+    std::fs::write(&path, "customer,amount,start\rc1,1,2024-01-01\rc2,x,2024-01-02\r").unwrap();
+    let (total, errors) = invalid_rows(Run::new(Subscriptions).import(&path));
+    assert_eq!(total, 1);
+    assert_eq!(errors, [row_error(3, Some("amount"), Some("x"), "an amount like 1234.56")]);
+    std::fs::write(&path, "customer,amount,start\rc1,1,2024-01-01\rc2,2,2024-01-02").unwrap();
+    let imported = Run::new(Subscriptions).import(&path).unwrap();
+    assert_eq!(imported.strings("customer_id"), ["c1", "c2"]);
+}
+
+#[test]
 fn an_unclosed_quote_cannot_swallow_the_file_into_memory() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("open_quote.csv");
