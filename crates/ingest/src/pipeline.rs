@@ -174,6 +174,13 @@ impl FirstRows {
     }
 }
 
+/// The evidence of the first data rows, and how many they are: a provisional reading is
+/// decided from it once that many rows are in.
+struct EarlyEvidence {
+    rows: usize,
+    evidence: Evidence,
+}
+
 /// Pass 1's records: the data rows of `source` (none above the header, none blank), each
 /// observed as evidence where it is read, on the parser's thread when parsing ahead. As the
 /// first rows complete, their evidence is left in `early` for a provisional reading.
@@ -182,11 +189,11 @@ struct Observed<'e, S> {
     header_line: u64,
     evidence: Evidence,
     first_rows: FirstRows,
-    early: &'e OnceLock<Evidence>,
+    early: &'e OnceLock<EarlyEvidence>,
 }
 
 impl<'e, S: RecordSource> Observed<'e, S> {
-    fn new(source: S, header_line: u64, evidence: Evidence, early: &'e OnceLock<Evidence>) -> Self {
+    fn new(source: S, header_line: u64, evidence: Evidence, early: &'e OnceLock<EarlyEvidence>) -> Self {
         Observed { source, header_line, evidence, first_rows: FirstRows::default(), early }
     }
 
@@ -197,7 +204,7 @@ impl<'e, S: RecordSource> Observed<'e, S> {
     fn observe(&mut self, row: &Row) {
         self.evidence.observe(row);
         if self.first_rows.completed_by(row) {
-            let _ = self.early.set(self.evidence.clone());
+            let _ = self.early.set(EarlyEvidence { rows: self.first_rows.rows, evidence: self.evidence.clone() });
         }
     }
 }
@@ -242,7 +249,7 @@ impl<S: RecordSource> RecordSource for Observed<'_, S> {
 /// Pass 1 over observed records: counts them (and imports them provisionally).
 fn scan(
     records: &mut dyn RecordSource,
-    early: &OnceLock<Evidence>,
+    early: &OnceLock<EarlyEvidence>,
     pacer: &mut Pacer<'_>,
     mut provisional: Option<&mut Provisional<'_, '_>>,
 ) -> Result<u64, ImportError> {
@@ -267,7 +274,6 @@ struct Provisional<'l, 'e> {
     semicolon: bool,
     /// The first data rows, until the reading is decided.
     pending: Vec<Row>,
-    first_rows: FirstRows,
     formats: Option<Formats>,
     converter: Option<Converter<'l>>,
     emitter: Emitter<'e>,
@@ -282,7 +288,6 @@ impl<'l, 'e> Provisional<'l, 'e> {
             layout,
             semicolon,
             pending: Vec::new(),
-            first_rows: FirstRows::default(),
             formats: None,
             converter: None,
             emitter,
@@ -291,7 +296,7 @@ impl<'l, 'e> Provisional<'l, 'e> {
     }
 
     /// Takes the next data row; `early` has the evidence of the first rows once they are in.
-    fn take(&mut self, row: &Row, early: &OnceLock<Evidence>) {
+    fn take(&mut self, row: &Row, early: &OnceLock<EarlyEvidence>) {
         if self.abandoned {
             return;
         }
@@ -300,11 +305,9 @@ impl<'l, 'e> Provisional<'l, 'e> {
             return;
         }
         self.pending.push(row.clone());
-        if self.first_rows.completed_by(row) {
-            match early.get() {
-                Some(evidence) => self.decide(evidence),
-                None => self.abandon(),
-            }
+        // Left before the row that completes the first rows was handed over.
+        if let Some(early) = early.get().filter(|early| self.pending.len() >= early.rows) {
+            self.decide(&early.evidence);
         }
     }
 

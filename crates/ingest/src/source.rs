@@ -299,9 +299,7 @@ impl<R: Read + InputStats> CsvRecords<R> {
     fn consume(&mut self, consumed: usize) {
         if consumed > 0 {
             self.settle_carriage();
-        }
-        let bytes = self.buffer.get(self.start..self.start + consumed).unwrap_or_default();
-        if !bytes.is_empty() {
+            let bytes = self.buffer.get(self.start..self.start + consumed).unwrap_or_default();
             let feeds = memchr::memchr_iter(b'\n', bytes).count();
             let lone = memchr::memchr_iter(b'\r', bytes).filter(|&at| bytes.get(at + 1).is_some_and(|&b| b != b'\n'));
             self.line += (feeds + lone.count()) as u64;
@@ -327,7 +325,6 @@ impl<R: Read + InputStats> CsvRecords<R> {
         loop {
             let breaks = self.unread().iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
             self.consume(breaks);
-            self.settle_carriage();
             if self.start < self.filled || !self.fill()? {
                 return Ok(());
             }
