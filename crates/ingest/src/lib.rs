@@ -4,19 +4,19 @@
 //! bytes to the caller), settles the encoding, and gathers per-column evidence (date
 //! formats, decimal separators) from every value; the second parses, validates and emits
 //! batches. Memory stays bounded by the batch size, not the file size (and by
-//! [`ImportError::RecordTooLong`]'s limit for a single record). A text file is parsed on a
-//! thread of its own and its original hashed and copied on another, so that both cores
-//! work while the caller's thread converts.
+//! [`ImportError::RecordTooLong`]'s limit for a single record). A text file's original is
+//! hashed and copied on a thread of its own, and the table is encoded on another, while
+//! the caller's thread parses and converts.
 //!
 //! Where things live: `detect` (magic bytes, encoding, delimiter, header row), `decode`
 //! (transcoding readers, and the one that hands the original to its hashing and copying
-//! thread), `source` (records with their line numbers), `ahead` (parsing on a thread),
+//! thread), `source` (records with their line numbers), `buffered` (records a few hundred at a time),
 //! `workbook` (calamine sheets as text rows), `values` (number, date and word parsers),
 //! `mapping` and `layout` (which header feeds which output column), `convert` (evidence,
 //! formats, row validation, batches), `pacer` (progress and cancellation), `pipeline`
 //! (the two passes).
 
-mod ahead;
+mod buffered;
 mod convert;
 mod decode;
 mod detect;

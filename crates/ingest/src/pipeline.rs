@@ -3,15 +3,15 @@
 //! pass 2 converts, validates and writes batches. Both read records through
 //! [`RecordSource`], so text files and workbooks share everything after the reader.
 
+use std::cell::OnceCell;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
-use std::sync::OnceLock;
 
 use revlens_model::{BatchSink, SinkError};
 use sha2::{Digest, Sha256};
 
-use crate::ahead::read_ahead;
+use crate::buffered::Buffered;
 use crate::convert::{BatchBuilder, Converter, Evidence, Formats};
 use crate::decode::{Counting, Keeper, Tee, TextInput};
 use crate::detect::{self, FileKind, Sample, HEADER_SEARCH_ROWS};
@@ -182,18 +182,18 @@ struct EarlyEvidence {
 }
 
 /// Pass 1's records: the data rows of `source` (none above the header, none blank), each
-/// observed as evidence where it is read, on the parser's thread when parsing ahead. As the
-/// first rows complete, their evidence is left in `early` for a provisional reading.
+/// observed as evidence as it is read (maybe some rows ahead of their import). As the first
+/// rows complete, their evidence is left in `early` for a provisional reading.
 struct Observed<'e, S> {
     source: S,
     header_line: u64,
     evidence: Evidence,
     first_rows: FirstRows,
-    early: &'e OnceLock<EarlyEvidence>,
+    early: &'e OnceCell<EarlyEvidence>,
 }
 
 impl<'e, S: RecordSource> Observed<'e, S> {
-    fn new(source: S, header_line: u64, evidence: Evidence, early: &'e OnceLock<EarlyEvidence>) -> Self {
+    fn new(source: S, header_line: u64, evidence: Evidence, early: &'e OnceCell<EarlyEvidence>) -> Self {
         Observed { source, header_line, evidence, first_rows: FirstRows::default(), early }
     }
 
@@ -249,7 +249,7 @@ impl<S: RecordSource> RecordSource for Observed<'_, S> {
 /// Pass 1 over observed records: counts them (and imports them provisionally).
 fn scan(
     records: &mut dyn RecordSource,
-    early: &OnceLock<EarlyEvidence>,
+    early: &OnceCell<EarlyEvidence>,
     pacer: &mut Pacer<'_>,
     mut provisional: Option<&mut Provisional<'_, '_>>,
 ) -> Result<u64, ImportError> {
@@ -296,7 +296,7 @@ impl<'l, 'e> Provisional<'l, 'e> {
     }
 
     /// Takes the next data row; `early` has the evidence of the first rows once they are in.
-    fn take(&mut self, row: &Row, early: &OnceLock<EarlyEvidence>) {
+    fn take(&mut self, row: &Row, early: &OnceCell<EarlyEvidence>) {
         if self.abandoned {
             return;
         }
@@ -531,7 +531,7 @@ fn import_text(
     let layout = Layout::plan(path, plan.kind, &plan.mapping, &text.headers)?;
     let open = || File::open(path).map_err(io_error(path));
     let semicolon = text.delimiter == b';';
-    let early = OnceLock::new();
+    let early = OnceCell::new();
     let mut pacer = Pacer::new(&mut *io.progress, io.cancel, sample.file_len);
     let one_pass = io.rows.can_reset();
     let emitter = Emitter::new(&mut *io.rows, &mut *io.rejected, plan.skip_invalid, &layout);
@@ -550,7 +550,9 @@ fn import_text(
             let records = CsvRecords::new(input, text.delimiter, path);
             let observed = Observed::new(records, text.header_line, Evidence::new(&layout), &early);
             let provisional = one_pass.then_some(&mut provisional);
-            let (data_rows, observed) = read_ahead(observed, |records| scan(records, &early, &mut pacer, provisional))?;
+            let mut records = Buffered::new(observed);
+            let data_rows = scan(&mut records, &early, &mut pacer, provisional)?;
+            let observed = records.source;
             let tee = match observed.source.into_input() {
                 TextInput::Plain(tee) => tee,
                 TextInput::Decoded(decoder) => decoder.into_inner(),
@@ -598,7 +600,7 @@ fn import_text(
         let input = TextInput::new(counting, encoding).map_err(io_error(path))?;
         let records = CsvRecords::new(input, text.delimiter, path);
         let mut converter = Converter::new(&layout, &formats);
-        read_ahead(records, |records| emit(records, text.header_line, &mut converter, &mut emitter, &mut pacer))?;
+        emit(&mut Buffered::new(records), text.header_line, &mut converter, &mut emitter, &mut pacer)?;
     }
     pacer.report(emitter.rows + emitter.invalid_rows, sample.file_len)?;
     let scanned =
@@ -633,7 +635,7 @@ fn import_workbook(
     let header_line = found.line;
     let layout = Layout::plan(path, plan.kind, &plan.mapping, &found.headers)?;
 
-    let early = OnceLock::new();
+    let early = OnceCell::new();
     let records = SheetRecords::new(&sheet.values, file_bytes);
     let mut observed = Observed::new(records, header_line, Evidence::new(&layout), &early);
     let data_rows = scan(&mut observed, &early, &mut pacer, None)?;
