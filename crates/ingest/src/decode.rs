@@ -169,33 +169,45 @@ impl Utf8Check {
 /// Chunks of the original on their way to the [`Keeper`]'s thread.
 const KEPT_CHUNKS: usize = 4;
 
-/// Where [`Tee`] hands the original: a thread of its own hashes every chunk and writes it to
-/// the caller, so the parser waits for neither.
+/// Where [`Tee`] hands the original: a thread of its own hashes every chunk, checks it as
+/// UTF-8 (for 8-bit text) and writes it to the caller, so the parser waits for none of that.
 pub(crate) struct Keeper {
     chunks: SyncSender<Vec<u8>>,
     /// Chunk buffers written and handed back, to be filled again.
     spares: Receiver<Vec<u8>>,
 }
 
-/// The keeper's answer once its [`Keeper`] is dropped: the hex SHA-256 of what it was sent,
-/// or the caller's writer's error.
-pub(crate) type Kept<'scope> = ScopedJoinHandle<'scope, io::Result<String>>;
+/// What the keeper found once its [`Keeper`] is dropped.
+pub(crate) struct KeptOriginal {
+    /// Hex SHA-256 of every byte sent.
+    pub(crate) sha256: String,
+    /// Whether they were UTF-8 throughout; `None` when not checked.
+    pub(crate) utf8: Option<bool>,
+}
+
+/// The keeper's answer: what it found, or the caller's writer's error.
+pub(crate) type Kept<'scope> = ScopedJoinHandle<'scope, io::Result<KeptOriginal>>;
 
 impl Keeper {
     pub(crate) fn spawn<'scope>(
         scope: &'scope Scope<'scope, '_>,
         original: &'scope mut (dyn Write + Send),
+        check_utf8: bool,
     ) -> io::Result<(Keeper, Kept<'scope>)> {
         let (chunks, received) = sync_channel::<Vec<u8>>(KEPT_CHUNKS);
         let (written, spares) = sync_channel(KEPT_CHUNKS + 2);
         let kept = std::thread::Builder::new().name("original".into()).spawn_scoped(scope, move || {
             let mut hasher = Sha256::new();
+            let mut utf8 = check_utf8.then(Utf8Check::default);
             for chunk in received {
                 original.write_all(&chunk)?;
                 hasher.update(&chunk);
+                if let Some(check) = utf8.as_mut() {
+                    check.feed(&chunk);
+                }
                 let _ = written.try_send(chunk);
             }
-            Ok(hex::encode(hasher.finalize()))
+            Ok(KeptOriginal { sha256: hex::encode(hasher.finalize()), utf8: utf8.map(|mut check| check.finish()) })
         })?;
         Ok((Keeper { chunks, spares }, kept))
     }
@@ -210,28 +222,21 @@ impl Keeper {
 }
 
 /// Passes a file through while handing it to the [`Keeper`], counting it, and (for 8-bit
-/// text) checking UTF-8 and looking for NUL bytes.
+/// text) looking for NUL bytes.
 pub(crate) struct Tee<R> {
     inner: R,
     keeper: Keeper,
     pub(crate) bytes: u64,
-    /// `None` for UTF-16, where neither check applies.
-    pub(crate) utf8: Option<Utf8Check>,
+    /// False for UTF-16, where NUL bytes are text.
+    find_nul: bool,
     pub(crate) first_nul: Option<u64>,
     /// The keeper stopped; its error is reported as a sink error, not a read error.
     original_failed: bool,
 }
 
 impl<R: Read> Tee<R> {
-    pub(crate) fn new(inner: R, keeper: Keeper, check_text: bool) -> Self {
-        Tee {
-            inner,
-            keeper,
-            bytes: 0,
-            utf8: check_text.then(Utf8Check::default),
-            first_nul: None,
-            original_failed: false,
-        }
+    pub(crate) fn new(inner: R, keeper: Keeper, find_nul: bool) -> Self {
+        Tee { inner, keeper, bytes: 0, find_nul, first_nul: None, original_failed: false }
     }
 }
 
@@ -248,12 +253,9 @@ impl<R: Read> Read for Tee<R> {
             self.original_failed = true;
             return Err(original_stopped());
         }
-        if let Some(check) = self.utf8.as_mut() {
-            check.feed(chunk);
-            if self.first_nul.is_none() {
-                if let Some(at) = memchr::memchr(0, chunk) {
-                    self.first_nul = Some(self.bytes + at as u64);
-                }
+        if self.find_nul && self.first_nul.is_none() {
+            if let Some(at) = memchr::memchr(0, chunk) {
+                self.first_nul = Some(self.bytes + at as u64);
             }
         }
         self.bytes += n as u64;

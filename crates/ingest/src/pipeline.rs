@@ -541,9 +541,10 @@ fn import_text(
     // over, import on a provisional reading).
     pacer.start(Phase::Scanning)?;
     let check_bytes = !detect::is_utf16(text.encoding);
-    let (first_pass, sha256) = std::thread::scope(|scope| {
-        let (keeper, kept) =
-            Keeper::spawn(scope, &mut *io.original).map_err(|e| ImportError::thread_not_started("original", &e))?;
+    let check_utf8 = matches!(text.encoding, TextEncoding::Utf8 | TextEncoding::Utf8Bom);
+    let (first_pass, kept) = std::thread::scope(|scope| {
+        let (keeper, kept) = Keeper::spawn(scope, &mut *io.original, check_utf8)
+            .map_err(|e| ImportError::thread_not_started("original", &e))?;
         let first_pass = (|| {
             let tee = Tee::new(open()?, keeper, check_bytes);
             let input = TextInput::new(tee, text.encoding).map_err(io_error(path))?;
@@ -557,18 +558,18 @@ fn import_text(
                 TextInput::Plain(tee) => tee,
                 TextInput::Decoded(decoder) => decoder.into_inner(),
             };
-            let utf8_everywhere = tee.utf8.is_none_or(|mut check| check.finish());
-            Ok((data_rows, observed.evidence, tee.bytes, utf8_everywhere))
+            Ok((data_rows, observed.evidence, tee.bytes))
         })();
         // The keeper has had every chunk (the tee is gone); its failure is the cause of any
         // read error, so it comes first.
-        let sha256 = kept
+        let kept = kept
             .join()
             .map_err(|_| ImportError::thread_panicked("original"))?
             .map_err(|e| ImportError::Sink(Box::new(e)))?;
-        Ok::<_, ImportError>((first_pass, sha256))
+        Ok::<_, ImportError>((first_pass, kept))
     })?;
-    let (data_rows, evidence, bytes, utf8_everywhere) = first_pass?;
+    let (data_rows, evidence, bytes) = first_pass?;
+    let (sha256, utf8_everywhere) = (kept.sha256, kept.utf8.unwrap_or(true));
     pacer.report(data_rows, bytes)?;
     if data_rows == 0 {
         return Err(ImportError::NoRows { path: path.to_path_buf(), header_line: text.header_line });
