@@ -202,9 +202,8 @@ impl<'a> Converter<'a> {
         self.errors.clear();
         self.staged.iter_mut().for_each(|s| *s = Staged::Empty);
         let width = self.layout.header_width();
-        let extra_filled = (width..row.len()).any(|i| !row.get(i).is_empty());
-        if row.len() < width || extra_filled {
-            let found = if extra_filled { row.width() } else { row.len() };
+        if !self.fits_header(row) {
+            let found = if row.len() < width { row.len() } else { row.width() };
             self.error(row.line, None, None, format!("{width} fields like the header, found {found}"));
             return false;
         }
@@ -232,11 +231,7 @@ impl<'a> Converter<'a> {
                 }
                 continue;
             }
-            let format = self
-                .formats
-                .get(index)
-                .copied()
-                .unwrap_or(ColumnFormat { mark: DecimalMark::Dot, date: DateFormat::Iso });
+            let format = self.format(index);
             let Some(slot) = self.staged.get_mut(index) else {
                 continue;
             };
@@ -250,6 +245,16 @@ impl<'a> Converter<'a> {
         self.fill_implied(interval_count, churn_date);
         self.check_kind_rules(row);
         self.errors.is_empty()
+    }
+
+    /// As many fields as the header, or more but empty.
+    fn fits_header(&self, row: &Row) -> bool {
+        let width = self.layout.header_width();
+        row.len() >= width && (width..row.len()).all(|i| row.get(i).is_empty())
+    }
+
+    fn format(&self, index: usize) -> ColumnFormat {
+        self.formats.get(index).copied().unwrap_or(ColumnFormat { mark: DecimalMark::Dot, date: DateFormat::Iso })
     }
 
     fn set(&mut self, index: usize, value: Staged) {
@@ -320,6 +325,78 @@ impl<'a> Converter<'a> {
             push_value(values, *staged, row);
         }
         batch.rows += 1;
+    }
+
+    /// Converts and appends the leading rows of `rows` that are plainly valid, column by
+    /// column (each loop sees one type of cell, and nothing is staged): as many as fit in
+    /// `batch`, up to the first row that has a problem or implies another field's value.
+    /// That row, and the rest, are for [`Converter::convert`], which says what is wrong;
+    /// the rows taken here are exactly those it would accept, converted alike.
+    pub(crate) fn commit_leading(&self, rows: &[Row], batch: &mut BatchBuilder) -> usize {
+        let base = batch.rows;
+        let room = batch.capacity.saturating_sub(base);
+        let rows = rows.get(..room.min(rows.len())).unwrap_or_default();
+        let mut good = rows.iter().position(|row| !self.fits_header(row)).unwrap_or(rows.len());
+        for (index, (column, values)) in self.layout.columns.iter().zip(batch.values.iter_mut()).enumerate() {
+            let format = self.format(index);
+            let rows = rows.get(..good).unwrap_or_default();
+            match (column.source, column.field) {
+                (None, _) => rows.iter().for_each(|row| push_value(values, Staged::Empty, row)),
+                (Some(source), None) => rows.iter().for_each(|row| {
+                    let present = !row.get(source).is_empty();
+                    push_value(values, if present { Staged::Source(source) } else { Staged::Empty }, row);
+                }),
+                (Some(source), Some(field)) => {
+                    for (at, row) in rows.iter().enumerate() {
+                        let value = row.get(source);
+                        let mut staged = Staged::Empty;
+                        let fine = if value.is_empty() {
+                            !field.required
+                        } else {
+                            matches!(
+                                convert_value(source, field.ty, field.name, value, format, &mut staged),
+                                Ok(Implied::Nothing)
+                            ) && self.within_rules(index, staged)
+                        };
+                        if !fine {
+                            good = at;
+                            break;
+                        }
+                        push_value(values, staged, row);
+                    }
+                }
+            }
+        }
+        good = good.min(self.dates_in_order(batch, base, good));
+        batch.values.iter_mut().for_each(|values| values.truncate(base + good));
+        batch.rows += good;
+        good
+    }
+
+    /// Whether one converted cell keeps the rules of its column alone (see `check_kind_rules`).
+    fn within_rules(&self, index: usize, staged: Staged) -> bool {
+        let at = Some(index);
+        match staged {
+            Staged::Money(units) if at == self.special.amount => units >= 0,
+            Staged::Integer(count) if at == self.special.interval_count => count >= 1,
+            Staged::Float(quantity) if at == self.special.quantity => quantity >= 0.0,
+            _ => true,
+        }
+    }
+
+    /// How many of the `rows` rows appended to `batch` from `base` have no end date before
+    /// their start date.
+    fn dates_in_order(&self, batch: &BatchBuilder, base: usize, rows: usize) -> usize {
+        let column = |index: Option<usize>| match index.and_then(|i| batch.values.get(i)) {
+            Some(ColumnValues::Date(dates)) => Some(dates),
+            _ => None,
+        };
+        let (Some(starts), Some(ends)) = (column(self.special.start_date), column(self.special.end_date)) else {
+            return rows;
+        };
+        (base..base + rows)
+            .position(|at| matches!((starts.get(at), ends.get(at)), (Some(start), Some(end)) if end < start))
+            .unwrap_or(rows)
     }
 }
 

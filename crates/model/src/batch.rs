@@ -75,6 +75,18 @@ impl ColumnValues {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Keeps the first `rows` cells (all of them when there are fewer).
+    pub fn truncate(&mut self, rows: usize) {
+        match self {
+            ColumnValues::Text(v) => v.truncate(rows),
+            ColumnValues::Money(v) => v.truncate(rows),
+            ColumnValues::Date(v) => v.truncate(rows),
+            ColumnValues::Integer(v) => v.truncate(rows),
+            ColumnValues::Float(v) => v.truncate(rows),
+            ColumnValues::Bool(v) => v.truncate(rows),
+        }
+    }
 }
 
 /// Which cells of a column are present, as a columnar table keeps it beside the values.
@@ -93,6 +105,10 @@ impl Presence {
 
     fn get(&self, index: usize) -> bool {
         self.0.get(index).copied().unwrap_or(false)
+    }
+
+    fn truncate(&mut self, rows: usize) {
+        self.0.truncate(rows);
     }
 
     /// `None` when every cell is present.
@@ -131,6 +147,12 @@ impl<T: Copy + Default> Cells<T> {
 
     pub fn get(&self, index: usize) -> Option<T> {
         self.presence.get(index).then(|| self.values.get(index).copied()).flatten()
+    }
+
+    /// Keeps the first `rows` cells (all of them when there are fewer).
+    pub fn truncate(&mut self, rows: usize) {
+        self.values.truncate(rows);
+        self.presence.truncate(rows);
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Option<T>> + '_ {
@@ -205,6 +227,16 @@ impl TextValues {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Keeps the first `rows` cells (all of them when there are fewer).
+    pub fn truncate(&mut self, rows: usize) {
+        if let Some(&end) = self.offsets.get(rows) {
+            // Every offset ends a cell pushed whole, so it is a character boundary.
+            self.text.truncate(usize::try_from(end).unwrap_or(0));
+            self.offsets.truncate(rows + 1);
+            self.presence.truncate(rows);
+        }
     }
 
     pub fn get(&self, index: usize) -> Option<&str> {
@@ -333,5 +365,19 @@ mod tests {
         assert!(empty.is_empty() && empty.text.capacity() >= 18);
         let dates = ColumnValues::Date(vec![Some(1)].into()).empty_like(4);
         assert_eq!((dates.storage(), dates.len()), (StorageType::Date, 0));
+    }
+
+    #[test]
+    fn truncating_drops_the_last_cells_and_their_text() {
+        let mut text: TextValues = [Some("ab"), None, Some("čd"), Some("e")].into_iter().collect();
+        text.truncate(3);
+        assert_eq!(text.to_vec(), [Some("ab".to_string()), None, Some("čd".to_string())]);
+        text.truncate(1);
+        text.push(Some("x"));
+        assert_eq!(text.into_parts(), ("abx".to_string(), vec![0, 2, 3], None));
+        let mut money = ColumnValues::Money(vec![Some(1), None, Some(3)].into());
+        money.truncate(2);
+        money.truncate(5);
+        assert_eq!(money, ColumnValues::Money(vec![Some(1), None].into()));
     }
 }
