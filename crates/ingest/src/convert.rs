@@ -1,7 +1,7 @@
 //! Typing and validating rows: per-column evidence from the first pass, the formats it
 //! decides, and the conversion of each row into staged values or row errors.
 
-use revlens_model::{Column, ColumnValues, DatasetKind, FieldType, RowBatch};
+use revlens_model::{Cells, Column, ColumnValues, DatasetKind, FieldType, RowBatch, TextValues};
 
 use crate::layout::Layout;
 use crate::source::Row;
@@ -338,34 +338,49 @@ impl<'a> Converter<'a> {
         let rows = rows.get(..room.min(rows.len())).unwrap_or_default();
         let mut good = rows.iter().position(|row| !self.fits_header(row)).unwrap_or(rows.len());
         for (index, (column, values)) in self.layout.columns.iter().zip(batch.values.iter_mut()).enumerate() {
-            let format = self.format(index);
             let rows = rows.get(..good).unwrap_or_default();
-            match (column.source, column.field) {
-                (None, _) => rows.iter().for_each(|row| push_value(values, Staged::Empty, row)),
-                (Some(source), None) => rows.iter().for_each(|row| {
-                    let present = !row.get(source).is_empty();
-                    push_value(values, if present { Staged::Source(source) } else { Staged::Empty }, row);
-                }),
-                (Some(source), Some(field)) => {
-                    for (at, row) in rows.iter().enumerate() {
+            let (Some(source), Some(field)) = (column.source, column.field) else {
+                // No field (text kept as it is), or no source (always empty).
+                for row in rows {
+                    let present = column.source.is_some_and(|source| !row.get(source).is_empty());
+                    push_value(values, column.source.filter(|_| present).map_or(Staged::Empty, Staged::Source), row);
+                }
+                continue;
+            };
+            let format = self.format(index);
+            let required = field.required;
+            // The common types in loops of their own; the same parsers as `convert_value`.
+            good = match (field.ty, values) {
+                (FieldType::Id | FieldType::Text, ColumnValues::Text(text)) => take_text(rows, source, required, text),
+                (FieldType::Money, ColumnValues::Money(cells)) => {
+                    let any_sign = self.special.amount != Some(index);
+                    take_cells(rows, source, required, cells, |value| {
+                        parse_money(value, format.mark).ok().filter(|&units| any_sign || units >= 0)
+                    })
+                }
+                (FieldType::Date, ColumnValues::Date(cells)) => {
+                    take_cells(rows, source, required, cells, |value| parse_date(value, format.date))
+                }
+                (_, values) => rows
+                    .iter()
+                    .position(|row| {
                         let value = row.get(source);
                         let mut staged = Staged::Empty;
                         let fine = if value.is_empty() {
-                            !field.required
+                            !required
                         } else {
                             matches!(
                                 convert_value(source, field.ty, field.name, value, format, &mut staged),
                                 Ok(Implied::Nothing)
                             ) && self.within_rules(index, staged)
                         };
-                        if !fine {
-                            good = at;
-                            break;
+                        if fine {
+                            push_value(values, staged, row);
                         }
-                        push_value(values, staged, row);
-                    }
-                }
-            }
+                        !fine
+                    })
+                    .unwrap_or(rows.len()),
+            };
         }
         good = good.min(self.dates_in_order(batch, base, good));
         batch.values.iter_mut().for_each(|values| values.truncate(base + good));
@@ -398,6 +413,50 @@ impl<'a> Converter<'a> {
             .position(|at| matches!((starts.get(at), ends.get(at)), (Some(start), Some(end)) if end < start))
             .unwrap_or(rows)
     }
+}
+
+/// Appends the `source` field of each row, trimmed, up to the first that is empty though
+/// `required`: how many were appended.
+fn take_text(rows: &[Row], source: usize, required: bool, text: &mut TextValues) -> usize {
+    rows.iter()
+        .position(|row| {
+            let value = row.get(source);
+            let missing = value.is_empty();
+            if !(missing && required) {
+                text.push((!missing).then_some(value));
+            }
+            missing && required
+        })
+        .unwrap_or(rows.len())
+}
+
+/// Appends the `source` field of each row as `parse` reads it, up to the first that it
+/// cannot read or that is empty though `required`: how many were appended.
+fn take_cells<T: Copy + Default>(
+    rows: &[Row],
+    source: usize,
+    required: bool,
+    cells: &mut Cells<T>,
+    parse: impl Fn(&str) -> Option<T>,
+) -> usize {
+    rows.iter()
+        .position(|row| {
+            let value = row.get(source);
+            let cell = if value.is_empty() {
+                None
+            } else {
+                match parse(value) {
+                    Some(cell) => Some(cell),
+                    None => return true,
+                }
+            };
+            if cell.is_none() && required {
+                return true;
+            }
+            cells.push(cell);
+            false
+        })
+        .unwrap_or(rows.len())
 }
 
 fn push_value(values: &mut ColumnValues, staged: Staged, row: &Row) {

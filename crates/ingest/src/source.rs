@@ -352,10 +352,13 @@ impl<R: Read + InputStats> CsvRecords<R> {
             return 0;
         };
         let lines = plain.get(..=last_feed).unwrap_or_default();
-        let text = match std::str::from_utf8(lines) {
+        // simdutf8 (AVX2 where the CPU has it): std's check was 5-10% of an import's CPU,
+        // this is 2%. Its error has no position; std finds where the valid lines end.
+        let text = match simdutf8::basic::from_utf8(lines) {
             Ok(text) => text,
-            Err(e) => {
-                let valid = lines.get(..e.valid_up_to()).unwrap_or_default();
+            Err(_) => {
+                let valid_up_to = std::str::from_utf8(lines).map_or_else(|e| e.valid_up_to(), str::len);
+                let valid = lines.get(..valid_up_to).unwrap_or_default();
                 match memchr::memrchr(b'\n', valid).and_then(|feed| lines.get(..=feed)) {
                     Some(lines) => std::str::from_utf8(lines).unwrap_or_default(),
                     None => return 0,
