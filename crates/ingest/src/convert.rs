@@ -1,7 +1,7 @@
 //! Typing and validating rows: per-column evidence from the first pass, the formats it
 //! decides, and the conversion of each row into staged values or row errors.
 
-use revlens_model::{Cells, Column, ColumnValues, DatasetKind, FieldType, RowBatch, TextValues};
+use revlens_model::{Cells, Column, ColumnValues, DatasetKind, FieldType, RowBatch};
 
 use crate::layout::Layout;
 use crate::source::Row;
@@ -351,15 +351,43 @@ impl<'a> Converter<'a> {
             let required = field.required;
             // The common types in loops of their own; the same parsers as `convert_value`.
             good = match (field.ty, values) {
-                (FieldType::Id | FieldType::Text, ColumnValues::Text(text)) => take_text(rows, source, required, text),
-                (FieldType::Money, ColumnValues::Money(cells)) => {
-                    let any_sign = self.special.amount != Some(index);
-                    take_cells(rows, source, required, cells, |value| {
-                        parse_money(value, format.mark).ok().filter(|&units| any_sign || units >= 0)
+                (FieldType::Id | FieldType::Text, ColumnValues::Text(text)) => {
+                    take_fields(rows, source, required, |value| {
+                        text.push(value);
+                        true
                     })
                 }
+                (FieldType::Money, ColumnValues::Money(cells)) => {
+                    let any_sign = self.special.amount != Some(index);
+                    take_fields(
+                        rows,
+                        source,
+                        required,
+                        parsed(cells, move |value| {
+                            parse_money(value, format.mark).ok().filter(|&units| any_sign || units >= 0)
+                        }),
+                    )
+                }
                 (FieldType::Date, ColumnValues::Date(cells)) => {
-                    take_cells(rows, source, required, cells, |value| parse_date(value, format.date))
+                    take_fields(rows, source, required, parsed(cells, move |value| parse_date(value, format.date)))
+                }
+                (FieldType::Currency, ColumnValues::Text(text)) => {
+                    take_fields(rows, source, required, |value| match value.map(parse_currency) {
+                        Some(None) => false,
+                        code => {
+                            text.push(code.flatten().as_ref().and_then(|code| std::str::from_utf8(code).ok()));
+                            true
+                        }
+                    })
+                }
+                (FieldType::TransactionType, ColumnValues::Text(text)) => {
+                    take_fields(rows, source, required, |value| match value.map(parse_transaction_type) {
+                        Some(None) => false,
+                        word => {
+                            text.push(word.flatten());
+                            true
+                        }
+                    })
                 }
                 (_, values) => rows
                     .iter()
@@ -415,48 +443,29 @@ impl<'a> Converter<'a> {
     }
 }
 
-/// Appends the `source` field of each row, trimmed, up to the first that is empty though
-/// `required`: how many were appended.
-fn take_text(rows: &[Row], source: usize, required: bool, text: &mut TextValues) -> usize {
+/// Hands `take` the trimmed `source` field of each row (`None` when empty), up to the first
+/// it refuses or that is empty though `required`: how many rows it took.
+fn take_fields(rows: &[Row], source: usize, required: bool, mut take: impl FnMut(Option<&str>) -> bool) -> usize {
     rows.iter()
         .position(|row| {
-            let value = row.get(source);
-            let missing = value.is_empty();
-            if !(missing && required) {
-                text.push((!missing).then_some(value));
-            }
-            missing && required
+            let value = Some(row.get(source)).filter(|value| !value.is_empty());
+            (value.is_none() && required) || !take(value)
         })
         .unwrap_or(rows.len())
 }
 
-/// Appends the `source` field of each row as `parse` reads it, up to the first that it
-/// cannot read or that is empty though `required`: how many were appended.
-fn take_cells<T: Copy + Default>(
-    rows: &[Row],
-    source: usize,
-    required: bool,
-    cells: &mut Cells<T>,
-    parse: impl Fn(&str) -> Option<T>,
-) -> usize {
-    rows.iter()
-        .position(|row| {
-            let value = row.get(source);
-            let cell = if value.is_empty() {
-                None
-            } else {
-                match parse(value) {
-                    Some(cell) => Some(cell),
-                    None => return true,
-                }
-            };
-            if cell.is_none() && required {
-                return true;
-            }
-            cells.push(cell);
-            false
-        })
-        .unwrap_or(rows.len())
+/// Takes a field into `cells` as `parse` reads it; refuses it when `parse` cannot.
+fn parsed<'c, T: Copy + Default>(
+    cells: &'c mut Cells<T>,
+    parse: impl Fn(&str) -> Option<T> + 'c,
+) -> impl FnMut(Option<&str>) -> bool + 'c {
+    move |value| match value.map(&parse) {
+        Some(None) => false,
+        cell => {
+            cells.push(cell.flatten());
+            true
+        }
+    }
 }
 
 fn push_value(values: &mut ColumnValues, staged: Staged, row: &Row) {

@@ -690,10 +690,23 @@ mod tests {
     use super::*;
     use crate::Mapping;
 
-    /// Subscriptions with every field a rule or an implied value looks at, and a column
-    /// of no field.
-    fn subscriptions() -> Layout {
-        let headers: Vec<String> = ["c", "a", "s", "e", "i", "n", "q", "x"].iter().map(|h| h.to_string()).collect();
+    /// A layout to import with, and a few values for each of its source columns: valid,
+    /// invalid, empty, breaking a rule or implying another field.
+    struct Case {
+        layout: Layout,
+        choices: &'static [&'static [&'static str]],
+    }
+
+    fn case(kind: DatasetKind, fields: &[(&str, &str)], choices: &'static [&'static [&'static str]]) -> Case {
+        let mut headers: Vec<String> = fields.iter().map(|(_, h)| h.to_string()).collect();
+        // A column of no field.
+        headers.push("x".into());
+        let mapping = Mapping { kind, fields: fields.iter().map(|(f, h)| (f.to_string(), h.to_string())).collect() };
+        Case { layout: Layout::plan(Path::new("f.csv"), kind, &mapping, &headers).unwrap(), choices }
+    }
+
+    /// Subscriptions with every field a rule or an implied value looks at.
+    fn subscriptions() -> Case {
         let fields = [
             ("customer_id", "c"),
             ("amount", "a"),
@@ -703,37 +716,59 @@ mod tests {
             ("interval_count", "n"),
             ("quantity", "q"),
         ];
-        let mapping = Mapping {
-            kind: DatasetKind::Subscriptions,
-            fields: fields.iter().map(|(f, h)| (f.to_string(), h.to_string())).collect(),
-        };
-        Layout::plan(Path::new("s.csv"), DatasetKind::Subscriptions, &mapping, &headers).unwrap()
+        case(
+            DatasetKind::Subscriptions,
+            &fields,
+            &[
+                &["C1", " C2 ", "", "00123"],
+                &["10", "-5", "1,5", "abc", ""],
+                &["2024-01-31", "2024-02-31", "", "2024-03-01"],
+                &["2024-02-01", "", "2023-12-31", "x"],
+                &["month", "6 months", "", "fortnight"],
+                &["1", "0", "", "2.5"],
+                &["2", "-1", "", "many"],
+                &["", "note"],
+            ],
+        )
     }
 
-    /// Rows whose cells are each one of a few valid, invalid, empty or rule-breaking values;
-    /// some rows are short or have extra fields.
-    fn rows(cells: &[Vec<usize>]) -> Vec<Row> {
-        let choices: [&[&str]; 8] = [
-            &["C1", " C2 ", "", "00123"],
-            &["10", "-5", "1,5", "abc", ""],
-            &["2024-01-31", "2024-02-31", "", "2024-03-01"],
-            &["2024-02-01", "", "2023-12-31", "x"],
-            &["month", "6 months", "", "fortnight"],
-            &["1", "0", "", "2.5"],
-            &["2", "-1", "", "many"],
-            &["", "note"],
+    fn transactions() -> Case {
+        let fields = [
+            ("customer_id", "c"),
+            ("date", "d"),
+            ("amount", "a"),
+            ("currency", "k"),
+            ("type", "t"),
+            ("invoice_id", "v"),
         ];
-        cells
+        case(
+            DatasetKind::Transactions,
+            &fields,
+            &[
+                &["C1", "", " C2 "],
+                &["2024-01-31", "2024-02-31", ""],
+                &["-10.5", "12", "x", ""],
+                &["USD", "eur", "$", "", "dollars"],
+                &["charge", "Refund", "", "gift"],
+                &["I-1", "", " I-2"],
+                &["", "note"],
+            ],
+        )
+    }
+
+    /// Rows whose cells are picked from the case's choices; the pick after the last column
+    /// sometimes adds a field, empty or not.
+    fn rows(case: &Case, picks: &[Vec<usize>]) -> Vec<Row> {
+        picks
             .iter()
             .enumerate()
             .map(|(index, picks)| {
                 let mut row = Row::default();
                 row.clear(index as u64 + 2);
-                for (choice, pick) in choices.iter().zip(picks) {
+                for (choice, pick) in case.choices.iter().zip(picks) {
                     row.push_field(choice[pick % choice.len()]);
                 }
-                // A ninth pick: sometimes an extra field, filled or not.
-                match picks.get(8).map(|p| p % 4) {
+                match picks.get(case.choices.len()).map(|p| p % 4) {
                     Some(1) => row.push_field(""),
                     Some(2) => row.push_field("extra"),
                     _ => {}
@@ -744,18 +779,23 @@ mod tests {
     }
 
     /// What the emitter sends and lists, given the rows in blocks of `block` (0: row by row).
-    fn emitted(rows: &[Row], block: usize, skip_invalid: bool) -> (Vec<RowBatch>, Vec<RowError>, u64, u64) {
-        let layout = subscriptions();
-        let formats = Evidence::new(&layout).decide(&layout, false);
-        let mut converter = Converter::new(&layout, &formats);
+    fn emitted(
+        case: &Case,
+        rows: &[Row],
+        block: usize,
+        skip_invalid: bool,
+    ) -> (Vec<RowBatch>, Vec<RowError>, u64, u64) {
+        let layout = &case.layout;
+        let formats = Evidence::new(layout).decide(layout, false);
+        let mut converter = Converter::new(layout, &formats);
         let mut batches = Vec::new();
         let mut rejected = Vec::new();
         let mut reject = |error: &RowError| {
             rejected.push(error.clone());
             Ok(())
         };
-        let mut emitter = Emitter::new(&mut batches, &mut reject, skip_invalid, &layout);
-        emitter.batch = BatchBuilder::new(&layout, 5);
+        let mut emitter = Emitter::new(&mut batches, &mut reject, skip_invalid, layout);
+        emitter.batch = BatchBuilder::new(layout, 5);
         if block == 0 {
             rows.iter().for_each(|row| emitter.emit_row(&mut converter, row).unwrap());
         } else {
@@ -773,33 +813,37 @@ mod tests {
         /// row gives, whatever the rows and wherever a block or a batch ends.
         #[test]
         fn runs_emit_what_rows_emit(
+            subscription in any::<bool>(),
             // Mostly the first choice, a valid value: runs of valid rows are the common case.
-            cells in prop::collection::vec(prop::collection::vec(prop_oneof![2 => Just(0usize), 1 => 0usize..12], 9), 0..40),
+            picks in prop::collection::vec(prop::collection::vec(prop_oneof![2 => Just(0usize), 1 => 0usize..12], 9), 0..40),
             block in 1usize..9,
             skip_invalid in any::<bool>(),
         ) {
-            let rows = rows(&cells);
-            prop_assert_eq!(emitted(&rows, block, skip_invalid), emitted(&rows, 0, skip_invalid));
+            let case = if subscription { subscriptions() } else { transactions() };
+            let rows = rows(&case, &picks);
+            prop_assert_eq!(emitted(&case, &rows, block, skip_invalid), emitted(&case, &rows, 0, skip_invalid));
         }
     }
 
     #[test]
     fn valid_rows_take_the_fast_way() {
-        let rows = rows(&vec![vec![0, 0, 0, 0, 0, 0, 0, 0, 0]; 12]);
-        let layout = subscriptions();
-        let formats = Evidence::new(&layout).decide(&layout, false);
-        let converter = Converter::new(&layout, &formats);
-        let mut batch = BatchBuilder::new(&layout, 10);
+        let case = subscriptions();
+        let valid = vec![0; 9];
+        let rows = rows(&case, &vec![valid; 12]);
+        let layout = &case.layout;
+        let formats = Evidence::new(layout).decide(layout, false);
+        let converter = Converter::new(layout, &formats);
+        let mut batch = BatchBuilder::new(layout, 10);
         // As many as the batch has room for, then none: it is full.
         assert_eq!(converter.commit_leading(&rows, &mut batch), 10);
         assert_eq!(converter.commit_leading(&rows, &mut batch), 0);
-        let mut batch = BatchBuilder::new(&layout, 10);
+        let mut batch = BatchBuilder::new(layout, 10);
         let mut broken = rows.clone();
-        broken[3] = self::rows(&[vec![0, 3, 0, 0, 0, 0, 0, 0, 0]]).remove(0);
+        broken[3] = self::rows(&case, &[vec![0, 3, 0, 0, 0, 0, 0, 0, 0]]).remove(0);
         assert_eq!(converter.commit_leading(&broken, &mut batch), 3, "stops before the amount 'abc'");
         assert_eq!(batch.take().rows(), 3);
         // "6 months" fills the empty interval count: a row for `convert`.
-        let implied = self::rows(&[vec![0, 0, 0, 0, 1, 2, 0, 0, 0]]);
-        assert_eq!(converter.commit_leading(&implied, &mut BatchBuilder::new(&layout, 10)), 0);
+        let implied = self::rows(&case, &[vec![0, 0, 0, 0, 1, 2, 0, 0, 0]]);
+        assert_eq!(converter.commit_leading(&implied, &mut BatchBuilder::new(layout, 10)), 0);
     }
 }
