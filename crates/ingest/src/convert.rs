@@ -1,5 +1,6 @@
 //! Typing and validating rows: per-column evidence from the first pass, the formats it
-//! decides, and the conversion of each row into staged values or row errors.
+//! decides, and the conversion of rows into batches: runs of valid rows column by column,
+//! any other row on its own, into staged values or row errors.
 
 use revlens_model::{Cells, Column, ColumnValues, DatasetKind, FieldType, RowBatch};
 

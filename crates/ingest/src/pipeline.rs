@@ -321,8 +321,10 @@ impl<'l, 'e> Provisional<'l, 'e> {
         let formats = evidence.decide(self.layout, self.semicolon);
         self.converter = Some(Converter::new(self.layout, &formats));
         self.formats = Some(formats);
-        let pending = std::mem::take(&mut self.pending);
-        self.convert(&pending);
+        // In blocks: a run is converted a column at a time, best while its rows are in cache.
+        for block in std::mem::take(&mut self.pending).chunks(BLOCK_ROWS) {
+            self.convert(block);
+        }
     }
 
     fn convert(&mut self, rows: &[Row]) {
