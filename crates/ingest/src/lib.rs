@@ -10,13 +10,11 @@
 //!
 //! Where things live: `detect` (magic bytes, encoding, delimiter, header row), `decode`
 //! (transcoding readers, and the one that hands the original to its hashing and copying
-//! thread), `source` (records with their line numbers), `buffered` (records a few hundred at a time),
-//! `workbook` (calamine sheets as text rows), `values` (number, date and word parsers),
-//! `mapping` and `layout` (which header feeds which output column), `convert` (evidence,
-//! formats, row validation, batches), `pacer` (progress and cancellation), `pipeline`
-//! (the two passes).
+//! thread), `source` (records with their line numbers), `workbook` (calamine sheets as
+//! text rows), `values` (number, date and word parsers), `mapping` and `layout` (which
+//! header feeds which output column), `convert` (evidence, formats, row validation,
+//! batches), `pacer` (progress and cancellation), `pipeline` (the two passes).
 
-mod buffered;
 mod convert;
 mod decode;
 mod detect;
