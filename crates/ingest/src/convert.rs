@@ -287,36 +287,27 @@ impl<'a> Converter<'a> {
     }
 
     fn check_kind_rules(&mut self, row: &Row) {
-        let line = row.line;
-        if let Staged::Money(units) = self.staged(self.special.amount) {
-            if units < 0 {
-                let source = self.source_of(self.special.amount);
-                let value = source.map(|s| row.get(s));
-                self.error(line, source, value, "an amount of 0 or more".to_string());
-            }
-        }
+        self.check_own_rule(row, self.special.amount, "an amount of 0 or more");
         if let (Staged::Date(start), Staged::Date(end)) =
             (self.staged(self.special.start_date), self.staged(self.special.end_date))
         {
             if end < start {
                 let source = self.source_of(self.special.end_date);
                 let value = source.map(|s| row.get(s));
-                self.error(line, source, value, "an end date on or after the start date".to_string());
+                self.error(row.line, source, value, "an end date on or after the start date".to_string());
             }
         }
-        if let Staged::Integer(count) = self.staged(self.special.interval_count) {
-            if count < 1 {
-                let source = self.source_of(self.special.interval_count);
-                let value = source.map(|s| row.get(s));
-                self.error(line, source, value, "a whole number of 1 or more".to_string());
-            }
-        }
-        if let Staged::Float(quantity) = self.staged(self.special.quantity) {
-            if quantity < 0.0 {
-                let source = self.source_of(self.special.quantity);
-                let value = source.map(|s| row.get(s));
-                self.error(line, source, value, "a quantity of 0 or more".to_string());
-            }
+        self.check_own_rule(row, self.special.interval_count, "a whole number of 1 or more");
+        self.check_own_rule(row, self.special.quantity, "a quantity of 0 or more");
+    }
+
+    /// Lists the staged cell of the output column `index` when it breaks its column's rule.
+    fn check_own_rule(&mut self, row: &Row, index: Option<usize>, expected: &str) {
+        let Some(index) = index else { return };
+        if !self.within_rules(index, self.staged(Some(index))) {
+            let source = self.source_of(Some(index));
+            let value = source.map(|s| row.get(s));
+            self.error(row.line, source, value, expected.to_string());
         }
     }
 
@@ -417,7 +408,8 @@ impl<'a> Converter<'a> {
         good
     }
 
-    /// Whether one converted cell keeps the rules of its column alone (see `check_kind_rules`).
+    /// Whether one converted cell keeps the rule of its column alone: amounts of
+    /// subscriptions 0 or more, interval counts 1 or more, quantities 0 or more.
     fn within_rules(&self, index: usize, staged: Staged) -> bool {
         let at = Some(index);
         match staged {
